@@ -1,0 +1,47 @@
+/*
+ * http_listen.c - "host:port" -> sockaddr (see the header for why).
+ */
+#include "http_listen.h"
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int http_listen_parse(const char *listen, struct sockaddr_storage *addr, socklen_t *len,
+                      char *err, size_t errlen)
+{
+    char host[256];
+    const char *colon = listen ? strrchr(listen, ':') : NULL;
+    if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof(host)) {
+        snprintf(err, errlen, "listen address must be host:port, got \"%s\"",
+                 listen ? listen : "");
+        return -1;
+    }
+    const char *h = listen;
+    size_t hlen = (size_t)(colon - listen);
+    if (h[0] == '[' && hlen >= 2 && h[hlen - 1] == ']') {
+        h++;
+        hlen -= 2;
+    }
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    if (!colon[1] || *end || port < 0 || port > 65535) {
+        snprintf(err, errlen, "bad port in listen address \"%s\"", listen);
+        return -1;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE};
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(host, colon + 1, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(err, errlen, "cannot resolve \"%s\": %s", host, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(addr, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}

@@ -1,0 +1,461 @@
+/*
+ * webhook_http.c - the libmicrohttpd side of the webhook: GET handshake, bounded POST body,
+ * signature, parse, produce, and the answer that waits for Kafka.
+ *
+ * Why it is shaped like this: an accepted webhook must never be lost, so a POST is answered
+ * 200 only once Kafka acknowledged every message produced from it. The handler produces from
+ * the MHD worker thread, then suspends the connection (the worker serves other connections
+ * meanwhile); delivery callbacks arrive on the host's main thread and resume it. A request
+ * whose acks do not arrive within ack_timeout_ms, or whose produce failed, is answered 503 so
+ * Meta redelivers it (duplicates are fine: consumers dedupe by event_id). No flush per
+ * request: librdkafka batches across requests.
+ *
+ * Memory: a webhook_request lives until both MHD reported the connection finished and every
+ * delivery callback it is owed has fired, whichever comes last (see release_locked()).
+ */
+#include "http_listen.h"
+#include "webhook_internal.h"
+#include "webhook_payload.h"
+#include "webhook_signature.h"
+#include "webhook_verification.h"
+
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum request_state {
+    REQ_RECEIVING = 0, /* reading the body */
+    REQ_PRODUCING,     /* producing; callbacks may already arrive */
+    REQ_WAITING,       /* suspended until acks, failure or timeout */
+    REQ_DECIDED,       /* resumed with `status` to answer */
+};
+
+struct webhook_request {
+    struct webhook_ctx *ctx;
+    struct MHD_Connection *conn;
+    char *body;
+    size_t len;
+    size_t cap;
+    int too_large;
+    enum request_state state;
+    int outstanding; /* delivery callbacks still owed by the host */
+    int conn_alive;  /* until MHD's completion notification */
+    int failed;      /* a produce failed or was not acknowledged in time */
+    unsigned status; /* the answer once decided */
+    int64_t deadline_ms;
+    struct webhook_request *prev, *next; /* ctx->waiting while REQ_WAITING */
+};
+
+static int64_t wallclock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *body,
+                               enum MHD_ResponseMemoryMode mode)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, mode);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST");
+    enum MHD_Result rc = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static const char *status_text(unsigned status)
+{
+    switch (status) {
+    case MHD_HTTP_OK:
+        return "ok\n";
+    case MHD_HTTP_BAD_REQUEST:
+        return "invalid payload\n";
+    case MHD_HTTP_UNAUTHORIZED:
+        return "invalid signature\n";
+    case MHD_HTTP_NOT_FOUND:
+        return "not found\n";
+    case MHD_HTTP_METHOD_NOT_ALLOWED:
+        return "method not allowed\n";
+    case MHD_HTTP_CONTENT_TOO_LARGE:
+        return "payload too large\n";
+    default:
+        return "temporarily unavailable, retry later\n";
+    }
+}
+
+static enum MHD_Result respond_status(struct MHD_Connection *conn, unsigned status)
+{
+    return respond(conn, status, status_text(status), MHD_RESPMEM_PERSISTENT);
+}
+
+/* ---- waiting list and lifetime (all *_locked functions run with ctx->lock held) ---------- */
+
+static void list_add_locked(struct webhook_ctx *ctx, struct webhook_request *req)
+{
+    req->prev = NULL;
+    req->next = ctx->waiting;
+    if (ctx->waiting)
+        ctx->waiting->prev = req;
+    ctx->waiting = req;
+    ctx->n_waiting++;
+}
+
+static void list_remove_locked(struct webhook_ctx *ctx, struct webhook_request *req)
+{
+    if (req->prev)
+        req->prev->next = req->next;
+    else
+        ctx->waiting = req->next;
+    if (req->next)
+        req->next->prev = req->prev;
+    req->prev = req->next = NULL;
+    ctx->n_waiting--;
+}
+
+/* Wakes a suspended request with its final answer. */
+static void decide_locked(struct webhook_ctx *ctx, struct webhook_request *req)
+{
+    list_remove_locked(ctx, req);
+    req->status = req->failed ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK;
+    req->state = REQ_DECIDED;
+    MHD_resume_connection(req->conn);
+}
+
+/* Returns 1 when nobody refers to req any more and the caller must free it (after unlock). */
+static int release_locked(struct webhook_request *req)
+{
+    return !req->conn_alive && req->outstanding == 0;
+}
+
+static void request_free(struct webhook_request *req)
+{
+    free(req->body);
+    free(req);
+}
+
+/* Host main thread: one produced message was acknowledged (err == NULL) or failed. */
+static void on_delivery(void *opaque, const char *err)
+{
+    struct webhook_request *req = opaque;
+    struct webhook_ctx *ctx = req->ctx;
+    pthread_mutex_lock(&ctx->lock);
+    req->outstanding--;
+    if (err)
+        req->failed = 1;
+    if (req->state == REQ_WAITING && (req->outstanding == 0 || req->failed))
+        decide_locked(ctx, req);
+    int dead = release_locked(req);
+    pthread_mutex_unlock(&ctx->lock);
+    if (err)
+        ctx->api->counter_add(ctx->m.produce_failures, 1);
+    if (dead)
+        request_free(req);
+}
+
+/* MHD worker: the connection is finished (answered, closed by the peer, or daemon stopping). */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct webhook_ctx *ctx = cls;
+    struct webhook_request *req = *con_cls;
+    if (!req)
+        return;
+    *con_cls = NULL;
+    pthread_mutex_lock(&ctx->lock);
+    if (req->state == REQ_WAITING)
+        list_remove_locked(ctx, req);
+    req->conn_alive = 0;
+    int dead = release_locked(req);
+    pthread_mutex_unlock(&ctx->lock);
+    if (dead)
+        request_free(req);
+}
+
+/* ---- GET handshake ------------------------------------------------------------------------ */
+
+static enum MHD_Result handle_verification(struct webhook_ctx *ctx, struct MHD_Connection *conn)
+{
+    const char *challenge = webhook_verification_answer(
+        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "hub.mode"),
+        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "hub.verify_token"),
+        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "hub.challenge"),
+        ctx->verify_token);
+    if (!challenge) {
+        ctx->api->counter_add(ctx->m.verifications_refused, 1);
+        return respond(conn, MHD_HTTP_FORBIDDEN, "forbidden\n", MHD_RESPMEM_PERSISTENT);
+    }
+    ctx->api->counter_add(ctx->m.verifications_ok, 1);
+    return respond(conn, MHD_HTTP_OK, challenge, MHD_RESPMEM_MUST_COPY);
+}
+
+/* ---- POST --------------------------------------------------------------------------------- */
+
+static int declared_too_large(struct webhook_ctx *ctx, struct MHD_Connection *conn)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl)
+        return 0;
+    char *end = NULL;
+    unsigned long long n = strtoull(cl, &end, 10);
+    return end != cl && n > (unsigned long long)ctx->max_body_bytes;
+}
+
+/* Keeps at most max_body_bytes; past that only remembers that the body was too large. */
+static void append_body(struct webhook_request *req, const char *data, size_t n)
+{
+    size_t max = (size_t)req->ctx->max_body_bytes;
+    if (req->too_large || n > max - req->len) {
+        req->too_large = 1;
+        free(req->body);
+        req->body = NULL;
+        req->len = req->cap = 0;
+        return;
+    }
+    if (req->len + n > req->cap) {
+        size_t cap = req->cap ? req->cap : 16384;
+        while (cap < req->len + n)
+            cap *= 2;
+        if (cap > max)
+            cap = max;
+        char *b = realloc(req->body, cap);
+        if (!b) {
+            req->too_large = 1; /* answered 413; Meta's payloads never get here */
+            return;
+        }
+        req->body = b;
+        req->cap = cap;
+    }
+    memcpy(req->body + req->len, data, n);
+    req->len += n;
+}
+
+static void count_parse_stats(struct webhook_ctx *ctx, const struct webhook_parse_stats *s)
+{
+    const struct herald_host_api *api = ctx->api;
+    api->counter_add(ctx->m.delivery_events, (double)s->statuses);
+    api->counter_add(ctx->m.replies, (double)s->messages);
+    api->counter_add(ctx->m.unknown_fields, (double)s->unknown_fields);
+    api->counter_add(ctx->m.unknown_changes, (double)s->unknown_changes);
+    api->counter_add(ctx->m.ignored_items, (double)s->ignored_items);
+}
+
+/* Produces every event; answers at once when nothing is left to wait for, else suspends. */
+static enum MHD_Result produce_and_wait(struct webhook_ctx *ctx, struct webhook_request *req,
+                                        const struct webhook_events *ev)
+{
+    pthread_mutex_lock(&ctx->lock);
+    req->state = REQ_PRODUCING;
+    req->outstanding = (int)ev->n;
+    pthread_mutex_unlock(&ctx->lock);
+    for (size_t i = 0; i < ev->n; i++) {
+        const struct webhook_event *e = &ev->items[i];
+        if (ctx->api->produce(ctx->host, webhook_topic_name(e->topic), e->key, strlen(e->key),
+                              e->payload, strlen(e->payload), NULL, on_delivery, req) != 0) {
+            /* No point producing the rest: the request is answered 503 and redelivered. */
+            ctx->api->counter_add(ctx->m.produce_failures, 1);
+            pthread_mutex_lock(&ctx->lock);
+            req->outstanding -= (int)(ev->n - i);
+            req->failed = 1;
+            pthread_mutex_unlock(&ctx->lock);
+            break;
+        }
+    }
+    pthread_mutex_lock(&ctx->lock);
+    if (req->outstanding == 0 || req->failed) {
+        unsigned status = req->failed ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK;
+        req->state = REQ_DECIDED;
+        pthread_mutex_unlock(&ctx->lock);
+        ctx->api->counter_add(status == MHD_HTTP_OK ? ctx->m.accepted : ctx->m.unavailable, 1);
+        return respond_status(req->conn, status);
+    }
+    req->state = REQ_WAITING;
+    req->deadline_ms = ctx->api->now_ms() + ctx->ack_timeout_ms;
+    list_add_locked(ctx, req);
+    MHD_suspend_connection(req->conn);
+    pthread_mutex_unlock(&ctx->lock);
+    return MHD_YES;
+}
+
+static enum MHD_Result finish_post(struct webhook_ctx *ctx, struct webhook_request *req)
+{
+    if (req->too_large) {
+        ctx->api->counter_add(ctx->m.rejected_oversize, 1);
+        return respond_status(req->conn, MHD_HTTP_CONTENT_TOO_LARGE);
+    }
+    const char *sig = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                                  "X-Hub-Signature-256");
+    if (!webhook_signature_valid(sig, ctx->app_secret, (const unsigned char *)req->body,
+                                 req->len)) {
+        ctx->api->counter_add(ctx->m.rejected_signature, 1);
+        return respond_status(req->conn, MHD_HTTP_UNAUTHORIZED);
+    }
+    struct webhook_events ev;
+    enum webhook_parse_result rc =
+        webhook_payload_parse(req->body ? req->body : "", req->len, wallclock_ms(), &ev);
+    free(req->body);
+    req->body = NULL;
+    req->len = req->cap = 0;
+    if (rc != WEBHOOK_PARSE_OK) {
+        webhook_events_free(&ev);
+        ctx->api->counter_add(ctx->m.rejected_payload, rc == WEBHOOK_PARSE_NO_MEMORY ? 0 : 1);
+        return respond_status(req->conn, rc == WEBHOOK_PARSE_NO_MEMORY
+                                             ? MHD_HTTP_SERVICE_UNAVAILABLE
+                                             : MHD_HTTP_BAD_REQUEST);
+    }
+    count_parse_stats(ctx, &ev.stats);
+    enum MHD_Result r = produce_and_wait(ctx, req, &ev);
+    webhook_events_free(&ev);
+    return r;
+}
+
+/* First call for a connection: route, handshake, early refusals, then start reading. */
+static enum MHD_Result begin_request(struct webhook_ctx *ctx, struct MHD_Connection *conn,
+                                     const char *url, const char *method, void **con_cls)
+{
+    ctx->api->counter_add(ctx->m.requests, 1);
+    if (strcmp(url, ctx->path) != 0)
+        return respond_status(conn, MHD_HTTP_NOT_FOUND);
+    if (!strcmp(method, MHD_HTTP_METHOD_GET))
+        return handle_verification(ctx, conn);
+    if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+        return respond_status(conn, MHD_HTTP_METHOD_NOT_ALLOWED);
+    if (ctx->api->stopping(ctx->host)) {
+        ctx->api->counter_add(ctx->m.unavailable, 1);
+        return respond_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE);
+    }
+    if (declared_too_large(ctx, conn)) {
+        ctx->api->counter_add(ctx->m.rejected_oversize, 1);
+        return respond_status(conn, MHD_HTTP_CONTENT_TOO_LARGE);
+    }
+    struct webhook_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        return MHD_NO;
+    req->ctx = ctx;
+    req->conn = conn;
+    req->conn_alive = 1;
+    *con_cls = req;
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct webhook_ctx *ctx = cls;
+    struct webhook_request *req = *con_cls;
+    if (!req)
+        return begin_request(ctx, conn, url, method, con_cls);
+    if (req->state == REQ_RECEIVING) {
+        if (*upload_data_size) {
+            append_body(req, upload_data, *upload_data_size);
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        return finish_post(ctx, req);
+    }
+    pthread_mutex_lock(&ctx->lock);
+    unsigned status = req->state == REQ_DECIDED ? req->status : MHD_HTTP_SERVICE_UNAVAILABLE;
+    pthread_mutex_unlock(&ctx->lock);
+    ctx->api->counter_add(status == MHD_HTTP_OK ? ctx->m.accepted : ctx->m.unavailable, 1);
+    return respond_status(conn, status);
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    struct webhook_ctx *ctx = cls;
+    char line[512];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    ctx->api->log(ctx->host, HERALD_LOG_WARN, "libmicrohttpd: %s", line);
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------------- */
+
+int webhook_http_start(struct webhook_ctx *ctx)
+{
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    char err[300];
+    if (http_listen_parse(ctx->listen, &addr, &addr_len, err, sizeof(err)) != 0) {
+        ctx->api->log(ctx->host, HERALD_LOG_ERROR, "webhook: %s", err);
+        return -1;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    ctx->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, ctx, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)ctx->threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)ctx->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)ctx->connection_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, ctx, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+        MHD_OPTION_END);
+    if (!ctx->daemon) {
+        ctx->api->log(ctx->host, HERALD_LOG_ERROR, "webhook: cannot listen on %s", ctx->listen);
+        return -1;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(ctx->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    ctx->api->log(ctx->host, HERALD_LOG_INFO,
+                  "webhook: listening on %s (port %u) path %s, %lld threads, body limit %lld",
+                  ctx->listen, info ? (unsigned)info->port : 0u, ctx->path,
+                  (long long)ctx->threads, (long long)ctx->max_body_bytes);
+    return 0;
+}
+
+void webhook_http_expire(struct webhook_ctx *ctx, int64_t now_ms)
+{
+    int64_t expired = 0;
+    pthread_mutex_lock(&ctx->lock);
+    struct webhook_request *req = ctx->waiting;
+    while (req) {
+        struct webhook_request *next = req->next;
+        if (now_ms >= req->deadline_ms) {
+            req->failed = 1;
+            decide_locked(ctx, req);
+            expired++;
+        }
+        req = next;
+    }
+    int64_t waiting = ctx->n_waiting;
+    pthread_mutex_unlock(&ctx->lock);
+    if (expired) {
+        ctx->api->counter_add(ctx->m.ack_timeouts, (double)expired);
+        ctx->api->log(ctx->host, HERALD_LOG_WARN,
+                      "webhook: %lld request(s) not acknowledged by Kafka within %lld ms, "
+                      "answering 503",
+                      (long long)expired, (long long)ctx->ack_timeout_ms);
+    }
+    ctx->api->gauge_set(ctx->m.waiting_requests, (double)waiting);
+}
+
+int64_t webhook_http_waiting(struct webhook_ctx *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    int64_t n = ctx->n_waiting;
+    pthread_mutex_unlock(&ctx->lock);
+    return n;
+}
+
+void webhook_http_stop(struct webhook_ctx *ctx)
+{
+    if (!ctx->daemon)
+        return;
+    pthread_mutex_lock(&ctx->lock);
+    while (ctx->waiting) {
+        ctx->waiting->failed = 1;
+        decide_locked(ctx, ctx->waiting);
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    MHD_stop_daemon(ctx->daemon);
+    ctx->daemon = NULL;
+}

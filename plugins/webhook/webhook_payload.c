@@ -1,0 +1,288 @@
+/*
+ * webhook_payload.c - Meta webhook JSON -> delivery-events / replies messages.
+ * See webhook_payload.h for why; docs/architecture.md for the output shapes.
+ */
+#include "webhook_payload.h"
+
+#include "webhook_callback_data.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *webhook_topic_name(enum webhook_topic topic)
+{
+    return topic == WEBHOOK_TOPIC_REPLIES ? "replies" : "delivery-events";
+}
+
+void webhook_events_free(struct webhook_events *events)
+{
+    for (size_t i = 0; i < events->n; i++) {
+        free(events->items[i].key);
+        free(events->items[i].payload);
+    }
+    free(events->items);
+    memset(events, 0, sizeof(*events));
+}
+
+/* Takes ownership of `payload` (a jansson object, decref'd here). */
+static int push_event(struct webhook_events *out, enum webhook_topic topic, const char *key,
+                      json_t *payload)
+{
+    char *text = json_dumps(payload, JSON_COMPACT);
+    json_decref(payload);
+    char *key_copy = strdup(key);
+    if (!text || !key_copy || (out->n == out->cap && out->cap > SIZE_MAX / 2)) {
+        free(text);
+        free(key_copy);
+        return -1;
+    }
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 8;
+        struct webhook_event *items = realloc(out->items, cap * sizeof(*items));
+        if (!items) {
+            free(text);
+            free(key_copy);
+            return -1;
+        }
+        out->items = items;
+        out->cap = cap;
+    }
+    out->items[out->n++] = (struct webhook_event){topic, key_copy, text};
+    return 0;
+}
+
+static const char *str_field(const json_t *obj, const char *name)
+{
+    const json_t *v = json_object_get(obj, name);
+    return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
+}
+
+/* Meta sends unix seconds as a string; accept an integer too. Falls back to now_ms. */
+static int64_t timestamp_ms(const json_t *obj, int64_t now_ms)
+{
+    const json_t *v = json_object_get(obj, "timestamp");
+    if (json_is_integer(v) && json_integer_value(v) > 0)
+        return (int64_t)json_integer_value(v) * 1000;
+    const char *s = json_string_value(v);
+    if (!s || !*s || strlen(s) > 12)
+        return now_ms;
+    int64_t secs = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return now_ms;
+        secs = secs * 10 + (*p - '0');
+    }
+    return secs * 1000;
+}
+
+static json_t *id_or_null(int64_t id)
+{
+    return id > 0 ? json_integer(id) : json_null();
+}
+
+static int is_known_status(const char *s)
+{
+    return !strcmp(s, "sent") || !strcmp(s, "delivered") || !strcmp(s, "read") ||
+           !strcmp(s, "failed");
+}
+
+/* First entry of errors[] as {"code","title","details"?}, or NULL when there is none. */
+static json_t *status_error(const json_t *status)
+{
+    const json_t *first = json_array_get(json_object_get(status, "errors"), 0);
+    if (!json_is_object(first))
+        return NULL;
+    const json_t *code = json_object_get(first, "code");
+    const char *title = str_field(first, "title");
+    if (!title)
+        title = str_field(first, "message");
+    json_t *err = json_pack("{s:o, s:o}", "code",
+                            json_is_integer(code) ? json_integer(json_integer_value(code))
+                                                  : json_null(),
+                            "title", title ? json_string(title) : json_null());
+    const char *details = str_field(json_object_get(first, "error_data"), "details");
+    if (err && details)
+        json_object_set_new(err, "details", json_string(details));
+    return err;
+}
+
+static int add_status(struct webhook_events *out, const json_t *st, int64_t now_ms)
+{
+    const char *wamid = str_field(st, "id");
+    const char *status = str_field(st, "status");
+    if (!json_is_object(st) || !wamid || !status || !is_known_status(status)) {
+        out->stats.ignored_items++;
+        return 0;
+    }
+    int64_t campaign_id, recipient_id;
+    int known = webhook_callback_data_parse(str_field(st, "biz_opaque_callback_data"),
+                                            &campaign_id, &recipient_id);
+    char event_id[700];
+    snprintf(event_id, sizeof(event_id), "wh-%.512s-%s", wamid, status);
+    const char *phone = str_field(st, "recipient_id");
+    json_t *ev = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:I}", "event_id", event_id, "type",
+                           status, "campaign_id", id_or_null(campaign_id), "recipient_id",
+                           id_or_null(known ? recipient_id : -1), "phone",
+                           phone ? json_string(phone) : json_null(), "wamid", wamid, "ts_ms",
+                           (json_int_t)timestamp_ms(st, now_ms));
+    if (!ev)
+        return -1;
+    json_t *err = status_error(st);
+    if (err)
+        json_object_set_new(ev, "error", err);
+    char key[24];
+    if (known)
+        snprintf(key, sizeof(key), "%lld", (long long)campaign_id);
+    out->stats.statuses++;
+    return push_event(out, WEBHOOK_TOPIC_DELIVERY_EVENTS, known ? key : wamid, ev);
+}
+
+/* The human-readable part of an inbound message, whatever its type. */
+static const char *message_text(const json_t *msg, const char *type)
+{
+    const json_t *part = json_object_get(msg, type);
+    if (!strcmp(type, "text"))
+        return str_field(part, "body");
+    if (!strcmp(type, "button"))
+        return str_field(part, "text");
+    if (!strcmp(type, "interactive")) {
+        const char *t = str_field(json_object_get(part, "button_reply"), "title");
+        return t ? t : str_field(json_object_get(part, "list_reply"), "title");
+    }
+    return str_field(part, "caption"); /* image, video, document */
+}
+
+static const char *profile_name(const json_t *contacts, const char *wa_id)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach(contacts, i, c)
+    {
+        const char *id = str_field(c, "wa_id");
+        if (id && !strcmp(id, wa_id))
+            return str_field(json_object_get(c, "profile"), "name");
+    }
+    return NULL;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static int add_message(struct webhook_events *out, const json_t *msg, const json_t *contacts,
+                       int64_t now_ms)
+{
+    const char *from = str_field(msg, "from");
+    const char *wamid = str_field(msg, "id");
+    const char *type = str_field(msg, "type");
+    if (!json_is_object(msg) || !from || !wamid) {
+        out->stats.ignored_items++;
+        return 0;
+    }
+    if (!type)
+        type = "unknown";
+    const char *context_id = str_field(json_object_get(msg, "context"), "id");
+    json_t *ev = json_pack("{s:s, s:s, s:I, s:s, s:o, s:o, s:o}", "wamid", wamid, "from", from,
+                           "ts_ms", (json_int_t)timestamp_ms(msg, now_ms), "type", type, "text",
+                           str_or_null(message_text(msg, type)), "context_id",
+                           str_or_null(context_id), "profile_name",
+                           str_or_null(profile_name(contacts, from)));
+    if (!ev)
+        return -1;
+    const char *button_payload = str_field(json_object_get(msg, "button"), "payload");
+    if (button_payload)
+        json_object_set_new(ev, "button_payload", json_string(button_payload));
+    out->stats.messages++;
+    return push_event(out, WEBHOOK_TOPIC_REPLIES, from, ev);
+}
+
+static int is_known_value_key(const char *key)
+{
+    return !strcmp(key, "messaging_product") || !strcmp(key, "metadata") ||
+           !strcmp(key, "contacts") || !strcmp(key, "statuses") || !strcmp(key, "messages");
+}
+
+static int add_change(struct webhook_events *out, const json_t *change, int64_t now_ms)
+{
+    const char *field = str_field(change, "field");
+    const json_t *value = json_object_get(change, "value");
+    if (!field || strcmp(field, "messages") != 0) {
+        out->stats.unknown_changes++;
+        return 0;
+    }
+    if (!json_is_object(value)) {
+        out->stats.ignored_items++;
+        return 0;
+    }
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)value, key, v)
+    {
+        if (!is_known_value_key(key))
+            out->stats.unknown_fields++;
+    }
+    size_t i;
+    const json_t *item;
+    json_array_foreach(json_object_get(value, "statuses"), i, item)
+    {
+        if (add_status(out, item, now_ms) != 0)
+            return -1;
+    }
+    const json_t *contacts = json_object_get(value, "contacts");
+    json_array_foreach(json_object_get(value, "messages"), i, item)
+    {
+        if (add_message(out, item, contacts, now_ms) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int add_entries(struct webhook_events *out, const json_t *entries, int64_t now_ms)
+{
+    size_t i, j;
+    const json_t *entry, *change;
+    json_array_foreach(entries, i, entry)
+    {
+        const json_t *changes = json_object_get(entry, "changes");
+        if (!json_is_array(changes)) {
+            out->stats.ignored_items++;
+            continue;
+        }
+        json_array_foreach(changes, j, change)
+        {
+            if (!json_is_object(change)) {
+                out->stats.ignored_items++;
+                continue;
+            }
+            if (add_change(out, change, now_ms) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+enum webhook_parse_result webhook_payload_parse(const char *body, size_t len, int64_t now_ms,
+                                                struct webhook_events *out)
+{
+    memset(out, 0, sizeof(*out));
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, 0, &jerr);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return WEBHOOK_PARSE_INVALID_JSON;
+    }
+    const char *object = str_field(root, "object");
+    const json_t *entries = json_object_get(root, "entry");
+    enum webhook_parse_result rc = WEBHOOK_PARSE_OK;
+    if (!object || strcmp(object, "whatsapp_business_account") != 0 || !json_is_array(entries))
+        rc = WEBHOOK_PARSE_NOT_WABA;
+    else if (add_entries(out, entries, now_ms) != 0)
+        rc = WEBHOOK_PARSE_NO_MEMORY;
+    if (rc != WEBHOOK_PARSE_OK)
+        webhook_events_free(out);
+    json_decref(root);
+    return rc;
+}
