@@ -1,0 +1,89 @@
+/*
+ * template_params.c - validates and compiles the template parameter mapping (see header).
+ */
+#include "template_params.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbuf.h"
+
+#define ATTR_PREFIX "attributes."
+
+static int entry_ok(const json_t *entry, size_t i, char *err, size_t errlen)
+{
+    const char *s = json_string_value(entry);
+    if (!s || strlen(s) != json_string_length(entry) || strlen(s) > 1024) {
+        snprintf(err, errlen, "template.params[%zu]: expected a string", i);
+        return -1;
+    }
+    if (strcmp(s, "name") == 0 || strcmp(s, "phone") == 0 || s[0] == '=')
+        return 0;
+    if (strncmp(s, ATTR_PREFIX, strlen(ATTR_PREFIX)) == 0 && s[strlen(ATTR_PREFIX)] != '\0')
+        return 0;
+    snprintf(err, errlen,
+             "template.params[%zu]: '%.64s' is not name, phone, attributes.<key> or =literal", i,
+             s);
+    return -1;
+}
+
+int template_params_validate(const json_t *mapping, char *err, size_t errlen)
+{
+    if (!json_is_array(mapping) || json_array_size(mapping) > TEMPLATE_MAX_PARAMS) {
+        snprintf(err, errlen, "template.params: expected an array of at most %d entries",
+                 TEMPLATE_MAX_PARAMS);
+        return -1;
+    }
+    size_t i;
+    const json_t *entry;
+    json_array_foreach(mapping, i, entry)
+    {
+        if (entry_ok(entry, i, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int template_params_sql(const json_t *mapping, struct sql_params *params, char **expr,
+                        char *err, size_t errlen)
+{
+    *expr = NULL;
+    if (template_params_validate(mapping, err, errlen) != 0)
+        return -1;
+    struct sbuf b;
+    sbuf_init(&b);
+    sbuf_append(&b, "jsonb_build_array(");
+    size_t i;
+    const json_t *entry;
+    json_array_foreach(mapping, i, entry)
+    {
+        const char *s = json_string_value(entry);
+        int n = 0;
+        if (i > 0)
+            sbuf_append(&b, ", ");
+        if (strcmp(s, "name") == 0) {
+            sbuf_append(&b, "coalesce(c.name, '')");
+        } else if (strcmp(s, "phone") == 0) {
+            sbuf_append(&b, "c.phone");
+        } else if (s[0] == '=') {
+            n = sql_params_add(params, s + 1);
+            sbuf_printf(&b, "$%d::text", n);
+        } else {
+            n = sql_params_add(params, s + strlen(ATTR_PREFIX));
+            sbuf_printf(&b, "coalesce(c.attributes ->> $%d::text, '')", n);
+        }
+        if (n < 0) {
+            sbuf_free(&b);
+            snprintf(err, errlen, "too many parameters");
+            return -1;
+        }
+    }
+    sbuf_append(&b, ")");
+    *expr = sbuf_take(&b);
+    if (!*expr) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
