@@ -1,0 +1,94 @@
+/*
+ * cmd_campaign_show.c - `herald-ctl campaign show ID`: the definition from `campaigns`, then
+ * the analytics read views (campaign_progress, campaign_failures, campaign_analytics). Each
+ * view that does not exist yet is named instead of failing the whole command.
+ */
+#include "ctl_db.h"
+#include "ctl_parse.h"
+#include "ctl_result_print.h"
+#include "ctl_subcommands.h"
+
+#include <stdio.h>
+
+static const char definition_sql[] =
+    "SELECT id, name, status, status_reason, phone_number_id, template_name, template_language, "
+    "template_params::text AS template_params, audience::text AS audience, "
+    "rate_limit_per_second, audience_size, duplicated_from, scheduled_at, created_at, "
+    "started_at, paused_at, resumed_at, completed_at, cancelled_at, failed_at "
+    "FROM campaigns WHERE id = $1";
+
+static const char *const no_campaign_id[] = {"campaign_id", NULL};
+
+/* Runs one analytics query and prints it; returns 2 on a real database error, else 0. */
+static int section(PGconn *pg, const char *title, const char *view, const char *sql, const char *id,
+                   int vertical)
+{
+    const char *params[] = {id};
+    PGresult *res;
+    char err[600];
+    printf("\n%s\n", title);
+    enum ctl_db_status st = ctl_db_query(pg, sql, 1, params, &res, err, sizeof(err));
+    if (st == CTL_DB_MISSING) {
+        printf("  (view %s is missing: analytics migrations 040+ not applied)\n", view);
+        return CTL_EXIT_OK;
+    }
+    if (st != CTL_DB_OK) {
+        ctl_errorf("%s", err);
+        return CTL_EXIT_INFRA;
+    }
+    if (PQntuples(res) == 0)
+        printf("  (no data yet)\n");
+    else if (vertical)
+        ctl_print_vertical(res, 0, no_campaign_id, stdout);
+    else
+        ctl_print_rows(res, stdout);
+    PQclear(res);
+    return CTL_EXIT_OK;
+}
+
+static int show_definition(PGconn *pg, const char *id)
+{
+    const char *params[] = {id};
+    PGresult *res;
+    char err[600];
+    if (ctl_db_query(pg, definition_sql, 1, params, &res, err, sizeof(err)) != CTL_DB_OK) {
+        ctl_errorf("%s", err);
+        return CTL_EXIT_INFRA;
+    }
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        ctl_errorf("campaign %s not found", id);
+        return CTL_EXIT_FAIL;
+    }
+    printf("Campaign %s\n", id);
+    ctl_print_vertical(res, 0, NULL, stdout);
+    PQclear(res);
+    return CTL_EXIT_OK;
+}
+
+int ctl_cmd_campaign_show(struct ctl_ctx *ctx, const struct ctl_opts *opts)
+{
+    long long id;
+    if (ctl_parse_id(opts->positional[0], &id) != 0) {
+        ctl_errorf("'%s' is not a campaign id (a positive integer)", opts->positional[0]);
+        return CTL_EXIT_FAIL;
+    }
+    PGconn *pg = ctl_ctx_pg(ctx);
+    if (!pg)
+        return CTL_EXIT_INFRA;
+    char idbuf[32];
+    snprintf(idbuf, sizeof(idbuf), "%lld", id);
+    int rc = show_definition(pg, idbuf);
+    if (rc == CTL_EXIT_OK)
+        rc = section(pg, "Progress", "campaign_progress",
+                     "SELECT * FROM campaign_progress WHERE campaign_id = $1::bigint", idbuf, 1);
+    if (rc == CTL_EXIT_OK)
+        rc = section(pg, "Failures by error code", "campaign_failures",
+                     "SELECT error_code, error_title, recipients FROM campaign_failures "
+                     "WHERE campaign_id = $1::bigint ORDER BY recipients DESC, error_code",
+                     idbuf, 0);
+    if (rc == CTL_EXIT_OK)
+        rc = section(pg, "Analytics", "campaign_analytics",
+                     "SELECT * FROM campaign_analytics WHERE campaign_id = $1::bigint", idbuf, 1);
+    return rc;
+}

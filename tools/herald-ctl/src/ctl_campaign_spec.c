@@ -1,0 +1,241 @@
+/*
+ * ctl_campaign_spec.c - campaign definition from flags; see ctl_campaign_spec.h.
+ */
+#include "ctl_campaign_spec.h"
+
+#include "ctl_json_arg.h"
+#include "ctl_parse.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const struct ctl_opt_spec ctl_campaign_spec_opts[] = {
+    {"name", 0, CTL_OPT_VALUE, "TEXT", "campaign name"},
+    {"phone-number-id", 0, CTL_OPT_VALUE, "ID", "WhatsApp business phone number id to send from"},
+    {"template", 0, CTL_OPT_VALUE, "NAME", "approved message template name"},
+    {"language", 0, CTL_OPT_VALUE, "CODE", "template language (default en)"},
+    {"param", 0, CTL_OPT_MULTI, "FIELD",
+     "template parameter {{n}}: name, phone, attributes.<key> or =literal"},
+    {"list", 0, CTL_OPT_MULTI, "ID", "include the contacts of this list"},
+    {"exclude-list", 0, CTL_OPT_MULTI, "ID", "exclude the contacts of this list"},
+    {"rule", 0, CTL_OPT_MULTI, "JSON|@FILE", "segment rule (docs/segments.md); several are AND-ed"},
+    {"audience", 0, CTL_OPT_VALUE, "JSON|@FILE", "whole audience object (flags above override)"},
+    {"rate", 0, CTL_OPT_VALUE, "N|none", "rate limit in messages per second (none = account max)"},
+    {"file", 'f', CTL_OPT_VALUE, "FILE", "campaign JSON file (flags override its fields)"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
+{
+    snprintf(err, errlen, fmt, arg);
+    return -1;
+}
+
+/* Ensures obj[key] is an object and returns it (borrowed). */
+static json_t *child_object(json_t *obj, const char *key)
+{
+    json_t *c = json_object_get(obj, key);
+    if (!json_is_object(c)) {
+        c = json_object();
+        json_object_set_new(obj, key, c);
+    }
+    return c;
+}
+
+static int load_base(const struct ctl_opts *opts, json_t **out, char *err, size_t errlen)
+{
+    const char *file = ctl_opts_get(opts, "file");
+    if (!file) {
+        *out = json_object();
+        return 0;
+    }
+    json_t *v = ctl_json_file_load(file, err, errlen);
+    if (!v)
+        return -1;
+    json_t *inner = json_object_get(v, "campaign");
+    if (json_is_object(inner)) {
+        json_incref(inner);
+        json_decref(v);
+        v = inner;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return fail(err, errlen, "%s: a campaign file must hold a JSON object", file);
+    }
+    *out = v;
+    return 0;
+}
+
+static void set_string(json_t *obj, const char *key, const char *value)
+{
+    if (value)
+        json_object_set_new(obj, key, json_string(value));
+}
+
+static int apply_template(const struct ctl_opts *opts, json_t *c)
+{
+    const char *name = ctl_opts_get(opts, "template");
+    const char *lang = ctl_opts_get(opts, "language");
+    int nparams;
+    const char **params = ctl_opts_get_all(opts, "param", &nparams);
+    if (!name && !lang && nparams == 0)
+        return 0;
+    json_t *t = child_object(c, "template");
+    set_string(t, "name", name);
+    set_string(t, "language", lang);
+    if (nparams > 0) {
+        json_t *arr = json_array();
+        for (int i = 0; i < nparams; i++)
+            json_array_append_new(arr, json_string(params[i]));
+        json_object_set_new(t, "params", arr);
+    }
+    return 0;
+}
+
+static int id_array(const struct ctl_opts *opts, const char *opt, json_t **out, char *err,
+                    size_t errlen)
+{
+    int n;
+    const char **vals = ctl_opts_get_all(opts, opt, &n);
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++) {
+        long long id;
+        if (ctl_parse_id(vals[i], &id) != 0) {
+            json_decref(arr);
+            snprintf(err, errlen, "--%s %s: a list id is a positive integer", opt, vals[i]);
+            return -1;
+        }
+        json_array_append_new(arr, json_integer(id));
+    }
+    *out = arr;
+    return 0;
+}
+
+/* One --rule is used as given; several become {"all":[...]}. */
+static int rules_from_opts(const struct ctl_opts *opts, json_t **out, char *err, size_t errlen)
+{
+    int n;
+    const char **vals = ctl_opts_get_all(opts, "rule", &n);
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    json_t *all = json_array();
+    for (int i = 0; i < n; i++) {
+        char why[200];
+        json_t *r = ctl_json_arg_load(vals[i], why, sizeof(why));
+        if (!json_is_object(r)) {
+            json_decref(r);
+            json_decref(all);
+            snprintf(err, errlen, "--rule: %s", r ? "a rule is a JSON object" : why);
+            return -1;
+        }
+        json_array_append_new(all, r);
+    }
+    if (n == 1) {
+        *out = json_incref(json_array_get(all, 0));
+        json_decref(all);
+    } else {
+        *out = json_pack("{s:o}", "all", all);
+    }
+    return 0;
+}
+
+static int apply_audience(const struct ctl_opts *opts, json_t *c, char *err, size_t errlen)
+{
+    const char *aud_arg = ctl_opts_get(opts, "audience");
+    if (aud_arg) {
+        json_t *aud = ctl_json_arg_load(aud_arg, err, errlen);
+        if (!json_is_object(aud)) {
+            if (aud)
+                snprintf(err, errlen, "--audience: the audience is a JSON object");
+            json_decref(aud);
+            return -1;
+        }
+        json_object_set_new(c, "audience", aud);
+    }
+    json_t *inc, *exc, *rules;
+    if (id_array(opts, "list", &inc, err, errlen) ||
+        id_array(opts, "exclude-list", &exc, err, errlen))
+        return -1;
+    if (rules_from_opts(opts, &rules, err, errlen) != 0) {
+        json_decref(inc);
+        json_decref(exc);
+        return -1;
+    }
+    if (!inc && !exc && !rules)
+        return 0;
+    json_t *a = child_object(c, "audience");
+    if (inc)
+        json_object_set_new(a, "include_lists", inc);
+    if (exc)
+        json_object_set_new(a, "exclude_lists", exc);
+    if (rules)
+        json_object_set_new(a, "rules", rules);
+    return 0;
+}
+
+static int apply_rate(const struct ctl_opts *opts, json_t *c, char *err, size_t errlen)
+{
+    const char *rate = ctl_opts_get(opts, "rate");
+    if (!rate)
+        return 0;
+    if (strcmp(rate, "none") == 0) {
+        json_object_set_new(c, "rate_limit_per_second", json_null());
+        return 0;
+    }
+    double r;
+    if (ctl_parse_positive(rate, &r) != 0)
+        return fail(err, errlen, "--rate %s: a rate is a number > 0 (or none)", rate);
+    json_object_set_new(c, "rate_limit_per_second", json_real(r));
+    return 0;
+}
+
+static const char *nested_string(json_t *c, const char *k1, const char *k2)
+{
+    json_t *v = json_object_get(c, k1);
+    if (k2)
+        v = json_object_get(v, k2);
+    return json_string_value(v);
+}
+
+static int check_create(json_t *c, char *err, size_t errlen)
+{
+    if (!nested_string(c, "name", NULL) || !*nested_string(c, "name", NULL))
+        return fail(err, errlen, "%s", "missing --name");
+    if (!nested_string(c, "phone_number_id", NULL))
+        return fail(err, errlen, "%s", "missing --phone-number-id");
+    if (!nested_string(c, "template", "name"))
+        return fail(err, errlen, "%s", "missing --template");
+    json_t *t = json_object_get(c, "template");
+    if (!json_object_get(t, "language"))
+        json_object_set_new(t, "language", json_string("en"));
+    if (!json_object_get(t, "params"))
+        json_object_set_new(t, "params", json_array());
+    return 0;
+}
+
+json_t *ctl_campaign_spec_build(const struct ctl_opts *opts, bool for_create, char *err,
+                                size_t errlen)
+{
+    json_t *c = NULL;
+    if (load_base(opts, &c, err, errlen) != 0)
+        return NULL;
+    set_string(c, "name", ctl_opts_get(opts, "name"));
+    set_string(c, "phone_number_id", ctl_opts_get(opts, "phone-number-id"));
+    if (apply_template(opts, c) || apply_audience(opts, c, err, errlen) ||
+        apply_rate(opts, c, err, errlen))
+        goto fail;
+    if (for_create && check_create(c, err, errlen) != 0)
+        goto fail;
+    if (!for_create && json_object_size(c) == 0) {
+        fail(err, errlen, "%s", "nothing to update: give at least one field flag or --file");
+        goto fail;
+    }
+    return c;
+fail:
+    json_decref(c);
+    return NULL;
+}

@@ -1,0 +1,42 @@
+/*
+ * ctl_config.h - where herald-ctl finds Kafka and PostgreSQL: the same libconfig stage file
+ * the stages read (`--config`, default config/segmenter.conf) and the same environment
+ * overrides (HERALD_KAFKA_BROKERS, HERALD_TOPIC_PREFIX, HERALD_PG_CONNINFO).
+ *
+ * Why this exists: an operator should never configure the CLI separately from the stages;
+ * pointing it at a stage file (or exporting the variables a test exports) is enough. When the
+ * default file is absent (herald-ctl run outside the checkout) the built-in defaults of
+ * docs/architecture.md apply; an explicitly named file that cannot be read is an error.
+ */
+#ifndef HERALD_CTL_CONFIG_H
+#define HERALD_CTL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CTL_DEFAULT_CONFIG   "config/segmenter.conf"
+#define CTL_DEFAULT_BROKERS  "127.0.0.1:19092"
+#define CTL_DEFAULT_CONNINFO "host=127.0.0.1 port=55432 dbname=herald user=herald"
+#define CTL_MAX_KAFKA_PROPS  32
+
+struct ctl_config {
+    char source[512]; /* file actually read, "" for built-in defaults */
+    char brokers[512];
+    char topic_prefix[128];
+    char conninfo[1024];
+    /* kafka.properties entries "key=value" (e.g. security settings), applied to the producer */
+    char kafka_props[CTL_MAX_KAFKA_PROPS][256];
+    int nkafka_props;
+};
+
+/*
+ * Fills cfg from defaults, then `path` (NULL = the default file, optional), then the
+ * environment. Returns 0, or -1 with a one-line reason (file unreadable or a syntax error with
+ * its line) in err.
+ */
+int ctl_config_load(struct ctl_config *cfg, const char *path, char *err, size_t errlen);
+
+/* "<prefix><name>", e.g. "t3f9-campaign-commands". */
+void ctl_config_topic(const struct ctl_config *cfg, const char *name, char *out, size_t len);
+
+#endif

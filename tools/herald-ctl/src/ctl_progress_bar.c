@@ -1,0 +1,136 @@
+/*
+ * ctl_progress_bar.c - text rendering of campaign progress; see ctl_progress_bar.h.
+ */
+#include "ctl_progress_bar.h"
+
+#include "ctl_eta.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static long long clamp(long long v, long long lo, long long hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+static long long max_ll(long long a, long long b)
+{
+    return a > b ? a : b;
+}
+
+long long ctl_progress_done(const struct ctl_progress *p)
+{
+    if (p->audience <= 0)
+        return 0;
+    long long by_outcome = max_ll(p->accepted, p->sent) + p->failed;
+    long long by_pending = p->pending >= 0 ? p->audience - p->pending : 0;
+    return clamp(max_ll(by_outcome, by_pending), 0, p->audience);
+}
+
+/* Cells for `count` out of `audience` in `cells`, rounded down. */
+static int cells_for(long long count, long long audience, int cells)
+{
+    if (audience <= 0 || count <= 0)
+        return 0;
+    return (int)((double)count * cells / (double)audience);
+}
+
+size_t ctl_progress_bar(const struct ctl_progress *p, int width, char *buf, size_t len)
+{
+    if (width < 3 || len < (size_t)width + 1)
+        return 0;
+    int cells = width - 2;
+    long long a = p->audience;
+    long long read = clamp(p->read, 0, a);
+    long long delivered = clamp(max_ll(p->delivered, read), 0, a);
+    long long sent = clamp(max_ll(max_ll(p->accepted, p->sent), delivered), 0, a);
+    long long failed = clamp(p->failed, 0, a - sent > 0 ? a - sent : 0);
+    int c_read = cells_for(read, a, cells);
+    int c_deliv = cells_for(delivered, a, cells) - c_read;
+    int c_sent = cells_for(sent, a, cells) - c_read - c_deliv;
+    int c_fail = cells_for(sent + failed, a, cells) - cells_for(sent, a, cells);
+    int pos = 0;
+    buf[pos++] = '[';
+    for (int i = 0; i < c_read; i++)
+        buf[pos++] = '#';
+    for (int i = 0; i < c_deliv; i++)
+        buf[pos++] = '=';
+    for (int i = 0; i < c_sent; i++)
+        buf[pos++] = '-';
+    for (int i = 0; i < c_fail; i++)
+        buf[pos++] = 'x';
+    while (pos < width - 1)
+        buf[pos++] = ' ';
+    buf[pos++] = ']';
+    buf[pos] = '\0';
+    return (size_t)pos;
+}
+
+static void percent_text(const struct ctl_progress *p, char *buf, size_t len)
+{
+    if (p->audience <= 0) {
+        snprintf(buf, len, "audience not yet known");
+        return;
+    }
+    long long done = ctl_progress_done(p);
+    snprintf(buf, len, "%5.1f%% %lld/%lld", 100.0 * (double)done / (double)p->audience, done,
+             p->audience);
+}
+
+static double effective_eta(const struct ctl_progress *p)
+{
+    if (p->eta_seconds >= 0)
+        return p->eta_seconds;
+    if (p->audience <= 0)
+        return -1;
+    return ctl_eta_seconds(p->audience - ctl_progress_done(p), p->rate);
+}
+
+static void rate_eta_text(const struct ctl_progress *p, char *buf, size_t len)
+{
+    char eta[32];
+    ctl_format_duration(effective_eta(p), eta, sizeof(eta));
+    if (p->rate > 0)
+        snprintf(buf, len, "%.1f/s  ETA %s", p->rate, eta);
+    else
+        snprintf(buf, len, "--/s  ETA %s", eta);
+}
+
+static void truncate_to(char *s, int width)
+{
+    if (width >= 0 && (int)strlen(s) > width)
+        s[width] = '\0';
+}
+
+void ctl_progress_lines(const struct ctl_progress *p, int term_width, char *line1, char *line2,
+                        size_t len)
+{
+    char head[96], tail[64], rate[64], bar[128];
+    snprintf(head, sizeof(head), "campaign %lld %-9s ", p->campaign_id,
+             p->status ? p->status : "?");
+    percent_text(p, tail, sizeof(tail));
+    int bar_width = term_width - (int)strlen(head) - (int)strlen(tail) - 1;
+    if (bar_width > 62)
+        bar_width = 62;
+    if (bar_width >= 12 && ctl_progress_bar(p, bar_width, bar, sizeof(bar)) > 0)
+        snprintf(line1, len, "%s%s %s", head, bar, tail);
+    else
+        snprintf(line1, len, "%s%s", head, tail);
+    rate_eta_text(p, rate, sizeof(rate));
+    snprintf(line2, len, "sent %lld  delivered %lld  read %lld  failed %lld  replied %lld  |  %s",
+             max_ll(p->accepted, p->sent), p->delivered, p->read, p->failed, p->replied, rate);
+    truncate_to(line1, term_width);
+    truncate_to(line2, term_width);
+}
+
+void ctl_progress_plain(const struct ctl_progress *p, char *buf, size_t len)
+{
+    char eta[32];
+    ctl_format_duration(effective_eta(p), eta, sizeof(eta));
+    snprintf(buf, len,
+             "campaign=%lld status=%s audience=%lld done=%lld accepted=%lld sent=%lld "
+             "delivered=%lld read=%lld failed=%lld replied=%lld rate=%.1f/s eta=%s",
+             p->campaign_id, p->status ? p->status : "?", p->audience > 0 ? p->audience : 0,
+             ctl_progress_done(p), p->accepted, p->sent, p->delivered, p->read, p->failed,
+             p->replied, p->rate > 0 ? p->rate : 0.0, eta);
+}

@@ -1,0 +1,21 @@
+/*
+ * ctl_result_print.h - prints PostgreSQL results through ctl_table: as rows (lists, campaign
+ * list, failures) or one row as "field / value" pairs (campaign definition, analytics).
+ *
+ * Why this exists: the analytics views are defined by another stage and may gain columns;
+ * printing whatever columns a SELECT * returns keeps herald-ctl correct without changes.
+ */
+#ifndef HERALD_CTL_RESULT_PRINT_H
+#define HERALD_CTL_RESULT_PRINT_H
+
+#include <libpq-fe.h>
+#include <stdio.h>
+
+/* Every row and column; NULL shown as "-". */
+void ctl_print_rows(const PGresult *res, FILE *out);
+
+/* Row `row` as a two-column table; columns named in `skip` (NULL-terminated, may be NULL)
+ * and NULL values are left out. */
+void ctl_print_vertical(const PGresult *res, int row, const char *const *skip, FILE *out);
+
+#endif

@@ -1,0 +1,192 @@
+/*
+ * ctl_subcommands.c - the subcommand table, lookup, parsing and help; see ctl_subcommands.h.
+ */
+#include "ctl_subcommands.h"
+
+#include "ctl_campaign_spec.h"
+
+#include <string.h>
+
+const struct ctl_opt_spec ctl_common_opts[] = {
+    {"config", 'c', CTL_OPT_VALUE, "FILE",
+     "stage config file for kafka.brokers, kafka.topic_prefix, postgres.conninfo "
+     "(default config/segmenter.conf; env HERALD_* override)"},
+    {"timeout", 't', CTL_OPT_VALUE, "SECONDS",
+     "how long to wait for Kafka and for the outcome (default 15)"},
+    {"no-wait", 0, CTL_OPT_FLAG, NULL,
+     "return once Kafka has the command; do not wait for the outcome"},
+    {"quiet", 'q', CTL_OPT_FLAG, NULL, "print only the essential value (e.g. a new campaign id)"},
+    {"help", 'h', CTL_OPT_FLAG, NULL, "show this help"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
+static const struct ctl_opt_spec import_opts[] = {
+    {"list", 'l', CTL_OPT_VALUE, "NAME", "add the imported contacts to this list (created if new)"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
+static const struct ctl_opt_spec preview_opts[] = {
+    {"audience", 'a', CTL_OPT_VALUE, "JSON|@FILE", "audience object (docs/segments.md)"},
+    {"sample", 0, CTL_OPT_VALUE, "N", "how many matching contacts to show (default 10)"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
+static const struct ctl_opt_spec schedule_opts[] = {
+    {"at", 0, CTL_OPT_VALUE, "TIME",
+     "when to start: 2026-11-25T20:00:00Z, 2026-11-25T21:00:00+01:00, now, +15m, +2h"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
+static const struct ctl_opt_spec watch_opts[] = {
+    {"interval", 0, CTL_OPT_VALUE, "SECONDS",
+     "seconds between refreshes (default 0.25 on a terminal, 1 otherwise)"},
+    {"once", 0, CTL_OPT_FLAG, NULL, "print the progress once and exit"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
+static const struct ctl_opt_spec list_opts[] = {
+    {"status", 's', CTL_OPT_VALUE, "STATUS", "only campaigns with this status"},
+    {"limit", 'n', CTL_OPT_VALUE, "N", "at most N campaigns, newest first (default 50)"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
+static const char create_details[] =
+    "Allocates the campaign id (nextval('campaign_ids')), posts a `create` command and prints\n"
+    "the id. Example:\n"
+    "  herald-ctl campaign create --name 'Spring sale' --phone-number-id 1098765 \\\n"
+    "      --template spring_sale --param name --param attributes.discount --list 1 \\\n"
+    "      --rule '{\"attr\":\"city\",\"op\":\"eq\",\"value\":\"Berlin\"}' --rate 80\n";
+
+#define LIFECYCLE(word, fn, what)                                                                  \
+    {                                                                                              \
+        word, "ID", 1, 1, NULL, what, NULL, fn                                                     \
+    }
+
+const struct ctl_subcommand ctl_subcommands[] = {
+    {"contacts import", "FILE.csv", 1, 1, import_opts,
+     "import contacts from a CSV file (phone,name,tags,attributes...) and print accepted/rejected "
+     "rows",
+     "Columns: phone (E.164 digits), name, tags (';'-separated), any other column becomes an\n"
+     "attribute. Rows with an invalid phone are rejected with their line number and reason.\n",
+     ctl_cmd_contacts_import},
+    {"lists", "", 0, 0, NULL, "show contact lists with their member counts", NULL, ctl_cmd_lists},
+    {"segment preview", "", 0, 0, preview_opts,
+     "count and sample of the contacts an audience selects", NULL, ctl_cmd_segment_preview},
+    {"campaign create", "", 0, 0, ctl_campaign_spec_opts, "define a new campaign (status draft)",
+     create_details, ctl_cmd_campaign_create},
+    {"campaign update", "ID", 1, 1, ctl_campaign_spec_opts,
+     "change fields of a draft/scheduled campaign", NULL, ctl_cmd_campaign_update},
+    {"campaign list", "", 0, 0, list_opts, "campaigns with status and headline numbers", NULL,
+     ctl_cmd_campaign_list},
+    {"campaign show", "ID", 1, 1, NULL, "a campaign's definition and analytics", NULL,
+     ctl_cmd_campaign_show},
+    {"schedule", "ID", 1, 1, schedule_opts, "start the campaign at a given time", NULL,
+     ctl_cmd_schedule},
+    LIFECYCLE("start", ctl_cmd_start, "start sending now (snapshots the audience)"),
+    LIFECYCLE("pause", ctl_cmd_pause, "stop sending; nobody is skipped or repeated on resume"),
+    LIFECYCLE("resume", ctl_cmd_resume, "continue a paused campaign"),
+    LIFECYCLE("cancel", ctl_cmd_cancel, "stop the campaign for good"),
+    LIFECYCLE("duplicate", ctl_cmd_duplicate,
+              "copy a campaign into a new draft; prints the new id"),
+    LIFECYCLE("recalculate", ctl_cmd_recalculate, "rebuild the campaign's analytics counters"),
+    {"watch", "ID", 1, 1, watch_opts,
+     "live progress bar until the campaign ends (plain lines when not on a terminal)", NULL,
+     ctl_cmd_watch},
+    {"command", "COMMAND_ID", 1, 1, NULL, "show the outcome of a posted command", NULL,
+     ctl_cmd_command},
+    /* `campaign <verb>` spellings of the lifecycle verbs, for those who expect them. */
+    {"campaign schedule", "ID", 1, 1, schedule_opts, "same as `schedule`", NULL, ctl_cmd_schedule},
+    LIFECYCLE("campaign start", ctl_cmd_start, "same as `start`"),
+    LIFECYCLE("campaign pause", ctl_cmd_pause, "same as `pause`"),
+    LIFECYCLE("campaign resume", ctl_cmd_resume, "same as `resume`"),
+    LIFECYCLE("campaign cancel", ctl_cmd_cancel, "same as `cancel`"),
+    LIFECYCLE("campaign duplicate", ctl_cmd_duplicate, "same as `duplicate`"),
+    LIFECYCLE("campaign recalculate", ctl_cmd_recalculate, "same as `recalculate`"),
+    {"campaign watch", "ID", 1, 1, watch_opts, "same as `watch`", NULL, ctl_cmd_watch},
+    {NULL, NULL, 0, 0, NULL, NULL, NULL, NULL},
+};
+
+/* How many of argv's leading words spell `words`; 0 when they do not. */
+static int match_words(const char *words, int argc, char **argv)
+{
+    int used = 0;
+    const char *p = words;
+    while (*p) {
+        size_t len = strcspn(p, " ");
+        if (used >= argc || strlen(argv[used]) != len || strncmp(argv[used], p, len) != 0)
+            return 0;
+        used++;
+        p += len;
+        p += *p == ' ';
+    }
+    return used;
+}
+
+const struct ctl_subcommand *ctl_subcommand_find(int argc, char **argv, int *consumed)
+{
+    const struct ctl_subcommand *best = NULL;
+    int best_used = 0;
+    for (const struct ctl_subcommand *sc = ctl_subcommands; sc->words; sc++) {
+        int used = match_words(sc->words, argc, argv);
+        if (used > best_used) {
+            best = sc;
+            best_used = used;
+        }
+    }
+    *consumed = best_used;
+    return best;
+}
+
+int ctl_subcommand_parse(const struct ctl_subcommand *sc, int argc, char **argv,
+                         struct ctl_opts *opts, char *err, size_t errlen)
+{
+    const struct ctl_opt_spec *tables[] = {sc->opts, ctl_common_opts};
+    const struct ctl_opt_spec *const *t = sc->opts ? tables : tables + 1;
+    if (ctl_opts_parse(opts, t, sc->opts ? 2 : 1, argc, argv, err, errlen) != 0)
+        return -1;
+    if (ctl_opts_count(opts, "help"))
+        return 0;
+    if (opts->npositional < sc->min_pos) {
+        snprintf(err, errlen, "%s: missing %s", sc->words, sc->positional);
+        return -1;
+    }
+    if (opts->npositional > sc->max_pos) {
+        snprintf(err, errlen, "%s: unexpected argument '%s'", sc->words,
+                 opts->positional[sc->max_pos]);
+        return -1;
+    }
+    return 0;
+}
+
+void ctl_subcommand_help(const struct ctl_subcommand *sc, FILE *out)
+{
+    fprintf(out, "Usage: herald-ctl %s%s%s [options]\n\n%s\n", sc->words,
+            *sc->positional ? " " : "", sc->positional, sc->summary);
+    if (sc->details)
+        fprintf(out, "\n%s", sc->details);
+    fputc('\n', out);
+    const struct ctl_opt_spec *tables[] = {sc->opts, ctl_common_opts};
+    if (sc->opts)
+        ctl_opts_print_help(out, tables, 2);
+    else
+        ctl_opts_print_help(out, tables + 1, 1);
+    fprintf(out, "\nExit status: 0 ok; 1 rejected, not found or usage error; 2 Kafka or "
+                 "PostgreSQL unreachable, or no outcome in time.\n");
+}
+
+void ctl_usage(FILE *out)
+{
+    fprintf(out, "Usage: herald-ctl <command> [arguments] [options]\n\n"
+                 "Herald's operator tool: posts commands to campaign-commands, waits for their\n"
+                 "outcome and reads campaign state from PostgreSQL (docs/herald-ctl.md).\n\n"
+                 "Commands:\n");
+    for (const struct ctl_subcommand *sc = ctl_subcommands; sc->words; sc++) {
+        if (strncmp(sc->summary, "same as", 7) == 0)
+            continue;
+        char left[64];
+        snprintf(left, sizeof(left), "%s%s%s", sc->words, *sc->positional ? " " : "",
+                 sc->positional);
+        fprintf(out, "  %-28s %s\n", left, sc->summary);
+    }
+    fprintf(out, "\nRun `herald-ctl <command> --help` for its options.\n");
+}
