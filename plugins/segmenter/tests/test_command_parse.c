@@ -1,0 +1,159 @@
+/*
+ * test_command_parse.c - command shape checks and campaign definitions: each invalid command
+ * has a reason, and whatever could be read (id, type, campaign) is kept for the record.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "campaign_definition.h"
+#include "command_parse.h"
+
+static void rejected(const char *payload, const char *fragment)
+{
+    struct campaign_command cmd;
+    char err[256] = "";
+    assert_int_equal(command_parse(payload, strlen(payload), &cmd, err, sizeof(err)), -1);
+    if (!strstr(err, fragment))
+        fail_msg("'%s': error '%s' lacks '%s'", payload, err, fragment);
+    command_free(&cmd);
+}
+
+static void test_valid_commands(void **state)
+{
+    const char *p = "{\"command_id\":\"c1\",\"type\":\"duplicate\",\"campaign_id\":4,"
+                    "\"new_campaign_id\":5}";
+    struct campaign_command cmd;
+    char err[256];
+    assert_int_equal(command_parse(p, strlen(p), &cmd, err, sizeof(err)), 0);
+    assert_string_equal(cmd.command_id, "c1");
+    assert_int_equal(cmd.type, CMD_DUPLICATE);
+    assert_int_equal(cmd.campaign_id, 4);
+    assert_int_equal(cmd.new_campaign_id, 5);
+    command_free(&cmd);
+
+    p = "{\"command_id\":\"c2\",\"type\":\"schedule\",\"campaign_id\":4,"
+        "\"at\":\"2026-11-25T20:00:00Z\"}";
+    assert_int_equal(command_parse(p, strlen(p), &cmd, err, sizeof(err)), 0);
+    assert_string_equal(cmd.at, "2026-11-25T20:00:00Z");
+    command_free(&cmd);
+
+    p = "{\"command_id\":\"c3\",\"type\":\"recalculate\",\"campaign_id\":4}";
+    assert_int_equal(command_parse(p, strlen(p), &cmd, err, sizeof(err)), 0);
+    assert_int_equal(cmd.type, CMD_RECALCULATE);
+    command_free(&cmd);
+}
+
+static void test_invalid_commands(void **state)
+{
+    rejected("{not json", "not valid JSON");
+    rejected("[1]", "must be a JSON object");
+    rejected("{\"type\":\"start\",\"campaign_id\":1}", "command_id");
+    rejected("{\"command_id\":\"\",\"type\":\"start\",\"campaign_id\":1}", "command_id");
+    rejected("{\"command_id\":\"a\",\"type\":\"explode\",\"campaign_id\":1}",
+             "unknown command type 'explode'");
+    rejected("{\"command_id\":\"a\",\"campaign_id\":1}", "type must be a string");
+    rejected("{\"command_id\":\"a\",\"type\":\"start\"}", "campaign_id");
+    rejected("{\"command_id\":\"a\",\"type\":\"start\",\"campaign_id\":\"1\"}", "campaign_id");
+    rejected("{\"command_id\":\"a\",\"type\":\"start\",\"campaign_id\":0}", "campaign_id");
+    rejected("{\"command_id\":\"a\",\"type\":\"create\",\"campaign_id\":1}", "'campaign'");
+    rejected("{\"command_id\":\"a\",\"type\":\"schedule\",\"campaign_id\":1}", "'at'");
+    rejected("{\"command_id\":\"a\",\"type\":\"schedule\",\"campaign_id\":1,\"at\":\"tomorrow\"}",
+             "'at'");
+    rejected("{\"command_id\":\"a\",\"type\":\"schedule\",\"campaign_id\":1,"
+             "\"at\":\"2026-11-25T20:00:00\"}",
+             "with zone");
+    rejected("{\"command_id\":\"a\",\"type\":\"duplicate\",\"campaign_id\":1}", "new_campaign_id");
+    rejected("{\"command_id\":\"a\",\"type\":\"duplicate\",\"campaign_id\":1,"
+             "\"new_campaign_id\":1}",
+             "must differ");
+    rejected("{\"command_id\":\"a\",\"command_id\":\"b\",\"type\":\"start\",\"campaign_id\":1}",
+             "duplicate");
+}
+
+static void test_partial_record_on_rejection(void **state)
+{
+    const char *p = "{\"command_id\":\"keep-me\",\"type\":\"nope\",\"campaign_id\":9}";
+    struct campaign_command cmd;
+    char err[128];
+    assert_int_equal(command_parse(p, strlen(p), &cmd, err, sizeof(err)), -1);
+    assert_string_equal(cmd.command_id, "keep-me");
+    assert_string_equal(cmd.type_name, "nope");
+    assert_int_equal(cmd.campaign_id, 9);
+    command_free(&cmd);
+}
+
+static int parse_campaign(const char *json, int create, struct campaign_fields *f, char *err)
+{
+    json_t *c = json_loads(json, 0, NULL);
+    assert_non_null(c);
+    int rc = campaign_fields_parse(c, create, f, err, 256);
+    json_decref(c);
+    return rc;
+}
+
+static void test_campaign_definition(void **state)
+{
+    struct campaign_fields f;
+    char err[256];
+    assert_int_equal(parse_campaign("{\"name\":\"S\",\"phone_number_id\":\"1\",\"template\":"
+                                    "{\"name\":\"t\",\"params\":[\"name\",\"=x\"]},"
+                                    "\"audience\":{},\"rate_limit_per_second\":5}",
+                                    1, &f, err),
+                     0);
+    assert_string_equal(f.template_language, "en");
+    assert_string_equal(f.template_params, "[\"name\",\"=x\"]");
+    assert_string_equal(f.audience, "{}");
+    assert_int_equal(f.rate_given, 1);
+    assert_string_equal(f.rate, "5");
+    campaign_fields_free(&f);
+
+    assert_int_equal(parse_campaign("{\"rate_limit_per_second\":null}", 0, &f, err), 0);
+    assert_int_equal(f.rate_given, 1);
+    assert_string_equal(f.rate, "");
+    assert_null(f.name);
+    campaign_fields_free(&f);
+
+    static const char *const bad[][2] = {
+        {"{\"name\":\"S\",\"phone_number_id\":\"1\",\"template\":{\"name\":\"t\"}}",
+         "campaign.audience is required"},
+        {"{\"phone_number_id\":\"1\",\"template\":{\"name\":\"t\"},\"audience\":{}}",
+         "campaign.name is required"},
+        {"{\"name\":\"S\",\"phone_number_id\":\"1\",\"template\":{\"name\":\"t\"},\"audience\":"
+         "{\"rules\":{\"op\":\"zzz\"}}}",
+         "campaign.audience: rules: unknown op 'zzz'"},
+        {"{\"name\":\"S\",\"phone_number_id\":\"1\",\"template\":{\"name\":\"t\",\"params\":"
+         "[\"email\"]},\"audience\":{}}",
+         "template.params[0]"},
+        {"{\"name\":\"S\",\"rate_limit_per_second\":0}", "rate_limit_per_second"},
+        {"{\"name\":\"S\",\"rate_limit_per_second\":\"5\"}", "rate_limit_per_second"},
+        {"{\"nmae\":\"S\"}", "unknown key 'nmae'"},
+        {"{\"name\":\"\"}", "campaign.name must be"},
+        {"{\"template\":{\"name\":\"t\",\"lang\":\"de\"}}", "template: unknown key 'lang'"},
+        {"{}", "nothing to update"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int create = strstr(bad[i][1], "required") || strstr(bad[i][1], "audience:") ||
+                     strstr(bad[i][1], "params[0]");
+        err[0] = '\0';
+        assert_int_equal(parse_campaign(bad[i][0], create, &f, err), -1);
+        if (!strstr(err, bad[i][1]))
+            fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i][1]);
+        campaign_fields_free(&f);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_commands),
+        cmocka_unit_test(test_invalid_commands),
+        cmocka_unit_test(test_partial_record_on_rejection),
+        cmocka_unit_test(test_campaign_definition),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
