@@ -1,0 +1,230 @@
+/*
+ * analytics.c - the analytics plugin: registration, configuration and the host callbacks.
+ *
+ * Why: folds `delivery-events` and `replies` (and `recalculate` commands) into exact
+ * per-campaign numbers in PostgreSQL. Each cb_process batch is encoded (analytics_batch.c) and
+ * applied in ONE transaction (analytics_store.c); only then is every message completed, so
+ * offsets move only past committed work and a crash replays batches that the idempotent fold
+ * absorbs. A transient failure retries the whole batch; a batch refused for its data is split
+ * so that only the offending message is dead-lettered. cb_tick sweeps parked statuses and
+ * replies so a late send is picked up within park_retry_ms.
+ */
+#include "analytics_batch.h"
+#include "analytics_metrics.h"
+#include "analytics_store.h"
+
+#include <herald/plugin.h>
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct analytics_ctx {
+    /* Filled by the host from config_map. */
+    double attribution_window_hours;
+    int64_t reply_park_timeout_seconds;
+    int64_t park_retry_ms;
+    int64_t park_retention_hours;
+
+    herald_host *host;
+    struct analytics_store store;
+    struct analytics_batch batch;
+    struct analytics_metrics metrics;
+    int64_t next_sweep_ms;
+};
+
+static const struct herald_config_option config_map[] = {
+    {HERALD_CONFIG_DOUBLE, "attribution_window_hours", "72", 0,
+     offsetof(struct analytics_ctx, attribution_window_hours), NULL,
+     "a reply without a known context is attributed to the latest campaign message accepted "
+     "for that phone within this many hours"},
+    {HERALD_CONFIG_INT, "reply_park_timeout_seconds", "600", 0,
+     offsetof(struct analytics_ctx, reply_park_timeout_seconds), NULL,
+     "how long a reply whose context.id is unknown waits before the window rule applies"},
+    {HERALD_CONFIG_INT, "park_retry_ms", "500", 0, offsetof(struct analytics_ctx, park_retry_ms),
+     NULL, "period of the sweep that retries parked statuses and replies"},
+    {HERALD_CONFIG_INT, "park_retention_hours", "168", 0,
+     offsetof(struct analytics_ctx, park_retention_hours), NULL,
+     "parked statuses whose wamid never appears are dropped after this many hours"},
+    {0, NULL, NULL, 0, 0, NULL, NULL},
+};
+
+static double wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void settings(const struct analytics_ctx *c, struct analytics_settings *s)
+{
+    s->attribution_window_hours = c->attribution_window_hours;
+    s->reply_park_timeout_seconds = (double)c->reply_park_timeout_seconds;
+    s->park_retention_hours = (double)c->park_retention_hours;
+    s->stage_name = c->host->api->stage_name(c->host);
+}
+
+/* Apply c->batch; logs and counts a failure. */
+static analytics_store_rc apply(struct analytics_ctx *c, int sweep)
+{
+    const struct herald_host_api *a = c->host->api;
+    PGconn *conn = a->pg_main(c->host);
+    if (!conn)
+        return ANALYTICS_STORE_TRANSIENT;
+    struct analytics_settings s;
+    struct analytics_apply_result r;
+    char err[512];
+    settings(c, &s);
+    double t0 = wall_ms();
+    analytics_store_rc rc =
+        analytics_store_apply(&c->store, conn, &c->batch, sweep, &s, &r, err, sizeof err);
+    if (rc == ANALYTICS_STORE_OK) {
+        analytics_metrics_applied(&c->metrics, c->host, &r, wall_ms() - t0);
+    } else {
+        a->counter_add(c->metrics.batch_failures, 1);
+        a->log(c->host, HERALD_LOG_WARN, "analytics transaction rolled back (%s): %s",
+               rc == ANALYTICS_STORE_DATA ? "data refused" : "will retry", err);
+    }
+    return rc;
+}
+
+static void complete(struct analytics_ctx *c, struct herald_message *m, analytics_store_rc rc,
+                     const char *reason)
+{
+    const struct herald_host_api *a = c->host->api;
+    if (rc == ANALYTICS_STORE_OK) {
+        a->done(c->host, m, HERALD_OK);
+        a->counter_add(c->metrics.messages, 1);
+    } else if (rc == ANALYTICS_STORE_DATA) {
+        a->done_reason(c->host, m, HERALD_ERROR, reason);
+        a->counter_add(c->metrics.malformed, 1);
+    } else {
+        a->done(c->host, m, HERALD_RETRY);
+    }
+}
+
+/* Encode msgs[i] into c->batch; messages that need no database are completed here and
+ * left out (pending[i] = 0). Returns how many remain pending. */
+static size_t encode(struct analytics_ctx *c, struct herald_message **msgs, size_t n,
+                     unsigned char *pending)
+{
+    size_t left = 0;
+    analytics_batch_reset(&c->batch);
+    for (size_t i = 0; i < n; i++) {
+        struct herald_message *m = msgs[i];
+        char err[256] = "";
+        analytics_verdict v =
+            analytics_batch_add(&c->batch, m->topic, m->payload, m->len, m->timestamp_ms,
+                                m->partition, m->offset, err, sizeof err);
+        pending[i] = 0;
+        if (v == ANALYTICS_V_ERROR) {
+            c->host->api->log(c->host, HERALD_LOG_WARN, "%s [%s %d@%lld]", err, m->topic,
+                              (int)m->partition, (long long)m->offset);
+            complete(c, m, ANALYTICS_STORE_DATA, err);
+        } else if (v == ANALYTICS_V_IGNORE) {
+            complete(c, m, ANALYTICS_STORE_OK, NULL);
+        } else {
+            pending[i] = 1;
+            left++;
+        }
+    }
+    return left;
+}
+
+/* The batch was refused for its data: apply each message alone so only the bad one fails. */
+static void isolate(struct analytics_ctx *c, struct herald_message **msgs, size_t n,
+                    const unsigned char *pending)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!pending[i])
+            continue;
+        unsigned char one = 0;
+        if (encode(c, &msgs[i], 1, &one) == 0)
+            continue;
+        analytics_store_rc rc = apply(c, 0);
+        complete(c, msgs[i], rc, "refused by PostgreSQL (see the stage log)");
+    }
+}
+
+static void cb_process(void *ctx, struct herald_message **msgs, size_t n)
+{
+    struct analytics_ctx *c = ctx;
+    unsigned char *pending = calloc(n ? n : 1, 1);
+    if (!pending) {
+        for (size_t i = 0; i < n; i++)
+            c->host->api->done(c->host, msgs[i], HERALD_RETRY);
+        return;
+    }
+    if (encode(c, msgs, n, pending) > 0) {
+        analytics_store_rc rc = apply(c, 0);
+        if (rc == ANALYTICS_STORE_DATA) {
+            isolate(c, msgs, n, pending);
+        } else {
+            for (size_t i = 0; i < n; i++)
+                if (pending[i])
+                    complete(c, msgs[i], rc, NULL);
+        }
+    }
+    free(pending);
+}
+
+static void cb_tick(void *ctx, int64_t now_ms)
+{
+    struct analytics_ctx *c = ctx;
+    if (now_ms < c->next_sweep_ms)
+        return;
+    c->next_sweep_ms = now_ms + c->park_retry_ms;
+    analytics_batch_reset(&c->batch);
+    apply(c, 1);
+}
+
+static int cb_init(void *ctx, herald_host *host)
+{
+    struct analytics_ctx *c = ctx;
+    c->host = host;
+    if (c->attribution_window_hours <= 0 || c->reply_park_timeout_seconds < 0 ||
+        c->park_retry_ms <= 0 || c->park_retention_hours <= 0) {
+        host->api->log(host, HERALD_LOG_ERROR,
+                       "analytics: attribution_window_hours, park_retry_ms and "
+                       "park_retention_hours must be > 0, reply_park_timeout_seconds >= 0");
+        return -1;
+    }
+    analytics_batch_init(&c->batch);
+    analytics_metrics_init(&c->metrics, host);
+    host->api->log(host, HERALD_LOG_INFO,
+                   "analytics ready: attribution window %.1f h, reply park timeout %lld s",
+                   c->attribution_window_hours, (long long)c->reply_park_timeout_seconds);
+    return 0;
+}
+
+static int cb_drain(void *ctx, int64_t now_ms)
+{
+    (void)ctx;
+    (void)now_ms;
+    return 1; /* every batch is completed inside cb_process */
+}
+
+static void cb_exit(void *ctx)
+{
+    struct analytics_ctx *c = ctx;
+    analytics_batch_free(&c->batch);
+}
+
+static const struct herald_plugin analytics_plugin = {
+    .abi_version = HERALD_PLUGIN_ABI_VERSION,
+    .name = "analytics",
+    .description = "folds delivery events and replies into exact per-campaign statistics",
+    .ctx_size = sizeof(struct analytics_ctx),
+    .config_map = config_map,
+    .cb_init = cb_init,
+    .cb_process = cb_process,
+    .cb_tick = cb_tick,
+    .cb_assign = NULL,
+    .cb_drain = cb_drain,
+    .cb_exit = cb_exit,
+};
+
+HERALD_PLUGIN_EXPORT(analytics_plugin)

@@ -1,0 +1,104 @@
+/*
+ * test_batch.c - a mixed Kafka batch becomes the exact staging rows and verdicts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analytics_batch.h"
+
+static struct analytics_batch b;
+static char err[256];
+
+static analytics_verdict add(const char *topic, const char *json)
+{
+    err[0] = '\0';
+    return analytics_batch_add(&b, topic, json, strlen(json), 1764100009999LL, 3, 77, err,
+                               sizeof err);
+}
+
+static void assert_rows(const struct analytics_copybuf *c, const char *want)
+{
+    assert_int_equal(c->len, strlen(want));
+    assert_memory_equal(c->data, want, c->len);
+}
+
+static void test_events_become_lattice_rows(void **state)
+{
+    (void)state;
+    analytics_batch_init(&b);
+    assert_int_equal(add("delivery-events", "{\"type\":\"read\",\"campaign_id\":42,"
+                                            "\"recipient_id\":17,\"wamid\":\"w\","
+                                            "\"ts_ms\":1764100000000}"),
+                     ANALYTICS_V_FOLD);
+    assert_int_equal(add("delivery-events", "{\"type\":\"failed\",\"campaign_id\":42,"
+                                            "\"recipient_id\":18,\"phone\":\"4915100000018\","
+                                            "\"ts_ms\":1764100000001,\"error\":{\"code\":131026,"
+                                            "\"title\":\"tab\\there\"}}"),
+                     ANALYTICS_V_FOLD);
+    assert_int_equal(add("delivery-events", "{\"type\":\"sent\",\"wamid\":\"only\","
+                                            "\"ts_ms\":1764100000002}"),
+                     ANALYTICS_V_FOLD);
+    assert_rows(&b.events,
+                "42\t17\tw\t\\N\t1764100000000\t1764100000000\t1764100000000\t1764100000000"
+                "\t\\N\t\\N\t\\N\t\\N\n"
+                "42\t18\t\\N\t4915100000018\t\\N\t\\N\t\\N\t\\N\t1764100000001\t131026"
+                "\ttab\\there\t\\N\n"
+                "\\N\t\\N\tonly\t\\N\t1764100000002\t1764100000002\t\\N\t\\N\t\\N\t\\N\t\\N"
+                "\t\\N\n");
+    assert_int_equal(b.events.rows, 3);
+    analytics_batch_free(&b);
+}
+
+static void test_replies_rows(void **state)
+{
+    (void)state;
+    analytics_batch_init(&b);
+    assert_int_equal(add("replies", "{\"wamid\":\"in\",\"from\":\"4915\",\"ts_ms\":1764100005000,"
+                                    "\"type\":\"text\",\"text\":\"a\\nb\",\"context_id\":null}"),
+                     ANALYTICS_V_FOLD);
+    assert_rows(&b.replies, "in\t4915\t1764100005000\ttext\ta\\nb\t\\N\t\\N\n");
+    analytics_batch_free(&b);
+}
+
+static void test_commands_and_verdicts(void **state)
+{
+    (void)state;
+    analytics_batch_init(&b);
+    assert_int_equal(add("campaign-commands", "{\"command_id\":\"c1\",\"type\":\"start\","
+                                              "\"campaign_id\":1}"),
+                     ANALYTICS_V_IGNORE);
+    assert_true(analytics_batch_empty(&b));
+    assert_int_equal(add("campaign-commands", "{\"command_id\":\"c2\",\"type\":\"recalculate\","
+                                              "\"campaign_id\":9}"),
+                     ANALYTICS_V_RECALC);
+    assert_int_equal(b.ncommands, 1);
+    assert_string_equal(b.commands[0].cmd.command_id, "c2");
+    assert_int_equal(b.commands[0].cmd.campaign_id, 9);
+    assert_int_equal(b.commands[0].partition, 3);
+    assert_int_equal(b.commands[0].offset, 77);
+    assert_non_null(strstr(b.commands[0].payload, "recalculate"));
+    assert_int_equal(add("campaign-commands", "{\"type\":\"recalculate\"}"), ANALYTICS_V_ERROR);
+    assert_int_equal(add("delivery-events", "{}"), ANALYTICS_V_ERROR);
+    assert_true(err[0] != '\0');
+    assert_int_equal(add("jobs", "{}"), ANALYTICS_V_ERROR);
+    assert_non_null(strstr(err, "jobs"));
+    assert_false(analytics_batch_empty(&b));
+    analytics_batch_reset(&b);
+    assert_true(analytics_batch_empty(&b));
+    analytics_batch_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_events_become_lattice_rows),
+        cmocka_unit_test(test_replies_rows),
+        cmocka_unit_test(test_commands_and_verdicts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
