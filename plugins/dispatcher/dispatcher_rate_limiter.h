@@ -1,0 +1,49 @@
+/*
+ * dispatcher_rate_limiter.h - a token bucket with adaptive backoff, one per business phone
+ * number (and one per campaign that has its own, lower cap).
+ *
+ * Why a bucket AND a 1-second window: the Cloud API counts messages per second per number.
+ * A bucket of rate r and capacity b can emit r + b messages in a 1-second window, and a late
+ * tick either loses tokens (b small: the average drops) or bursts (b large: the window
+ * overflows). So the bucket keeps ~50 ms of burst for smoothness and a sliding log of the last
+ * second's send times refuses the (floor(r)+1)-th send in any 1000 ms. With N instances each
+ * bucket gets `share` (owned / total `jobs` partitions) of the target so the sum holds.
+ */
+#ifndef HERALD_DISPATCHER_RATE_LIMITER_H
+#define HERALD_DISPATCHER_RATE_LIMITER_H
+
+#include <stdint.h>
+
+struct disp_bucket {
+    double target; /* configured msg/s for this instance (rate * share * safety) */
+    double factor; /* adaptive multiplier in [min_factor, 1]; cut on throttling */
+    double tokens;
+    double capacity;
+    int64_t last_ms;      /* last refill */
+    int64_t throttled_ms; /* last time the API said "too fast" */
+    int64_t recovered_ms; /* last recovery step */
+    int64_t *window;      /* ring of send times within the last second (window_cap slots) */
+    int window_cap;       /* max sends in any 1000 ms; 0 = no window (rate below 1/s) */
+    int window_len;
+    int window_head; /* index of the oldest entry */
+    int window_alloc;
+};
+
+/* Returns 0, -1 on out of memory. */
+int disp_bucket_init(struct disp_bucket *b, double rate, int64_t now_ms);
+void disp_bucket_free(struct disp_bucket *b);
+/* Change the target rate (rebalance, campaign cap change) keeping the adaptive factor. */
+void disp_bucket_set_rate(struct disp_bucket *b, double rate, int64_t now_ms);
+/* Refill and take one token. Returns 1 when a token was taken. */
+int disp_bucket_take(struct disp_bucket *b, int64_t now_ms);
+/* Give back a token taken for a send that did not happen (claim refused). */
+void disp_bucket_refund(struct disp_bucket *b, int64_t taken_ms);
+/* Milliseconds until a token is available (0 = now). */
+int64_t disp_bucket_wait_ms(struct disp_bucket *b, int64_t now_ms);
+/* The API answered a throughput error: halve the rate (not below 5 % of target). Repeated
+ * reports within 200 ms count once, since in-flight requests all fail together. */
+void disp_bucket_throttled(struct disp_bucket *b, int64_t now_ms);
+/* Current effective rate in msg/s. */
+double disp_bucket_rate(const struct disp_bucket *b);
+
+#endif

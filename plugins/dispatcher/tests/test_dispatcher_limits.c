@@ -1,0 +1,154 @@
+/*
+ * test_dispatcher_limits.c - the token bucket never lets more than floor(rate) sends into any
+ * 1-second window yet reaches the rate on average; adaptive backoff halves and recovers; the
+ * pair limiter holds one recipient only; backoff grows, is bounded and jittered.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dispatcher_backoff.h"
+#include "dispatcher_rate_limiter.h"
+#include "pair_rate_limiter.h"
+
+/* Drive a bucket with ticks of `tick_ms` (sometimes late by `late_ms`) for `dur_ms`, record
+ * send times, return how many were sent and the max within any 1000 ms window. */
+static int simulate(double rate, int tick_ms, int late_every, int late_ms, int dur_ms,
+                    int *max_window)
+{
+    struct disp_bucket b;
+    int64_t *sent = calloc((size_t)(rate * dur_ms / 1000.0) + 64, sizeof(int64_t));
+    int n = 0;
+    assert_int_equal(disp_bucket_init(&b, rate, 0), 0);
+    int64_t t = 0;
+    for (int i = 0; t < dur_ms; i++) {
+        while (disp_bucket_take(&b, t))
+            sent[n++] = t;
+        t += tick_ms + ((late_every && i % late_every == 0) ? late_ms : 0);
+    }
+    *max_window = 0;
+    for (int i = 0, j = 0; i < n; i++) {
+        while (sent[i] - sent[j] >= 1000)
+            j++;
+        if (i - j + 1 > *max_window)
+            *max_window = i - j + 1;
+    }
+    free(sent);
+    disp_bucket_free(&b);
+    return n;
+}
+
+static void window_never_exceeds_rate(void **state)
+{
+    double rates[] = {5, 80, 99, 200, 1000, 20000};
+    for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+        int maxw;
+        int n = simulate(rates[i], 5, 7, 30, 10000, &maxw);
+        print_message("rate %g: %d sent, max window %d\n", rates[i], n, maxw);
+        assert_true(maxw <= (int)rates[i]);
+        /* average within 2 % of the rate even with late ticks */
+        assert_true(n >= rates[i] * 10 * 0.98);
+        assert_true(n <= rates[i] * 10 + 1);
+    }
+}
+
+static void slow_rates_work(void **state)
+{
+    int maxw;
+    int n = simulate(0.5, 10, 0, 0, 10000, &maxw);
+    assert_in_range(n, 5, 6);
+}
+
+static void throttle_halves_then_recovers(void **state)
+{
+    struct disp_bucket b;
+    disp_bucket_init(&b, 100, 0);
+    disp_bucket_throttled(&b, 1000);
+    assert_true(disp_bucket_rate(&b) == 50.0);
+    disp_bucket_throttled(&b, 1100); /* same burst of failures: counted once */
+    assert_true(disp_bucket_rate(&b) == 50.0);
+    disp_bucket_throttled(&b, 1300);
+    assert_true(disp_bucket_rate(&b) == 25.0);
+    for (int i = 0; i < 50; i++)
+        disp_bucket_throttled(&b, 2000 + i * 300);
+    assert_true(disp_bucket_rate(&b) >= 5.0 - 1e-9); /* floor at 5 % */
+    int64_t t = 20000;
+    double prev = disp_bucket_rate(&b);
+    (void)disp_bucket_take(&b, t);
+    t += 1000;
+    (void)disp_bucket_take(&b, t);
+    assert_true(disp_bucket_rate(&b) > prev);
+    for (int i = 0; i < 20; i++) {
+        t += 1000;
+        (void)disp_bucket_take(&b, t);
+    }
+    assert_true(disp_bucket_rate(&b) == 100.0);
+    disp_bucket_free(&b);
+}
+
+static void refund_and_wait(void **state)
+{
+    struct disp_bucket b;
+    disp_bucket_init(&b, 10, 0);
+    assert_true(disp_bucket_take(&b, 0));
+    assert_false(disp_bucket_take(&b, 0));
+    assert_in_range(disp_bucket_wait_ms(&b, 0), 99, 101);
+    disp_bucket_refund(&b, 0);
+    assert_int_equal(disp_bucket_wait_ms(&b, 0), 0);
+    assert_true(disp_bucket_take(&b, 0));
+    disp_bucket_set_rate(&b, 1000, 0);
+    assert_in_range(disp_bucket_wait_ms(&b, 0), 1, 2);
+    disp_bucket_free(&b);
+}
+
+static void pair_limiter_holds_one_recipient(void **state)
+{
+    struct pair_limiter *p = pair_limiter_new(6000);
+    assert_int_equal(pair_limiter_wait_ms(p, "4915100000001", 0), 0);
+    pair_limiter_record(p, "4915100000001", 1000);
+    assert_int_equal(pair_limiter_wait_ms(p, "4915100000001", 1000), 6000);
+    assert_int_equal(pair_limiter_wait_ms(p, "4915100000002", 1000), 0);
+    assert_int_equal(pair_limiter_wait_ms(p, "4915100000001", 7000), 0);
+    pair_limiter_penalise(p, "4915100000002", 2000);
+    assert_int_equal(pair_limiter_wait_ms(p, "4915100000002", 3000), 5000);
+    assert_int_equal(pair_limiter_prune(p, 7500), 1);
+    assert_int_equal(pair_limiter_prune(p, 9000), 0);
+    /* many entries force the table to grow and stay correct */
+    char phone[16];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(phone, sizeof(phone), "49151%08d", i);
+        pair_limiter_record(p, phone, 10000);
+    }
+    snprintf(phone, sizeof(phone), "49151%08d", 12345);
+    assert_int_equal(pair_limiter_wait_ms(p, phone, 10000), 6000);
+    pair_limiter_free(p);
+}
+
+static void backoff_grows_bounded_with_jitter(void **state)
+{
+    assert_int_equal(disp_backoff_ms(1, 200, 30000, 0.0), 100);
+    assert_int_equal(disp_backoff_ms(1, 200, 30000, 0.999999), 199);
+    assert_int_equal(disp_backoff_ms(2, 200, 30000, 0.0), 200);
+    assert_int_equal(disp_backoff_ms(4, 200, 30000, 0.0), 800);
+    assert_int_equal(disp_backoff_ms(30, 200, 30000, 0.0), 15000);
+    assert_true(disp_backoff_ms(30, 200, 30000, 0.5) <= 30000);
+    assert_true(disp_backoff_ms(1000, 200, 30000, 0.99) <= 30000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(window_never_exceeds_rate),
+        cmocka_unit_test(slow_rates_work),
+        cmocka_unit_test(throttle_halves_then_recovers),
+        cmocka_unit_test(refund_and_wait),
+        cmocka_unit_test(pair_limiter_holds_one_recipient),
+        cmocka_unit_test(backoff_grows_bounded_with_jitter),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

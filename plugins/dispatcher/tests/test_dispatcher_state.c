@@ -1,0 +1,144 @@
+/*
+ * test_dispatcher_state.c - the crash policy for unclaimable recipients, the delay queue's
+ * order and filtering, and PostgreSQL array literals.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <string.h>
+
+#include "dispatcher_claim_policy.h"
+#include "dispatcher_delay_queue.h"
+#include "dispatcher_pg_array.h"
+
+static const struct disp_claim_self self = {"dispatcher-1", "dispatcher-1#100.5", 60000, 0};
+
+static enum disp_claim_decision decide(const char *st, const char *by, int64_t age, int running,
+                                       int resend)
+{
+    struct disp_claim_row row = {1, st, by, age, running};
+    struct disp_claim_self s = self;
+    s.resend_uncertain = resend;
+    return disp_claim_decide(&row, &s);
+}
+
+static void finished_rows_reproduce_their_event(void **state)
+{
+    assert_int_equal(decide("accepted", "x#1.1", 5, 1, 0), DISP_CLAIM_REPRODUCE_ACCEPTED);
+    assert_int_equal(decide("accepted", NULL, -1, 0, 1), DISP_CLAIM_REPRODUCE_ACCEPTED);
+    assert_int_equal(decide("failed", "x#1.1", 5, 1, 0), DISP_CLAIM_REPRODUCE_FAILED);
+}
+
+static void crash_leftover_of_this_stage_is_uncertain(void **state)
+{
+    /* same stage name, other instance: our previous life; even a fresh claim is dead */
+    assert_int_equal(decide("sending", "dispatcher-1#99.1", 10, 1, 0), DISP_CLAIM_MARK_UNCERTAIN);
+    assert_int_equal(decide("sending", "dispatcher-1#99.1", 10, 1, 1), DISP_CLAIM_RESEND);
+    /* a stage whose name merely starts the same is someone else */
+    assert_int_equal(decide("sending", "dispatcher-10#99.1", 10, 1, 0), DISP_CLAIM_WAIT);
+}
+
+static void own_claim_is_in_flight_here(void **state)
+{
+    assert_int_equal(decide("sending", "dispatcher-1#100.5", 10, 1, 1), DISP_CLAIM_SKIP);
+}
+
+static void foreign_claims_wait_until_stale(void **state)
+{
+    assert_int_equal(decide("sending", "dispatcher-2#7.7", 59999, 1, 0), DISP_CLAIM_WAIT);
+    assert_int_equal(decide("sending", "dispatcher-2#7.7", 60000, 1, 0), DISP_CLAIM_MARK_UNCERTAIN);
+    assert_int_equal(decide("sending", NULL, -1, 1, 0), DISP_CLAIM_MARK_UNCERTAIN);
+    assert_int_equal(decide("sending", "dispatcher-2#7.7", 60000, 1, 1), DISP_CLAIM_RESEND);
+    /* a stopped campaign never resends: the leftover becomes uncertain at once */
+    assert_int_equal(decide("sending", "dispatcher-2#7.7", 10, 0, 1), DISP_CLAIM_MARK_UNCERTAIN);
+}
+
+static void uncertain_and_unclaimable_rows(void **state)
+{
+    assert_int_equal(decide("uncertain", "x", 5, 1, 0), DISP_CLAIM_SKIP);
+    assert_int_equal(decide("uncertain", "x", 5, 1, 1), DISP_CLAIM_RESEND);
+    assert_int_equal(decide("uncertain", "x", 5, 0, 1), DISP_CLAIM_SKIP);
+    assert_int_equal(decide("queued", NULL, -1, 0, 0), DISP_CLAIM_SKIP);
+    struct disp_claim_row missing = {0, NULL, NULL, -1, 0};
+    assert_int_equal(disp_claim_decide(&missing, &self), DISP_CLAIM_NOT_FOUND);
+    char id[64];
+    disp_claimer_id("dispatcher-1", 4242, 17, id, sizeof(id));
+    assert_string_equal(id, "dispatcher-1#4242.17");
+    assert_string_equal(disp_claim_decision_name(DISP_CLAIM_WAIT), "wait");
+}
+
+static int keep_odd(void *item, void *arg)
+{
+    (void)arg;
+    return ((intptr_t)item) % 2;
+}
+
+static void count_drop(void *item, void *arg)
+{
+    (void)item;
+    (*(int *)arg)++;
+}
+
+static void delay_queue_orders_by_due_time(void **state)
+{
+    struct disp_delay_queue q = {0};
+    int64_t due[] = {500, 100, 300, 100, 900, 50, 700, 300};
+    for (intptr_t i = 0; i < 8; i++)
+        assert_int_equal(disp_delay_push(&q, due[i], (void *)(i + 1)), 0);
+    assert_null(disp_delay_pop_due(&q, 49));
+    assert_ptr_equal(disp_delay_pop_due(&q, 50), (void *)6);
+    assert_ptr_equal(disp_delay_pop_due(&q, 1000), (void *)2); /* FIFO among equal times */
+    assert_ptr_equal(disp_delay_pop_due(&q, 1000), (void *)4);
+    int dropped = 0;
+    disp_delay_filter(&q, keep_odd, count_drop, &dropped);
+    assert_int_equal(dropped, 1); /* item 8 (even) gone */
+    assert_ptr_equal(disp_delay_pop_due(&q, 1000), (void *)3);
+    assert_ptr_equal(disp_delay_pop_due(&q, 1000), (void *)1);
+    assert_ptr_equal(disp_delay_pop_due(&q, 1000), (void *)7);
+    assert_ptr_equal(disp_delay_pop_due(&q, 1000), (void *)5);
+    assert_null(disp_delay_pop_any(&q));
+    for (intptr_t i = 0; i < 1000; i++)
+        disp_delay_push(&q, 1000 - i, (void *)(i + 1));
+    int64_t last = -1;
+    for (int i = 0; i < 1000; i++) {
+        int64_t d = 1000 - ((intptr_t)disp_delay_pop_any(&q) - 1);
+        assert_true(d >= last);
+        last = d;
+    }
+    disp_delay_free(&q);
+}
+
+static void array_literals(void **state)
+{
+    struct disp_strbuf s = {0};
+    disp_array_begin(&s);
+    assert_string_equal(disp_array_end(&s), "{}");
+    disp_array_begin(&s);
+    disp_array_add_int(&s, 1);
+    disp_array_add_int(&s, -42);
+    disp_array_add_int(&s, 9007199254740993LL);
+    assert_string_equal(disp_array_end(&s), "{1,-42,9007199254740993}");
+    disp_array_begin(&s);
+    disp_array_add_text(&s, "wamid.A=");
+    disp_array_add_text(&s, "a\"b\\c,{NULL}");
+    disp_array_add_text(&s, NULL);
+    assert_string_equal(disp_array_end(&s), "{\"wamid.A=\",\"a\\\"b\\\\c,{NULL}\",NULL}");
+    disp_strbuf_free(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(finished_rows_reproduce_their_event),
+        cmocka_unit_test(crash_leftover_of_this_stage_is_uncertain),
+        cmocka_unit_test(own_claim_is_in_flight_here),
+        cmocka_unit_test(foreign_claims_wait_until_stale),
+        cmocka_unit_test(uncertain_and_unclaimable_rows),
+        cmocka_unit_test(delay_queue_orders_by_due_time),
+        cmocka_unit_test(array_literals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
