@@ -1,0 +1,294 @@
+"""herald-ctl against the real Kafka broker and PostgreSQL, without a segmenter stage.
+
+Why these tests exist: they pin herald-ctl's protocol and its error paths on their own. The
+"stage" here is the test itself: it consumes the command herald-ctl produced on
+campaign-commands, checks key and payload, and writes the outcome row into command_results the
+way a stage would, so accepted/rejected/timeout/exit codes are asserted without depending on
+the segmenter. The end-to-end flow with a real segmenter is in test_ctl_segmenter.py.
+"""
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+BUILD = os.environ.get("HERALD_BUILD_DIR", "/work/main/build")
+CTL = os.path.join(BUILD, "bin", "herald-ctl")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def ctl_env(herald, **extra):
+    env = dict(os.environ)
+    env["HERALD_PG_CONNINFO"] = herald.conninfo
+    env["HERALD_TOPIC_PREFIX"] = herald.prefix
+    env.update(extra)
+    return env
+
+
+def ctl(herald, *args, env=None, timeout=60):
+    """Runs herald-ctl to completion; returns (exit code, stdout, stderr)."""
+    p = subprocess.run([CTL, *args], env=env or ctl_env(herald), cwd=ROOT, capture_output=True,
+                       text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def ctl_background(herald, *args, env=None):
+    return subprocess.Popen([CTL, *args], env=env or ctl_env(herald), cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def make_campaign(herald, status="draft", name="c"):
+    (cid,), = herald.sql("SELECT nextval('campaign_ids')")
+    herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
+               "VALUES (%s, %s, '1098765', 'spring_sale', %s)", cid, name, status)
+    return cid
+
+
+def answer_next_command(herald, outcome, reason=None, handled_by="test"):
+    """Plays the stage: consumes the next command and records its outcome."""
+    (key, value), = herald.consume("campaign-commands", 1, timeout=30)
+    cmd = json.loads(value)
+    herald.sql("INSERT INTO command_results (command_id, campaign_id, type, outcome, reason, "
+               "payload, handled_by) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+               cmd["command_id"], cmd["campaign_id"], cmd["type"], outcome, reason, value,
+               handled_by)
+    return key, cmd
+
+
+@pytest.mark.parametrize("words", [
+    "contacts import", "lists", "segment preview", "campaign create", "campaign update",
+    "campaign list", "campaign show", "schedule", "start", "pause", "resume", "cancel",
+    "duplicate", "recalculate", "watch", "command"])
+def test_every_subcommand_has_help(herald, words):
+    rc, out, err = ctl(herald, *words.split(), "--help")
+    assert rc == 0, err
+    assert out.startswith("Usage: herald-ctl " + words)
+    assert "--config FILE" in out and "Exit status" in out
+
+
+@pytest.mark.parametrize("args,reason", [
+    ([], "Usage: herald-ctl"),
+    (["frobnicate"], "unknown command 'frobnicate'"),
+    (["start"], "missing ID"),
+    (["start", "1", "2"], "unexpected argument '2'"),
+    (["start", "abc"], "'abc' is not a campaign id"),
+    (["start", "1", "--bogus"], "unknown option --bogus"),
+    (["pause", "1", "--timeout", "soon"], "--timeout soon"),
+    (["schedule", "1"], "missing --at"),
+    (["schedule", "1", "--at", "tomorrow"], "--at tomorrow"),
+    (["campaign", "create", "--phone-number-id", "1", "--template", "t"], "missing --name"),
+    (["campaign", "create", "--name", "n", "--phone-number-id", "1", "--template", "t",
+      "--rule", "{oops"], "--rule: invalid JSON"),
+    (["campaign", "update", "1"], "nothing to update"),
+    (["segment", "preview", "--audience", "[1]"], "the audience is a JSON object"),
+    (["contacts", "import", "/nonexistent.csv"], "cannot read /nonexistent.csv"),
+    (["lists", "--config", "/nonexistent.conf"], "cannot read config file /nonexistent.conf"),
+])
+def test_usage_errors_exit_1_with_one_line_reason(herald, args, reason):
+    rc, out, err = ctl(herald, *args)
+    assert rc == 1, (out, err)
+    assert reason in err
+    assert herald.sql("SELECT count(*) FROM command_results") == [(0,)]
+
+
+def test_unknown_campaign_is_exit_1_and_nothing_is_posted(herald):
+    for args in (["start", "999999"], ["pause", "999999"], ["duplicate", "999999"],
+                 ["campaign", "show", "999999"], ["watch", "999999"],
+                 ["campaign", "update", "999999", "--name", "x"]):
+        rc, out, err = ctl(herald, *args)
+        assert rc == 1, (args, out, err)
+        assert "campaign 999999 not found" in err
+    # nothing reached campaign-commands: a later real command is the first message
+    cid = make_campaign(herald)
+    p = ctl_background(herald, "cancel", str(cid))
+    key, cmd = answer_next_command(herald, "accepted")
+    assert (key, cmd["type"]) == (str(cid), "cancel")
+    assert p.wait(30) == 0
+
+
+def test_command_is_keyed_by_campaign_and_accepted(herald):
+    cid = make_campaign(herald)
+    p = ctl_background(herald, "start", str(cid))
+    key, cmd = answer_next_command(herald, "accepted", handled_by="segmenter")
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    assert out == "accepted\n"
+    assert key == str(cid)
+    assert cmd["type"] == "start" and cmd["campaign_id"] == cid
+    assert re.fullmatch(r"[0-9a-f]{32}", cmd["command_id"])
+
+
+def test_rejection_reason_is_printed_and_exit_1(herald):
+    cid = make_campaign(herald, status="completed")
+    p = ctl_background(herald, "resume", str(cid))
+    answer_next_command(herald, "rejected", "cannot resume a completed campaign")
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 1
+    assert err.strip() == "rejected: cannot resume a completed campaign"
+    assert out == ""
+
+
+def test_every_command_gets_a_fresh_id(herald):
+    cid = make_campaign(herald)
+    ids = set()
+    for _ in range(3):
+        p = ctl_background(herald, "pause", str(cid))
+        _, cmd = answer_next_command(herald, "accepted")
+        assert p.wait(30) == 0
+        ids.add(cmd["command_id"])
+    assert len(ids) == 3
+
+
+def test_create_allocates_id_and_sends_definition(herald):
+    p = ctl_background(herald, "campaign", "create", "--name", "Spring sale",
+                       "--phone-number-id", "1098765", "--template", "spring_sale",
+                       "--param", "name", "--param", "attributes.discount", "--list", "1",
+                       "--exclude-list", "3", "--rule",
+                       '{"attr":"city","op":"eq","value":"Berlin"}', "--rate", "80", "-q")
+    key, cmd = answer_next_command(herald, "accepted")
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    assert cmd["type"] == "create"
+    assert out.strip() == key == str(cmd["campaign_id"])
+    (last,), = herald.sql("SELECT last_value FROM campaign_ids")
+    assert cmd["campaign_id"] == last
+    assert cmd["campaign"] == {
+        "name": "Spring sale", "phone_number_id": "1098765",
+        "template": {"name": "spring_sale", "language": "en",
+                     "params": ["name", "attributes.discount"]},
+        "audience": {"include_lists": [1], "exclude_lists": [3],
+                     "rules": {"attr": "city", "op": "eq", "value": "Berlin"}},
+        "rate_limit_per_second": 80.0}
+
+
+def test_duplicate_allocates_new_id_and_schedule_normalises_time(herald):
+    cid = make_campaign(herald)
+    p = ctl_background(herald, "duplicate", str(cid))
+    _, cmd = answer_next_command(herald, "accepted")
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    assert cmd["type"] == "duplicate" and cmd["new_campaign_id"] > cid
+    assert out.strip() == f"accepted: campaign {cmd['new_campaign_id']} (draft copy of {cid})"
+
+    p = ctl_background(herald, "schedule", str(cid), "--at", "2030-01-02T03:04:05+01:00")
+    _, cmd = answer_next_command(herald, "accepted")
+    assert p.wait(30) == 0
+    assert cmd["at"] == "2030-01-02T02:04:05Z"
+
+
+def test_no_outcome_in_time_is_exit_2_naming_the_stage(herald):
+    cid = make_campaign(herald)
+    t0 = time.monotonic()
+    rc, out, err = ctl(herald, "start", str(cid), "--timeout", "2")
+    assert rc == 2
+    assert time.monotonic() - t0 < 10
+    assert "is the segmenter stage running?" in err
+    rc, out, err = ctl(herald, "recalculate", str(cid), "--timeout", "1")
+    assert rc == 2 and "is the analytics stage running?" in err
+
+
+def test_no_wait_returns_once_kafka_has_it_and_command_shows_outcome(herald):
+    cid = make_campaign(herald)
+    rc, out, err = ctl(herald, "cancel", str(cid), "--no-wait")
+    assert rc == 0, err
+    command_id = re.fullmatch(r"posted: command ([0-9a-f]{32})\n", out).group(1)
+    rc, out, err = ctl(herald, "command", command_id)
+    assert rc == 1 and "no outcome recorded" in err
+    _, cmd = answer_next_command(herald, "rejected", "already cancelled")
+    assert cmd["command_id"] == command_id
+    rc, out, err = ctl(herald, "command", command_id)
+    assert rc == 1
+    assert re.search(r"outcome\s+rejected", out) and "already cancelled" in out
+
+
+def test_broker_down_is_exit_2_with_clear_reason(herald):
+    cid = make_campaign(herald)
+    port = herald.free_port()
+    env = ctl_env(herald, HERALD_KAFKA_BROKERS=f"127.0.0.1:{port}")
+    t0 = time.monotonic()
+    rc, out, err = ctl(herald, "start", str(cid), env=env)
+    assert rc == 2
+    assert f"kafka unreachable at 127.0.0.1:{port}" in err
+    assert time.monotonic() - t0 < 10
+    assert err.count("\n") == 1
+
+
+def test_postgres_down_is_exit_2_with_clear_reason(herald):
+    port = herald.free_port()
+    env = ctl_env(herald, HERALD_PG_CONNINFO=f"host=127.0.0.1 port={port} dbname=x user=x")
+    for args in (["lists"], ["start", "1"], ["campaign", "list"]):
+        rc, out, err = ctl(herald, *args, env=env)
+        assert rc == 2, args
+        assert err.startswith("herald-ctl: postgresql unreachable")
+
+
+def test_config_file_supplies_settings_env_overrides(herald, tmp_path):
+    conf = tmp_path / "s.conf"
+    conf.write_text('kafka = { brokers = "127.0.0.1:%d"; topic_prefix = "%s"; };\n'
+                    'postgres = { conninfo = "%s"; };\n'
+                    % (herald.free_port(), herald.prefix, herald.conninfo))
+    cid = make_campaign(herald)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HERALD_")}
+    rc, out, err = ctl(herald, "start", str(cid), "--config", str(conf), env=env)
+    assert rc == 2 and "kafka unreachable" in err  # brokers came from the file
+    env["HERALD_KAFKA_BROKERS"] = os.environ.get("HERALD_KAFKA_BROKERS", "127.0.0.1:19092")
+    p = subprocess.Popen([CTL, "-c", str(conf), "start", str(cid)], env=env, cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    answer_next_command(herald, "accepted")
+    assert p.wait(30) == 0
+
+
+def test_lists_campaign_list_and_show_tables(herald):
+    herald.sql("INSERT INTO contacts (phone, name) VALUES ('4915100000001', 'Asha'), "
+               "('4915100000002', 'Ben')")
+    herald.sql("INSERT INTO contact_lists (name) VALUES ('berlin'), ('empty')")
+    herald.sql("INSERT INTO contact_list_members SELECT l.id, c.id FROM contact_lists l, contacts c "
+               "WHERE l.name = 'berlin'")
+    rc, out, err = ctl(herald, "lists")
+    assert rc == 0, err
+    rows = [line.split() for line in out.splitlines()[2:]]
+    assert [r[1:3] for r in rows] == [["berlin", "2"], ["empty", "0"]]
+
+    a = make_campaign(herald, name="Alpha", status="running")
+    b = make_campaign(herald, name="Beta", status="completed")
+    rc, out, err = ctl(herald, "campaign", "list")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["id", "name", "status", "audience"]
+    assert [line.split()[:3] for line in lines[2:]] == [[str(b), "Beta", "completed"],
+                                                       [str(a), "Alpha", "running"]]
+    rc, out, err = ctl(herald, "campaign", "list", "--status", "running")
+    assert [line.split()[1] for line in out.splitlines()[2:]] == ["Alpha"]
+
+    rc, out, err = ctl(herald, "campaign", "show", str(a))
+    assert rc == 0, err
+    assert re.search(r"^name\s+Alpha$", out, re.M)
+    assert re.search(r"^template_name\s+spring_sale$", out, re.M)
+    for section in ("Progress", "Failures by error code", "Analytics"):
+        assert f"\n{section}\n" in out
+
+
+def test_watch_plain_lines_until_campaign_ends(herald):
+    cid = make_campaign(herald, status="running")
+    herald.sql("UPDATE campaigns SET audience_size = 2, started_at = now() WHERE id = %s", cid)
+    p = ctl_background(herald, "watch", str(cid), "--interval", "0.2")
+    time.sleep(1.0)
+    herald.sql("UPDATE campaigns SET status = 'completed', completed_at = now() WHERE id = %s", cid)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    lines = out.splitlines()
+    assert "\033" not in out  # no terminal escapes into a pipe
+    assert lines[0].startswith(f"campaign={cid} status=running audience=2 ")
+    assert re.match(rf"campaign={cid} status=completed ", lines[-2])
+    assert lines[-1] == f"campaign {cid} completed"
+    assert len(lines) == len(set(lines))  # only changes are printed
+
+
+def test_watch_reports_failed_campaign_with_reason(herald):
+    cid = make_campaign(herald, status="failed")
+    herald.sql("UPDATE campaigns SET status_reason = 'template rejected' WHERE id = %s", cid)
+    rc, out, err = ctl(herald, "watch", str(cid))
+    assert rc == 1
+    assert f"campaign {cid} failed: template rejected" in err
