@@ -8,14 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-int http_listen_parse(const char *listen, struct sockaddr_storage *addr, socklen_t *len,
-                      char *err, size_t errlen)
+int http_listen_parse(const char *listen, struct sockaddr_storage *addr, socklen_t *len, char *err,
+                      size_t errlen)
 {
     char host[256];
     const char *colon = listen ? strrchr(listen, ':') : NULL;
     if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof(host)) {
-        snprintf(err, errlen, "listen address must be host:port, got \"%s\"",
-                 listen ? listen : "");
+        snprintf(err, errlen, "listen address must be host:port, got \"%s\"", listen ? listen : "");
         return -1;
     }
     const char *h = listen;
@@ -32,8 +31,8 @@ int http_listen_parse(const char *listen, struct sockaddr_storage *addr, socklen
         snprintf(err, errlen, "bad port in listen address \"%s\"", listen);
         return -1;
     }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(host, colon + 1, &hints, &res);
     if (rc != 0 || !res) {

@@ -12,7 +12,7 @@
 
 /* Resolves `listen` (numeric host or name, port 0-65535). Returns 0 and fills addr/len, or -1
  * with a short reason in err. */
-int http_listen_parse(const char *listen, struct sockaddr_storage *addr, socklen_t *len,
-                      char *err, size_t errlen);
+int http_listen_parse(const char *listen, struct sockaddr_storage *addr, socklen_t *len, char *err,
+                      size_t errlen);
 
 #endif

@@ -199,8 +199,8 @@ static enum MHD_Result handle_verification(struct webhook_ctx *ctx, struct MHD_C
 
 static int declared_too_large(struct webhook_ctx *ctx, struct MHD_Connection *conn)
 {
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (!cl)
         return 0;
     char *end = NULL;
@@ -290,8 +290,8 @@ static enum MHD_Result finish_post(struct webhook_ctx *ctx, struct webhook_reque
         ctx->api->counter_add(ctx->m.rejected_oversize, 1);
         return respond_status(req->conn, MHD_HTTP_CONTENT_TOO_LARGE);
     }
-    const char *sig = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-                                                  "X-Hub-Signature-256");
+    const char *sig =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Hub-Signature-256");
     if (!webhook_signature_valid(sig, ctx->app_secret, (const unsigned char *)req->body,
                                  req->len)) {
         ctx->api->counter_add(ctx->m.rejected_signature, 1);
@@ -346,9 +346,8 @@ static enum MHD_Result begin_request(struct webhook_ctx *ctx, struct MHD_Connect
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct webhook_ctx *ctx = cls;
     struct webhook_request *req = *con_cls;
@@ -393,13 +392,13 @@ int webhook_http_start(struct webhook_ctx *ctx)
                      MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    ctx->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, ctx, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)ctx->threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)ctx->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)ctx->connection_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, ctx, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-        MHD_OPTION_END);
+    ctx->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, ctx, MHD_OPTION_SOCK_ADDR,
+                                   (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+                                   (unsigned)ctx->threads, MHD_OPTION_CONNECTION_LIMIT,
+                                   (unsigned)ctx->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+                                   (unsigned)ctx->connection_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+                                   on_completed, ctx, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, ctx,
+                                   MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
     if (!ctx->daemon) {
         ctx->api->log(ctx->host, HERALD_LOG_ERROR, "webhook: cannot listen on %s", ctx->listen);
         return -1;
@@ -407,8 +406,8 @@ int webhook_http_start(struct webhook_ctx *ctx)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(ctx->daemon, MHD_DAEMON_INFO_BIND_PORT);
     ctx->api->log(ctx->host, HERALD_LOG_INFO,
                   "webhook: listening on %s (port %u) path %s, %lld threads, body limit %lld",
-                  ctx->listen, info ? (unsigned)info->port : 0u, ctx->path,
-                  (long long)ctx->threads, (long long)ctx->max_body_bytes);
+                  ctx->listen, info ? (unsigned)info->port : 0u, ctx->path, (long long)ctx->threads,
+                  (long long)ctx->max_body_bytes);
     return 0;
 }
 

@@ -98,10 +98,10 @@ static json_t *status_error(const json_t *status)
     const char *title = str_field(first, "title");
     if (!title)
         title = str_field(first, "message");
-    json_t *err = json_pack("{s:o, s:o}", "code",
-                            json_is_integer(code) ? json_integer(json_integer_value(code))
-                                                  : json_null(),
-                            "title", title ? json_string(title) : json_null());
+    json_t *err =
+        json_pack("{s:o, s:o}", "code",
+                  json_is_integer(code) ? json_integer(json_integer_value(code)) : json_null(),
+                  "title", title ? json_string(title) : json_null());
     const char *details = str_field(json_object_get(first, "error_data"), "details");
     if (err && details)
         json_object_set_new(err, "details", json_string(details));
@@ -117,8 +117,8 @@ static int add_status(struct webhook_events *out, const json_t *st, int64_t now_
         return 0;
     }
     int64_t campaign_id, recipient_id;
-    int known = webhook_callback_data_parse(str_field(st, "biz_opaque_callback_data"),
-                                            &campaign_id, &recipient_id);
+    int known = webhook_callback_data_parse(str_field(st, "biz_opaque_callback_data"), &campaign_id,
+                                            &recipient_id);
     char event_id[700];
     snprintf(event_id, sizeof(event_id), "wh-%.512s-%s", wamid, status);
     const char *phone = str_field(st, "recipient_id");
@@ -185,11 +185,11 @@ static int add_message(struct webhook_events *out, const json_t *msg, const json
     if (!type)
         type = "unknown";
     const char *context_id = str_field(json_object_get(msg, "context"), "id");
-    json_t *ev = json_pack("{s:s, s:s, s:I, s:s, s:o, s:o, s:o}", "wamid", wamid, "from", from,
-                           "ts_ms", (json_int_t)timestamp_ms(msg, now_ms), "type", type, "text",
-                           str_or_null(message_text(msg, type)), "context_id",
-                           str_or_null(context_id), "profile_name",
-                           str_or_null(profile_name(contacts, from)));
+    json_t *ev =
+        json_pack("{s:s, s:s, s:I, s:s, s:o, s:o, s:o}", "wamid", wamid, "from", from, "ts_ms",
+                  (json_int_t)timestamp_ms(msg, now_ms), "type", type, "text",
+                  str_or_null(message_text(msg, type)), "context_id", str_or_null(context_id),
+                  "profile_name", str_or_null(profile_name(contacts, from)));
     if (!ev)
         return -1;
     const char *button_payload = str_field(json_object_get(msg, "button"), "payload");

@@ -10,8 +10,10 @@
 
 #include <stddef.h>
 
-#define OPT(type, name, def, req, field, env, desc)                                            \
-    {type, name, def, req, offsetof(struct webhook_ctx, field), env, desc}
+#define OPT(type, name, def, req, field, env, desc)                                                \
+    {                                                                                              \
+        type, name, def, req, offsetof(struct webhook_ctx, field), env, desc                       \
+    }
 
 static const struct herald_config_option webhook_config[] = {
     OPT(HERALD_CONFIG_STR, "listen", "127.0.0.1:8080", 0, listen, "HERALD_WEBHOOK_LISTEN",

@@ -6,8 +6,8 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-const char *webhook_verification_answer(const char *mode, const char *token,
-                                        const char *challenge, const char *configured_token)
+const char *webhook_verification_answer(const char *mode, const char *token, const char *challenge,
+                                        const char *configured_token)
 {
     if (!mode || !token || !challenge || !configured_token || !*configured_token)
         return NULL;

@@ -10,7 +10,7 @@
 /* Returns the challenge to echo (borrowed from the arguments) when mode is "subscribe", the
  * token equals `configured_token` (constant-time) and a challenge is present; NULL means 403.
  * An empty or NULL configured token refuses every handshake. */
-const char *webhook_verification_answer(const char *mode, const char *token,
-                                        const char *challenge, const char *configured_token);
+const char *webhook_verification_answer(const char *mode, const char *token, const char *challenge,
+                                        const char *configured_token);
 
 #endif

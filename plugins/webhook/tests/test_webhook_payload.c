@@ -144,8 +144,11 @@ static void sample_yields_events_in_order(void **state)
 
 static void refuses_non_json_and_non_objects(void **state)
 {
-    const char *bad[] = {"", "{", "not json", "[]", "42", "\"x\"", "null",
-                         "{\"object\":\"whatsapp_business_account\",\"entry\":[]} trailing"};
+    const char *bad[] = {
+        "",         "{",
+        "not json", "[]",
+        "42",       "\"x\"",
+        "null",     "{\"object\":\"whatsapp_business_account\",\"entry\":[]} trailing"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct webhook_events ev;
         assert_int_equal(parse(bad[i], &ev), WEBHOOK_PARSE_INVALID_JSON);
@@ -244,8 +247,9 @@ static void callback_data_variants(void **state)
     assert_int_equal(r, 5);
     assert_int_equal(webhook_callback_data_parse("c=42", &c, &r), 1);
     assert_int_equal(r, -1);
-    const char *bad[] = {NULL, "", "c=", "c=0", "c=-1", "c=4x2", "c=1234567890123456789",
-                         "campaign=42", "x=1;y=2", ";;;", "c=42 "};
+    const char *bad[] = {
+        NULL,          "",        "c=",  "c=0",  "c=-1", "c=4x2", "c=1234567890123456789",
+        "campaign=42", "x=1;y=2", ";;;", "c=42 "};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(webhook_callback_data_parse(bad[i], &c, &r), 0);
         assert_int_equal(c, -1);

@@ -35,12 +35,12 @@ static void covers_raw_bytes_including_nul(void **state)
 {
     const char body[] = {'a', '\0', 'b'};
     assert_true(webhook_signature_valid(
-        "sha256=982872ff8422d2d84de2d26d7900850ff9f3b3275079b02813b572f9ff0ef0b2", "k",
-        u(body), 3));
+        "sha256=982872ff8422d2d84de2d26d7900850ff9f3b3275079b02813b572f9ff0ef0b2", "k", u(body),
+        3));
     /* the same bytes cut at the NUL must not verify */
     assert_false(webhook_signature_valid(
-        "sha256=982872ff8422d2d84de2d26d7900850ff9f3b3275079b02813b572f9ff0ef0b2", "k",
-        u(body), 1));
+        "sha256=982872ff8422d2d84de2d26d7900850ff9f3b3275079b02813b572f9ff0ef0b2", "k", u(body),
+        1));
 }
 
 static void empty_body_has_a_signature_too(void **state)

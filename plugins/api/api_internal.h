@@ -1,0 +1,112 @@
+/*
+ * api_internal.h - the control API plugin's context and the seams between its files:
+ * server and dispatch (api_http.c), database pool (api_db.c), commands to Kafka
+ * (api_produce.c), handlers (api_campaign_handlers.c, api_contact_handlers.c) and the
+ * progress hub behind the SSE stream (api_progress_hub.c).
+ *
+ * Threading: libmicrohttpd runs one thread per connection, so a handler may block (waiting
+ * for a Kafka acknowledgement or for the next progress snapshot) without stalling others;
+ * connection_limit bounds the number of threads.
+ */
+#ifndef HERALD_API_INTERNAL_H
+#define HERALD_API_INTERNAL_H
+
+#include <herald/plugin.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api_auth.h"
+#include "api_route.h"
+
+struct MHD_Daemon;
+struct MHD_Connection;
+struct api_db_pool;
+struct progress_hub;
+
+struct api_metrics {
+    herald_counter *requests;
+    herald_counter *errors_4xx;
+    herald_counter *errors_5xx;
+    herald_counter *unauthorized;
+    herald_counter *commands;
+    herald_counter *command_failures;
+    herald_counter *progress_polls;
+    herald_counter *sse_watchers; /* gauge */
+};
+
+struct api_ctx {
+    /* config (see api_plugin.c) */
+    char *listen;
+    char *api_token;
+    char *static_dir;
+    int64_t max_body_bytes;
+    int64_t import_max_bytes;
+    int64_t connection_limit;
+    int64_t db_pool_size;
+    int64_t ack_timeout_ms;
+    int64_t progress_poll_ms;
+    int64_t sse_keepalive_ms;
+
+    /* runtime */
+    herald_host *host;
+    const struct herald_host_api *api;
+    struct api_auth auth;
+    struct MHD_Daemon *daemon;
+    struct api_db_pool *db;
+    struct progress_hub *hub;
+    char *static_root; /* realpath of static_dir, NULL when not serving files */
+    struct api_metrics m;
+};
+
+/* What a handler answers: status and a JSON body (heap, owned), or an error. */
+struct api_reply {
+    unsigned status;
+    char *body; /* JSON text, free()d by the server */
+};
+
+/* One parsed API call handed to a handler. */
+struct api_call {
+    struct api_ctx *ctx;
+    struct MHD_Connection *conn;
+    const struct api_route *route;
+    const char *body; /* raw body, NUL-terminated */
+    size_t body_len;
+};
+
+/* Reply helpers (api_http.c). json_reply takes ownership of `body` (decref'd). */
+void api_reply_json(struct api_reply *r, unsigned status, json_t *body);
+void api_reply_text(struct api_reply *r, unsigned status, const char *json_text);
+void api_reply_error(struct api_reply *r, unsigned status, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Parses the call's body as a JSON object; NULL after setting a 400 reply. An empty body is
+ * an empty object when `empty_ok`. */
+json_t *api_call_json(const struct api_call *call, struct api_reply *r, int empty_ok);
+const char *api_call_query(const struct api_call *call, const char *name);
+
+/* Handlers (api_campaign_handlers.c, api_contact_handlers.c). */
+void api_handle_campaign_create(const struct api_call *call, struct api_reply *r);
+void api_handle_campaign_update(const struct api_call *call, struct api_reply *r);
+void api_handle_campaign_command(const struct api_call *call, struct api_reply *r);
+void api_handle_campaign_list(const struct api_call *call, struct api_reply *r);
+void api_handle_campaign_get(const struct api_call *call, struct api_reply *r);
+void api_handle_campaign_progress(const struct api_call *call, struct api_reply *r);
+void api_handle_command_get(const struct api_call *call, struct api_reply *r);
+void api_handle_contacts_import(const struct api_call *call, struct api_reply *r);
+void api_handle_list_list(const struct api_call *call, struct api_reply *r);
+void api_handle_list_create(const struct api_call *call, struct api_reply *r);
+void api_handle_segment_preview(const struct api_call *call, struct api_reply *r);
+
+/* Produces `command` (borrowed) on campaign-commands keyed by campaign_id and waits for the
+ * acknowledgement. Returns 0 when acknowledged, -1 after ack_timeout_ms or failure. */
+int api_produce_command(struct api_ctx *ctx, int64_t campaign_id, const json_t *command);
+
+/* SSE stream response for GET /api/campaigns/{id}/progress/stream (api_progress_stream.c).
+ * Returns 0 after queueing the stream, -1 when it could not be set up. */
+int api_stream_progress(struct api_ctx *ctx, struct MHD_Connection *conn, int64_t campaign_id);
+
+int api_http_start(struct api_ctx *ctx);
+void api_http_stop(struct api_ctx *ctx);
+
+#endif
