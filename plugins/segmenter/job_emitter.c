@@ -1,0 +1,234 @@
+/*
+ * job_emitter.c - bounded emission of `jobs`, one message per recipient, keyed by phone.
+ *
+ * Why it is built this way:
+ * - Bounded: per running campaign at most `emission_window()` recipients sit in state `queued`
+ *   (handed to Kafka, not yet claimed by a dispatcher). Each step tops the window up from the
+ *   `pending` rows in recipient order, so a pause leaves at most one window to skip.
+ * - Several segmenter instances: an emission step holds the campaign row with
+ *   `FOR UPDATE SKIP LOCKED`; a second instance skips a campaign another one is stepping, and
+ *   the pending rows it moves are gone from the next step's `pending` set, so nothing is
+ *   emitted twice.
+ * - Crash safety (our choice): rows are marked `queued` and committed BEFORE producing. A job
+ *   Kafka refuses (delivery callback with an error, or produce() failing) puts its row back to
+ *   `pending`. A crash between commit and produce leaves rows `queued` without a job, so on
+ *   start the plugin resets `queued` rows of running campaigns to `pending`
+ *   (job_emitter_recover) and they are emitted again; resume does the same for its campaign.
+ *   Re-emitting a job that did reach Kafka is harmless: the dispatcher's claim is idempotent.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbuf.h"
+#include "segmenter.h"
+#include "segmenter_pg.h"
+
+struct job_ticket {
+    struct segmenter *s;
+    char campaign[24];
+    char recipient[24];
+};
+
+static void revert_to_pending(struct segmenter *s, const char *campaign, const char *ids)
+{
+    PGconn *conn = s->api->pg_main(s->host);
+    char err[256];
+    const char *params[] = {campaign, ids};
+    if (!conn || pgx_exec(conn,
+                          "UPDATE campaign_recipients SET state = 'pending', updated_at = now() "
+                          "WHERE campaign_id = $1::bigint AND recipient_id = ANY($2::bigint[]) "
+                          "AND state = 'queued'",
+                          2, params, NULL, err, sizeof(err)) != PGX_OK)
+        s->api->log(s->host, HERALD_LOG_WARN,
+                    "campaign %s: could not return unsent recipients %.200s to pending (they "
+                    "are re-emitted on resume or restart)",
+                    campaign, ids);
+}
+
+static void on_delivery(void *opaque, const char *err)
+{
+    struct job_ticket *t = opaque;
+    struct segmenter *s = t->s;
+    s->inflight--;
+    s->api->gauge_set(s->inflight_gauge, (double)s->inflight);
+    if (err) {
+        s->api->counter_add(s->jobs_failed, 1);
+        s->api->log(s->host, HERALD_LOG_WARN, "job for campaign %s recipient %s not delivered: %s",
+                    t->campaign, t->recipient, err);
+        char ids[32];
+        snprintf(ids, sizeof(ids), "{%s}", t->recipient);
+        revert_to_pending(s, t->campaign, ids);
+    }
+    free(t);
+}
+
+/* Produces rows [from, n) of the step's result; returns how many were handed to Kafka. */
+static int produce_rows(struct segmenter *s, const char *campaign, PGresult *rows)
+{
+    int n = PQntuples(rows);
+    for (int i = 0; i < n; i++) {
+        struct job_ticket *t = calloc(1, sizeof(*t));
+        const char *phone = PQgetvalue(rows, i, 1);
+        const char *payload = PQgetvalue(rows, i, 2);
+        if (t) {
+            t->s = s;
+            snprintf(t->campaign, sizeof(t->campaign), "%s", campaign);
+            snprintf(t->recipient, sizeof(t->recipient), "%s", PQgetvalue(rows, i, 0));
+        }
+        if (!t || s->api->produce(s->host, s->jobs_topic, phone, strlen(phone), payload,
+                                  (size_t)PQgetlength(rows, i, 2), NULL, on_delivery, t) != 0) {
+            free(t);
+            return i;
+        }
+        s->inflight++;
+        s->api->counter_add(s->jobs_emitted, 1);
+    }
+    return n;
+}
+
+static void revert_unproduced(struct segmenter *s, const char *campaign, PGresult *rows, int from)
+{
+    struct sbuf ids;
+    sbuf_init(&ids);
+    sbuf_append(&ids, "{");
+    for (int i = from; i < PQntuples(rows); i++)
+        sbuf_printf(&ids, "%s%s", i > from ? "," : "", PQgetvalue(rows, i, 0));
+    sbuf_append(&ids, "}");
+    char *text = sbuf_take(&ids);
+    if (text)
+        revert_to_pending(s, campaign, text);
+    free(text);
+}
+
+/* Locks the campaign if running and free; returns its row (rate, phone id, template) or NULL. */
+static PGresult *lock_running(PGconn *conn, const char *id, char *err, size_t errlen)
+{
+    const char *params[] = {id};
+    PGresult *res = NULL;
+    if (pgx_exec(conn,
+                 "SELECT rate_limit_per_second::text, phone_number_id, template_name, "
+                 "template_language FROM campaigns WHERE id = $1::bigint AND status = "
+                 "'running' FOR UPDATE SKIP LOCKED",
+                 1, params, &res, err, errlen) != PGX_OK)
+        return NULL;
+    if (PQntuples(res) == 1)
+        return res;
+    PQclear(res);
+    return NULL;
+}
+
+static long long queued_count(PGconn *conn, const char *id, char *err, size_t errlen)
+{
+    const char *params[] = {id};
+    PGresult *res = NULL;
+    if (pgx_exec(conn,
+                 "SELECT count(*) FROM campaign_recipients WHERE campaign_id = $1::bigint AND "
+                 "state = 'queued'",
+                 1, params, &res, err, errlen) != PGX_OK)
+        return -1;
+    long long n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return n;
+}
+
+static PGresult *queue_next(PGconn *conn, const char *id, long long budget, PGresult *campaign,
+                            char *err, size_t errlen)
+{
+    char limit[32];
+    snprintf(limit, sizeof(limit), "%lld", budget);
+    const char *params[] = {id,
+                            limit,
+                            PQgetvalue(campaign, 0, 1),
+                            PQgetvalue(campaign, 0, 2),
+                            PQgetvalue(campaign, 0, 3),
+                            PQgetisnull(campaign, 0, 0) ? NULL : PQgetvalue(campaign, 0, 0)};
+    PGresult *res = NULL;
+    if (pgx_exec(conn,
+                 "WITH next AS (SELECT recipient_id FROM campaign_recipients WHERE campaign_id = "
+                 "$1::bigint AND state = 'pending' ORDER BY recipient_id LIMIT $2::bigint FOR "
+                 "UPDATE SKIP LOCKED), upd AS (UPDATE campaign_recipients r SET state = 'queued', "
+                 "updated_at = now() FROM next WHERE r.campaign_id = $1::bigint AND "
+                 "r.recipient_id = next.recipient_id RETURNING r.recipient_id, r.phone, r.params) "
+                 "SELECT recipient_id, phone, jsonb_build_object('campaign_id', $1::bigint, "
+                 "'recipient_id', recipient_id, 'phone', phone, 'phone_number_id', $3::text, "
+                 "'template', jsonb_build_object('name', $4::text, 'language', $5::text), "
+                 "'params', params, 'rate_limit_per_second', $6::float8)::text FROM upd ORDER BY "
+                 "recipient_id",
+                 6, params, &res, err, errlen) != PGX_OK)
+        return NULL;
+    return res;
+}
+
+/* One emission step for one campaign, in its own short transaction. */
+static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
+{
+    char err[512] = "";
+    if (pgx_cmd(conn, "BEGIN", err, sizeof(err)) != PGX_OK)
+        return;
+    PGresult *campaign = lock_running(conn, id, err, sizeof(err));
+    long long queued = campaign ? queued_count(conn, id, err, sizeof(err)) : -1;
+    double rate = campaign && !PQgetisnull(campaign, 0, 0) ? atof(PQgetvalue(campaign, 0, 0)) : 0;
+    long long budget = queued >= 0 ? emission_budget(&s->emission, rate, queued) : 0;
+    PGresult *rows = budget > 0 ? queue_next(conn, id, budget, campaign, err, sizeof(err)) : NULL;
+    PQclear(campaign);
+    if (!rows || pgx_cmd(conn, "COMMIT", err, sizeof(err)) != PGX_OK) {
+        pgx_rollback(conn);
+        if (err[0])
+            s->api->log(s->host, HERALD_LOG_WARN, "campaign %s: emission step failed: %s", id,
+                        err);
+        PQclear(rows);
+        return;
+    }
+    int produced = produce_rows(s, id, rows);
+    if (produced < PQntuples(rows)) {
+        s->api->log(s->host, HERALD_LOG_WARN,
+                    "campaign %s: producer refused job %d of %d; the rest go back to pending", id,
+                    produced + 1, PQntuples(rows));
+        revert_unproduced(s, id, rows, produced);
+    }
+    s->api->gauge_set(s->inflight_gauge, (double)s->inflight);
+    PQclear(rows);
+}
+
+void job_emitter_tick(struct segmenter *s)
+{
+    static const char *const sql = "SELECT id FROM campaigns WHERE status = 'running' ORDER BY id";
+    PGconn *conn = s->api->pg_main(s->host);
+    if (!conn)
+        return;
+    PGresult *res = NULL;
+    char err[256];
+    if (pgx_exec(conn, sql, 0, NULL, &res, err, sizeof(err)) != PGX_OK)
+        return;
+    int n = PQntuples(res);
+    /* start at a rotating offset so that, past max_campaigns_per_tick, every campaign gets
+     * its turn */
+    int rotate = n ? s->emit_rotate % n : 0;
+    int limit = s->max_campaigns_per_tick > 0 && n > s->max_campaigns_per_tick
+                    ? (int)s->max_campaigns_per_tick
+                    : n;
+    for (int k = 0; k < limit; k++)
+        emit_campaign(s, conn, PQgetvalue(res, (rotate + k) % n, 0));
+    s->emit_rotate = n ? (rotate + limit) % n : 0;
+    PQclear(res);
+}
+
+int job_emitter_recover(struct segmenter *s)
+{
+    PGconn *conn = s->api->pg_main(s->host);
+    char err[256];
+    PGresult *res = NULL;
+    if (!conn || pgx_exec(conn,
+                          "UPDATE campaign_recipients r SET state = 'pending', updated_at = now() "
+                          "FROM campaigns c WHERE c.id = r.campaign_id AND c.status = 'running' "
+                          "AND r.state = 'queued'",
+                          0, NULL, &res, err, sizeof(err)) != PGX_OK)
+        return -1;
+    long long n = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    if (n > 0)
+        s->api->log(s->host, HERALD_LOG_INFO,
+                    "re-emitting %lld recipients left queued by an earlier run", n);
+    return 0;
+}

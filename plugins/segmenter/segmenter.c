@@ -1,0 +1,127 @@
+/*
+ * segmenter.c - registration of the segmenter plugin: config map and host callbacks.
+ *
+ * Why: the host knows nothing of campaigns; this file wires its callbacks to the segmenter's
+ * steps. cb_process applies `campaign-commands`; cb_tick starts due schedules, tops up the
+ * bounded emission of `jobs` and detects completion; cb_drain waits for Kafka to acknowledge
+ * the jobs already produced, so their rows are not left `queued` by a clean shutdown.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "segmenter.h"
+
+#define OPT(type, name, def, field, desc)                                                      \
+    {type, name, def, 0, offsetof(struct segmenter, field), NULL, desc}
+
+static const struct herald_config_option config_map[] = {
+    OPT(HERALD_CONFIG_STR, "jobs_topic", "jobs", jobs_topic, "logical topic jobs are produced to"),
+    OPT(HERALD_CONFIG_DOUBLE, "default_rate_per_second", "80", default_rate_per_second,
+        "send rate assumed for the lookahead window when a campaign has no rate cap"),
+    OPT(HERALD_CONFIG_DOUBLE, "lookahead_seconds", "5", lookahead_seconds,
+        "seconds of a campaign's rate kept queued in Kafka ahead of the dispatchers"),
+    OPT(HERALD_CONFIG_INT, "lookahead_min", "200", lookahead_min,
+        "floor of the per-campaign lookahead window (recipients)"),
+    OPT(HERALD_CONFIG_INT, "lookahead_max", "20000", lookahead_max,
+        "hard cap of the per-campaign lookahead window (recipients)"),
+    OPT(HERALD_CONFIG_INT, "emit_batch_max", "2000", emit_batch_max,
+        "most recipients queued for one campaign in one tick"),
+    OPT(HERALD_CONFIG_INT, "completion_check_ms", "500", completion_check_ms,
+        "period of the completion check"),
+    OPT(HERALD_CONFIG_INT, "max_campaigns_per_tick", "50", max_campaigns_per_tick,
+        "running campaigns stepped per tick (rotating beyond that)"),
+    OPT(HERALD_CONFIG_BOOL, "recover_queued_on_start", "true", recover_queued_on_start,
+        "re-emit recipients left queued by an earlier run (see docs/segmenter.md)"),
+    {0, NULL, NULL, 0, 0, NULL, NULL},
+};
+
+static int validate_config(struct segmenter *s)
+{
+    const char *bad = !s->jobs_topic || !*s->jobs_topic   ? "jobs_topic must not be empty"
+                      : s->default_rate_per_second <= 0   ? "default_rate_per_second must be > 0"
+                      : s->lookahead_seconds < 0          ? "lookahead_seconds must be >= 0"
+                      : s->lookahead_min < 1              ? "lookahead_min must be >= 1"
+                      : s->lookahead_max < s->lookahead_min ? "lookahead_max must be >= lookahead_min"
+                      : s->emit_batch_max < 1             ? "emit_batch_max must be >= 1"
+                      : s->completion_check_ms < 10       ? "completion_check_ms must be >= 10"
+                                                          : NULL;
+    if (bad)
+        s->api->log(s->host, HERALD_LOG_ERROR, "segmenter config: %s", bad);
+    return bad ? -1 : 0;
+}
+
+static int cb_init(void *ctx, herald_host *host)
+{
+    struct segmenter *s = ctx;
+    s->host = host;
+    s->api = host->api;
+    if (validate_config(s) != 0)
+        return -1;
+    s->emission = (struct emission_config){
+        .lookahead_seconds = s->lookahead_seconds,
+        .lookahead_min = s->lookahead_min,
+        .lookahead_max = s->lookahead_max,
+        .default_rate = s->default_rate_per_second,
+        .batch_max = s->emit_batch_max,
+    };
+    s->recovered = !s->recover_queued_on_start;
+    const struct herald_host_api *a = s->api;
+    s->commands_accepted = a->counter(host, "commands_accepted_total", "commands applied");
+    s->commands_rejected = a->counter(host, "commands_rejected_total",
+                                      "commands rejected (reason in command_results)");
+    s->commands_duplicate = a->counter(host, "commands_duplicate_total",
+                                       "redelivered commands ignored (already recorded)");
+    s->jobs_emitted = a->counter(host, "jobs_emitted_total", "jobs handed to Kafka");
+    s->jobs_failed = a->counter(host, "jobs_failed_total", "jobs Kafka did not accept");
+    s->campaigns_started = a->counter(host, "campaigns_started_total", "audience snapshots taken");
+    s->campaigns_completed = a->counter(host, "campaigns_completed_total", "campaigns completed");
+    s->inflight_gauge = a->gauge(host, "jobs_in_flight", "jobs produced, not yet acknowledged");
+    a->log(host, HERALD_LOG_INFO,
+           "segmenter ready: lookahead %.1f s (min %lld, max %lld), default rate %.1f/s",
+           s->lookahead_seconds, (long long)s->lookahead_min, (long long)s->lookahead_max,
+           s->default_rate_per_second);
+    return 0;
+}
+
+static void cb_process(void *ctx, struct herald_message **msgs, size_t n)
+{
+    struct segmenter *s = ctx;
+    for (size_t i = 0; i < n; i++)
+        s->api->done(s->host, msgs[i], segmenter_handle_command(s, msgs[i]));
+}
+
+static void cb_tick(void *ctx, int64_t now_ms)
+{
+    struct segmenter *s = ctx;
+    if (s->api->stopping(s->host))
+        return;
+    if (!s->recovered && job_emitter_recover(s) == 0)
+        s->recovered = 1;
+    schedule_tick(s);
+    if (s->recovered)
+        job_emitter_tick(s);
+    if (now_ms >= s->next_completion_ms) {
+        completion_tick(s);
+        s->next_completion_ms = now_ms + s->completion_check_ms;
+    }
+}
+
+static int cb_drain(void *ctx, int64_t now_ms)
+{
+    struct segmenter *s = ctx;
+    return s->inflight <= 0;
+}
+
+static const struct herald_plugin segmenter_plugin = {
+    .abi_version = HERALD_PLUGIN_ABI_VERSION,
+    .name = "segmenter",
+    .description = "campaign lifecycle, audience snapshot, schedules, bounded job emission",
+    .ctx_size = sizeof(struct segmenter),
+    .config_map = config_map,
+    .cb_init = cb_init,
+    .cb_process = cb_process,
+    .cb_tick = cb_tick,
+    .cb_drain = cb_drain,
+};
+
+HERALD_PLUGIN_EXPORT(segmenter_plugin)
