@@ -41,10 +41,14 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION analytics_ms(ms bigint) RETURNS timestamptz LANGUAGE sql IMMUTABLE AS
+CREATE FUNCTION analytics_ms(ms bigint) RETURNS timestamptz LANGUAGE sql STABLE AS
 $$ SELECT timestamptz 'epoch' + ms * interval '1 millisecond' $$;
 
-CREATE FUNCTION analytics_epoch_ms(t timestamptz) RETURNS bigint LANGUAGE sql IMMUTABLE AS
+-- Minute bucket of a time, by plain arithmetic (no time zone lookups, unlike date_trunc).
+CREATE FUNCTION analytics_minute(t timestamptz) RETURNS timestamptz LANGUAGE sql IMMUTABLE AS
+$$ SELECT date_bin(interval '1 minute', t, timestamptz '2000-01-01 00:00:00+00') $$;
+
+CREATE FUNCTION analytics_epoch_ms(t timestamptz) RETURNS bigint LANGUAGE sql STABLE AS
 $$ SELECT (extract(epoch FROM t) * 1000)::bigint $$;
 
 -- True when failure (nf, nc, nt) must replace the stored one (of, oc, ot): the earliest failure
@@ -76,28 +80,36 @@ BEGIN
                analytics_ms(min(delivered_ms)) AS delivered_at,
                analytics_ms(min(read_ms)) AS read_at,
                analytics_ms(min(failed_ms)) AS failed_at,
-               (array_agg(error_code ORDER BY failed_ms, coalesce(error_code, 0),
-                          coalesce(error_title, '') COLLATE "C")
-                    FILTER (WHERE failed_ms IS NOT NULL))[1] AS error_code,
-               (array_agg(error_title ORDER BY failed_ms, coalesce(error_code, 0),
-                          coalesce(error_title, '') COLLATE "C")
-                    FILTER (WHERE failed_ms IS NOT NULL))[1] AS error_title,
                analytics_ms(min(replied_ms)) AS replied_at
         FROM analytics_stage
         WHERE campaign_id IS NOT NULL AND recipient_id IS NOT NULL
         GROUP BY campaign_id, recipient_id
+    ), failure AS (
+        -- The winning failure of the batch per recipient (few rows: a separate, sorted pass).
+        SELECT DISTINCT ON (campaign_id, recipient_id) campaign_id, recipient_id, error_code,
+               error_title
+        FROM analytics_stage
+        WHERE campaign_id IS NOT NULL AND recipient_id IS NOT NULL AND failed_ms IS NOT NULL
+        ORDER BY campaign_id, recipient_id, failed_ms, coalesce(error_code, 0),
+                 coalesce(error_title, '') COLLATE "C"
     ), old AS (
-        SELECT d.campaign_id, d.recipient_id, d.accepted_at, d.sent_at, d.delivered_at,
-               d.read_at, d.failed_at, d.error_code, d.error_title, d.replied_at
-        FROM analytics_recipient_delivery d
-        JOIN agg a ON a.campaign_id = d.campaign_id AND a.recipient_id = d.recipient_id
+        -- LIMIT keeps this a primary-key probe per row whatever the statistics say.
+        SELECT o.*
+        FROM agg a
+        CROSS JOIN LATERAL (
+            SELECT d.campaign_id, d.recipient_id, d.accepted_at, d.sent_at, d.delivered_at,
+                   d.read_at, d.failed_at, d.error_code, d.error_title, d.replied_at
+            FROM analytics_recipient_delivery d
+            WHERE d.campaign_id = a.campaign_id AND d.recipient_id = a.recipient_id
+            LIMIT 1) o
     ), up AS (
         INSERT INTO analytics_recipient_delivery AS d
             (campaign_id, recipient_id, wamid, phone, accepted_at, sent_at, delivered_at,
              read_at, failed_at, error_code, error_title, replied_at)
-        SELECT campaign_id, recipient_id, wamid, phone, accepted_at, sent_at, delivered_at,
-               read_at, failed_at, error_code, error_title, replied_at
-        FROM agg
+        SELECT a.campaign_id, a.recipient_id, a.wamid, a.phone, a.accepted_at, a.sent_at,
+               a.delivered_at, a.read_at, a.failed_at, f.error_code, f.error_title, a.replied_at
+        FROM agg a
+        LEFT JOIN failure f ON f.campaign_id = a.campaign_id AND f.recipient_id = a.recipient_id
         ON CONFLICT (campaign_id, recipient_id) DO UPDATE SET
             wamid = coalesce(d.wamid, EXCLUDED.wamid),
             phone = coalesce(d.phone, EXCLUDED.phone),
@@ -181,10 +193,10 @@ BEGIN
             AS k(step, n_ts, o_ts)
         WHERE k.n_ts IS DISTINCT FROM k.o_ts
     ), minute_moves AS (
-        SELECT campaign_id, date_trunc('minute', n_ts) AS minute, step, 1 AS n
+        SELECT campaign_id, analytics_minute(n_ts) AS minute, step, 1 AS n
         FROM moves WHERE n_ts IS NOT NULL
         UNION ALL
-        SELECT campaign_id, date_trunc('minute', o_ts), step, -1
+        SELECT campaign_id, analytics_minute(o_ts), step, -1
         FROM moves WHERE o_ts IS NOT NULL
     ), series AS (
         INSERT INTO analytics_campaign_minute AS m

@@ -44,7 +44,7 @@ BEGIN
 
     INSERT INTO analytics_campaign_minute
         (campaign_id, minute, accepted, sent, delivered, read, failed, replied)
-    SELECT c, date_trunc('minute', k.ts),
+    SELECT c, analytics_minute(k.ts),
            count(*) FILTER (WHERE k.step = 1), count(*) FILTER (WHERE k.step = 2),
            count(*) FILTER (WHERE k.step = 3), count(*) FILTER (WHERE k.step = 4),
            count(*) FILTER (WHERE k.step = 5), count(*) FILTER (WHERE k.step = 6)
