@@ -21,7 +21,8 @@ const struct ctl_opt_spec ctl_common_opts[] = {
 };
 
 static const struct ctl_opt_spec import_opts[] = {
-    {"list", 'l', CTL_OPT_VALUE, "NAME", "add the imported contacts to this list (created if new)"},
+    {"list", 'l', CTL_OPT_VALUE, "NAME",
+     "add the imported contacts to this list (required; created if new)"},
     {NULL, 0, 0, NULL, NULL},
 };
 
