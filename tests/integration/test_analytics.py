@@ -1,0 +1,376 @@
+"""Analytics stage against the real Kafka broker and PostgreSQL with a real herald-stage.
+
+Why these tests exist: the analytics numbers must be exact whatever Meta and Kafka do to the
+event stream. Each test builds a campaign and its campaign_recipients rows in SQL (playing the
+segmenter and dispatcher), feeds hand-built delivery-events / replies through Kafka, and asserts
+the exact numbers in the read views (campaign_progress, campaign_failures, campaign_timeseries,
+campaign_analytics): the same stream in order, reversed, shuffled and duplicated gives the same
+numbers; statuses and replies that arrive before their send are parked and applied later;
+replies are attributed by context.id, else by the 72 h window, else to none; a kill -9 mid-stream
+and a restart leave the numbers exact; `recalculate` reproduces them.
+"""
+import json
+import random
+import time
+
+import pytest
+
+T0 = 1795000000000  # 2026-11-19T...Z, a fixed past instant: minute buckets are deterministic
+MIN = 60_000
+HOUR = 3_600_000
+CONSUME = ["delivery-events", "replies", "campaign-commands"]
+
+
+# ----------------------------------------------------------------------------- helpers
+def start_analytics(herald, name="analytics-1", **config):
+    cfg = {"attribution_window_hours": 72.0, "reply_park_timeout_seconds": 3,
+           "park_retry_ms": 200}
+    cfg.update(config)
+    st = herald.start_stage("analytics", plugin_config=cfg, consume=CONSUME, plugin="analytics",
+                            name=name)
+    st.wait_healthy()
+    return st
+
+
+def make_campaign(herald, n, status="running", with_wamids=True, phone_base=4915100000000):
+    """A campaign with n recipients; recipient r has phone phone_base+r, wamid w.<cid>.<r> and
+    accepted_at T0 + r s when with_wamids (the dispatcher already recorded the send)."""
+    (cid,), = herald.sql("SELECT nextval('campaign_ids')")
+    herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status, "
+               "audience_size, started_at) VALUES (%s, %s, '1098765', 'tpl', %s, %s, "
+               "to_timestamp(%s / 1000.0))", cid, f"c{cid}", status, n, T0)
+    for r in range(1, n + 1):
+        if with_wamids:
+            herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state,"
+                       " wamid, accepted_at) VALUES (%s, %s, %s, 'accepted', %s, "
+                       "to_timestamp(%s / 1000.0))", cid, r, str(phone_base + r),
+                       wamid(cid, r), T0 + r * 1000)
+        else:
+            herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state)"
+                       " VALUES (%s, %s, %s, 'sending')", cid, r, str(phone_base + r))
+    return cid
+
+
+def wamid(cid, r):
+    return f"wamid.{cid}.{r}"
+
+
+def event(etype, cid, r, ts, keyed=True, phone=None, error=None, with_wamid=True):
+    ev = {"event_id": f"e-{cid}-{r}-{etype}", "type": etype,
+          "campaign_id": cid if keyed else None, "recipient_id": r if keyed else None,
+          "phone": phone, "wamid": wamid(cid, r) if with_wamid else None, "ts_ms": ts}
+    if error:
+        ev["error"] = {"code": error[0], "title": error[1]}
+    return ev
+
+
+def stream_for(cid, n):
+    """A hand-built stream for recipients 1..n and the exact numbers it must produce.
+
+    r % 4 == 0: the dispatcher failed it permanently (131026, no wamid, never accepted).
+    otherwise : accepted at T0+r s, sent +1 s; delivered +2 s unless r % 3 == 0; read +70 s
+                for even r (so read without delivered for r % 6 == 0: read implies delivered);
+                r % 5 == 1: a webhook `failed` (131047) at +3 s after sent.
+    r % 7 == 0: the webhook statuses carry only the wamid (no biz_opaque_callback_data).
+    """
+    evs = []
+    exp = {"accepted": 0, "sent": 0, "delivered": 0, "read": 0, "failed": 0}
+    failures = {}
+    for r in range(1, n + 1):
+        t = T0 + r * 1000
+        if r % 4 == 0:
+            # the dispatcher's permanent failure: no wamid was ever issued
+            evs.append(event("failed", cid, r, t, error=(131026, "Message undeliverable"),
+                             with_wamid=False))
+            exp["failed"] += 1
+            failures[131026] = failures.get(131026, 0) + 1
+            continue
+        keyed = r % 7 != 0
+        evs.append(event("accepted", cid, r, t, phone=str(4915100000000 + r)))
+        evs.append(event("sent", cid, r, t + 1000, keyed))
+        exp["accepted"] += 1
+        exp["sent"] += 1
+        if r % 3 != 0:
+            evs.append(event("delivered", cid, r, t + 2000, keyed))
+        if r % 2 == 0:
+            evs.append(event("read", cid, r, t + 70_000, keyed))
+        if r % 3 != 0 or r % 2 == 0:
+            exp["delivered"] += 1
+        if r % 2 == 0:
+            exp["read"] += 1
+        if r % 5 == 1:
+            evs.append(event("failed", cid, r, t + 3000, keyed, error=(131047, "Re-engagement")))
+            exp["failed"] += 1
+            failures[131047] = failures.get(131047, 0) + 1
+    return evs, exp, failures
+
+
+def produce_events(herald, evs):
+    for ev in evs:
+        key = str(ev["campaign_id"]) if ev["campaign_id"] else ev["wamid"]
+        herald.produce("delivery-events", key, ev)
+
+
+def progress(herald, cid):
+    rows = herald.sql("SELECT audience_size, pending, accepted, sent, delivered, read, failed, "
+                      "replied FROM campaign_progress WHERE campaign_id = %s", cid)
+    keys = ["audience_size", "pending", "accepted", "sent", "delivered", "read", "failed",
+            "replied"]
+    return dict(zip(keys, rows[0])) if rows else None
+
+
+def wait_numbers(herald, cid, expected, timeout=30):
+    """Polls campaign_progress until the given fields match; returns the last row."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = progress(herald, cid)
+        if last and all(last[k] == v for k, v in expected.items()):
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"campaign {cid}: wanted {expected}, have {last}")
+
+
+def failures_of(herald, cid):
+    return dict(herald.sql("SELECT error_code, recipients FROM campaign_failures "
+                           "WHERE campaign_id = %s", cid))
+
+
+def series_of(herald, cid):
+    return herald.sql("SELECT extract(epoch FROM minute)::bigint - %s, accepted, sent, "
+                      "delivered, read, failed, replied FROM campaign_timeseries "
+                      "WHERE campaign_id = %s ORDER BY minute", T0 // 1000, cid)
+
+
+def recalculate(herald, cid, command_id):
+    herald.produce("campaign-commands", str(cid),
+                   {"command_id": command_id, "type": "recalculate", "campaign_id": cid})
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        rows = herald.sql("SELECT outcome, reason, handled_by FROM command_results "
+                          "WHERE command_id = %s", command_id)
+        if rows:
+            return rows[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no command_results row for {command_id}")
+
+
+# ----------------------------------------------------------------------------- tests
+def test_same_numbers_in_any_order_and_with_duplicates(herald):
+    n = 60
+    orders = ["in_order", "reversed", "shuffled", "duplicated"]
+    cids = {o: make_campaign(herald, n) for o in orders}
+    st = start_analytics(herald)
+    rng = random.Random(7)
+    expected = None
+    for order, cid in cids.items():
+        evs, exp, fails = stream_for(cid, n)
+        expected = (exp, fails)
+        if order == "reversed":
+            evs = evs[::-1]
+        elif order == "shuffled":
+            rng.shuffle(evs)
+        elif order == "duplicated":
+            evs = evs + rng.sample(evs, len(evs) // 2) + evs[: len(evs) // 3]
+            rng.shuffle(evs)
+        produce_events(herald, evs)
+    exp, fails = expected
+    # 60 recipients, hand-counted from stream_for's rules: 15 failed at dispatch (r % 4 == 0),
+    # 45 accepted and sent; 10 odd multiples of 3 never delivered; read: r = 2 mod 4 (15, five of
+    # them without a delivered event); failed: 15 + 9 webhook failures (r % 5 == 1, r % 4 != 0).
+    assert exp == {"accepted": 45, "sent": 45, "delivered": 35, "read": 15, "failed": 24}
+    series = {}
+    for order, cid in cids.items():
+        row = wait_numbers(herald, cid, dict(exp, replied=0, pending=0))
+        assert row["audience_size"] == n
+        assert failures_of(herald, cid) == fails, order
+        series[order] = series_of(herald, cid)
+    # The per-minute series is the same whatever the arrival order, and sums to the counters.
+    assert series["reversed"] == series["in_order"]
+    assert series["shuffled"] == series["in_order"]
+    assert series["duplicated"] == series["in_order"]
+    totals = [sum(row[i] for row in series["in_order"]) for i in range(1, 7)]
+    assert totals == [45, 45, 35, 15, 24, 0]
+    # Nothing is left parked: wamid-only statuses were resolved through campaign_recipients.
+    assert herald.sql("SELECT count(*) FROM analytics_parked_events") == [(0,)]
+    # Percentiles: 30 delivered 2 s after acceptance, 5 only implied by a read at 70 s.
+    (p50d, p50r, rate), = herald.sql(
+        "SELECT p50_seconds_to_delivered, p50_seconds_to_read, delivery_rate "
+        "FROM campaign_analytics WHERE campaign_id = %s", cids["shuffled"])
+    assert p50d == pytest.approx(2.0)
+    assert p50r == pytest.approx(70.0)
+    assert rate == pytest.approx(35 / 45)
+    st.stop()
+
+
+def test_late_send_statuses_are_parked_then_applied(herald):
+    cid = make_campaign(herald, 3, with_wamids=False)
+    st = start_analytics(herald)
+    # Webhooks without biz_opaque_callback_data, before the dispatcher stored the wamids.
+    evs = [event("delivered", cid, 1, T0 + 2000, keyed=False),
+           event("read", cid, 2, T0 + 9000, keyed=False),
+           event("sent", cid, 3, T0 + 1000, keyed=False)]
+    produce_events(herald, evs)
+    deadline = time.time() + 20
+    while herald.sql("SELECT count(*) FROM analytics_parked_events")[0][0] < 3:
+        assert time.time() < deadline, "statuses were not parked"
+        time.sleep(0.2)
+    assert progress(herald, cid)["sent"] == 0
+    # The send is recorded late: the parked statuses must now be applied by the sweep.
+    for r in (1, 2, 3):
+        herald.sql("UPDATE campaign_recipients SET wamid = %s, state = 'accepted', "
+                   "accepted_at = to_timestamp(%s / 1000.0) WHERE campaign_id = %s AND "
+                   "recipient_id = %s", wamid(cid, r), T0, cid, r)
+    wait_numbers(herald, cid, {"accepted": 3, "sent": 3, "delivered": 2, "read": 1,
+                               "pending": 0})
+    assert herald.sql("SELECT count(*) FROM analytics_parked_events") == [(0,)]
+    # The dispatcher's own accepted events arrive last and change nothing but accepted times.
+    produce_events(herald, [event("accepted", cid, r, T0, phone=None) for r in (1, 2, 3)])
+    time.sleep(1.5)
+    assert progress(herald, cid)["delivered"] == 2
+    st.stop()
+
+
+def reply(wid, sender, ts, context=None):
+    return {"wamid": wid, "from": sender, "ts_ms": ts, "type": "text", "text": "yes",
+            "context_id": context, "profile_name": "Asha"}
+
+
+def test_reply_attribution_context_window_and_none(herald):
+    a = make_campaign(herald, 4, phone_base=4915100000000)          # accepted T0 + r s
+    b = make_campaign(herald, 4, phone_base=4915100000000)          # same phones, later send
+    herald.sql("UPDATE campaign_recipients SET accepted_at = accepted_at + interval '1 hour' "
+               "WHERE campaign_id = %s", b)
+    st = start_analytics(herald)
+    p = lambda r: str(4915100000000 + r)
+    replies = [
+        # r1: context points at campaign A's message although B's is more recent -> A
+        reply("in.1", p(1), T0 + 2 * HOUR, context=wamid(a, 1)),
+        # r2: no context, 2 h after both sends -> most recent within 72 h = B
+        reply("in.2", p(2), T0 + 2 * HOUR),
+        # r2 again (another message) and a Meta duplicate of it: still one replied recipient
+        reply("in.2b", p(2), T0 + 3 * HOUR),
+        reply("in.2b", p(2), T0 + 3 * HOUR),
+        # r3: no context, 80 h after the sends -> outside the window -> none
+        reply("in.3", p(3), T0 + 80 * HOUR),
+        # r4: 30 min after A's send, before B's -> A by window
+        reply("in.4", p(4), T0 + 30 * MIN),
+        # an unknown phone -> none
+        reply("in.5", "4917000000000", T0 + HOUR),
+    ]
+    for rp in replies:
+        herald.produce("replies", rp["from"], rp)
+    wait_numbers(herald, a, {"replied": 2})
+    wait_numbers(herald, b, {"replied": 1})
+    rows = dict((w, (c, how)) for w, c, how in herald.sql(
+        "SELECT wamid, campaign_id, attribution FROM analytics_replies"))
+    assert rows == {"in.1": (a, "context"), "in.2": (b, "window"), "in.2b": (b, "window"),
+                    "in.3": (None, "none"), "in.4": (a, "window"), "in.5": (None, "none")}
+    (rate, msgs), = herald.sql("SELECT replied, reply_messages FROM campaign_analytics "
+                               "WHERE campaign_id = %s", b)
+    assert (rate, msgs) == (1, 2)
+    st.stop()
+
+
+def test_reply_to_unknown_context_is_parked_until_the_send_appears(herald):
+    cid = make_campaign(herald, 2, with_wamids=False)
+    st = start_analytics(herald, reply_park_timeout_seconds=600)
+    herald.produce("replies", "4915100000001",
+                   reply("in.late", "4915100000001", T0 + HOUR, context=wamid(cid, 1)))
+    deadline = time.time() + 20
+    while herald.sql("SELECT count(*) FROM analytics_replies WHERE attribution = 'pending'") \
+            != [(1,)]:
+        assert time.time() < deadline, "reply was not stored as pending"
+        time.sleep(0.2)
+    time.sleep(1)
+    assert progress(herald, cid)["replied"] == 0
+    herald.sql("UPDATE campaign_recipients SET wamid = %s, state = 'accepted', accepted_at = "
+               "to_timestamp(%s / 1000.0) WHERE campaign_id = %s AND recipient_id = 1",
+               wamid(cid, 1), T0, cid)
+    wait_numbers(herald, cid, {"replied": 1})
+    assert herald.sql("SELECT attribution, recipient_id FROM analytics_replies") == \
+        [("context", 1)]
+    st.stop()
+
+
+def test_reply_with_foreign_context_falls_back_to_window_after_timeout(herald):
+    cid = make_campaign(herald, 1)
+    st = start_analytics(herald, reply_park_timeout_seconds=1)
+    herald.produce("replies", "4915100000001",
+                   reply("in.f", "4915100000001", T0 + HOUR, context="wamid.not-ours"))
+    wait_numbers(herald, cid, {"replied": 1}, timeout=20)
+    assert herald.sql("SELECT attribution FROM analytics_replies") == [("window",)]
+    st.stop()
+
+
+def test_kill9_mid_stream_then_restart_is_exact_and_recalculate_agrees(herald):
+    n = 1500
+    cid = make_campaign(herald, n)
+    evs, exp, fails = stream_for(cid, n)
+    rng = random.Random(11)
+    evs = evs + rng.sample(evs, len(evs) // 4)
+    rng.shuffle(evs)
+    third = len(evs) // 3
+    produce_events(herald, evs[:third])
+    st = start_analytics(herald)
+    deadline = time.time() + 30
+    while (progress(herald, cid)["sent"] or 0) == 0:
+        assert time.time() < deadline, "nothing folded"
+        time.sleep(0.05)
+    produce_events(herald, evs[third:2 * third])
+    st.kill9()
+    produce_events(herald, evs[2 * third:])
+    st2 = start_analytics(herald, name="analytics-2")
+    wait_numbers(herald, cid, dict(exp, pending=0), timeout=60)
+    assert failures_of(herald, cid) == fails
+    before = series_of(herald, cid)
+    outcome, reason, handled_by = recalculate(herald, cid, f"recalc-{cid}")
+    assert outcome == "accepted"
+    assert "numbers unchanged" in reason, reason
+    assert handled_by
+    assert progress(herald, cid) == dict(exp, audience_size=n, pending=0, replied=0)
+    assert series_of(herald, cid) == before
+    st2.stop()
+
+
+def test_recalculate_repairs_damage_and_ignores_other_commands(herald):
+    cid = make_campaign(herald, 8)
+    evs, exp, _ = stream_for(cid, 8)
+    st = start_analytics(herald)
+    produce_events(herald, evs)
+    wait_numbers(herald, cid, exp)
+    herald.sql("UPDATE analytics_campaign_stats SET delivered = delivered + 100 "
+               "WHERE campaign_id = %s", cid)
+    outcome, reason, _ = recalculate(herald, cid, "recalc-repair")
+    assert (outcome, "numbers corrected" in reason) == ("accepted", True), reason
+    assert progress(herald, cid)["delivered"] == exp["delivered"]
+    # Unknown campaign: rejected with a reason. Re-posted command id: no second row.
+    outcome, reason, _ = recalculate(herald, 999999, "recalc-unknown")
+    assert (outcome, reason) == ("rejected", "unknown campaign")
+    herald.produce("campaign-commands", str(cid),
+                   {"command_id": "recalc-repair", "type": "recalculate", "campaign_id": cid})
+    # Other command types belong to the segmenter: analytics writes nothing for them.
+    herald.produce("campaign-commands", str(cid),
+                   {"command_id": "pause-1", "type": "pause", "campaign_id": cid})
+    outcome, _, _ = recalculate(herald, cid, "recalc-last")  # a barrier behind the two above
+    assert outcome == "accepted"
+    assert herald.sql("SELECT count(*) FROM command_results WHERE command_id IN "
+                      "('recalc-repair', 'pause-1')") == [(1,)]
+    st.stop()
+
+
+def test_malformed_messages_are_refused_and_the_rest_still_counts(herald):
+    cid = make_campaign(herald, 2)
+    st = start_analytics(herald)
+    herald.produce("delivery-events", str(cid), "this is not json")
+    herald.produce("delivery-events", str(cid), {"type": "exploded", "campaign_id": cid,
+                                                 "recipient_id": 1, "ts_ms": T0})
+    herald.produce("delivery-events", str(cid), {"type": "sent", "campaign_id": cid,
+                                                 "ts_ms": T0})  # no recipient, no wamid
+    herald.produce("replies", "x", {"from": "4915100000001"})  # no wamid
+    produce_events(herald, [event("read", cid, 1, T0 + 5000), event("sent", cid, 2, T0 + 1000)])
+    wait_numbers(herald, cid, {"accepted": 2, "sent": 2, "delivered": 1, "read": 1})
+    metrics = st.metrics()
+    refused = [v for k, v in metrics.items() if "malformed_total" in k]
+    assert refused and refused[0] == 4
+    st.stop()
