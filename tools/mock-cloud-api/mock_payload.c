@@ -1,0 +1,217 @@
+/*
+ * Send payload validation (see mock_payload.h for the codes it answers).
+ */
+#include "mock_payload.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#define BAD_REQUEST 400
+
+static int fail_missing(mock_error_t *err, const char *what)
+{
+    mock_error_set(err, BAD_REQUEST, 131008, "The parameter %s is required.", what);
+    return -1;
+}
+
+static int fail_invalid(mock_error_t *err, const char *fmt, const char *what)
+{
+    mock_error_set(err, BAD_REQUEST, 100, fmt, what);
+    return -1;
+}
+
+/* Optional '+', then 7..15 digits (E.164 without separators). */
+static int normalise_recipient(const char *to, char wa_id[24])
+{
+    const char *p = to[0] == '+' ? to + 1 : to;
+    size_t n = strlen(p);
+    if (n < 7 || n > 15)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)p[i]))
+            return -1;
+    memcpy(wa_id, p, n + 1);
+    return 0;
+}
+
+/* Meta refuses parameter text with newlines, tabs or more than four spaces in a row. */
+static int text_has_layout_issue(const char *s)
+{
+    int spaces = 0;
+    for (; *s; s++) {
+        if (*s == '\n' || *s == '\t')
+            return 1;
+        spaces = *s == ' ' ? spaces + 1 : 0;
+        if (spaces > 4)
+            return 1;
+    }
+    return 0;
+}
+
+static const char *param_value(json_t *param, mock_error_t *err)
+{
+    static const char *const types[] = {"text",  "currency", "date_time", "image",
+                                        "video", "document", "location",  "payload"};
+    if (!json_is_object(param)) {
+        fail_invalid(err, "Each entry of %s must be an object.", "parameters");
+        return NULL;
+    }
+    json_t *type = json_object_get(param, "type");
+    if (!type) {
+        fail_missing(err, "parameters[].type");
+        return NULL;
+    }
+    const char *t = json_string_value(type);
+    size_t known = 0;
+    for (size_t i = 0; t && i < sizeof types / sizeof types[0]; i++)
+        known |= strcmp(t, types[i]) == 0;
+    if (!known) {
+        fail_invalid(err, "Invalid %s.", "parameters[].type");
+        return NULL;
+    }
+    if (strcmp(t, "text") != 0)
+        return t;
+    json_t *text = json_object_get(param, "text");
+    if (!text) {
+        fail_missing(err, "parameters[].text");
+        return NULL;
+    }
+    if (!json_is_string(text) || json_string_length(text) == 0) {
+        fail_invalid(err, "%s must be a non-empty string.", "parameters[].text");
+        return NULL;
+    }
+    if (text_has_layout_issue(json_string_value(text))) {
+        mock_error_set(err, BAD_REQUEST, 132018,
+                       "Param text cannot have new-line/tab characters or more than 4 "
+                       "consecutive spaces");
+        return NULL;
+    }
+    return json_string_value(text);
+}
+
+static int collect_body_params(json_t *components, mock_send_request_t *req, mock_error_t *err)
+{
+    size_t i, j;
+    json_t *comp, *param;
+    if (!components)
+        return 0;
+    if (!json_is_array(components))
+        return fail_invalid(err, "%s must be an array.", "template.components");
+    json_array_foreach(components, i, comp)
+    {
+        const char *type = json_string_value(json_object_get(comp, "type"));
+        if (!type)
+            return fail_missing(err, "template.components[].type");
+        if (strcmp(type, "body") != 0)
+            continue; /* header and button parameters are not counted against the body */
+        json_t *params = json_object_get(comp, "parameters");
+        if (params && !json_is_array(params))
+            return fail_invalid(err, "%s must be an array.", "parameters");
+        json_array_foreach(params, j, param)
+        {
+            const char *v = param_value(param, err);
+            if (!v)
+                return -1;
+            if (req->n_params < MOCK_MAX_STORED_PARAMS)
+                req->params[req->n_params] = v;
+            req->n_params++;
+        }
+    }
+    return 0;
+}
+
+static int check_template(json_t *tpl, const mock_config_t *cfg, mock_send_request_t *req,
+                          mock_error_t *err)
+{
+    if (!tpl)
+        return fail_missing(err, "template");
+    if (!json_is_object(tpl))
+        return fail_invalid(err, "%s must be an object.", "template");
+    json_t *name = json_object_get(tpl, "name");
+    if (!name || (json_is_string(name) && json_string_length(name) == 0))
+        return fail_missing(err, "template.name");
+    if (!json_is_string(name))
+        return fail_invalid(err, "%s must be a string.", "template.name");
+    json_t *code = json_object_get(json_object_get(tpl, "language"), "code");
+    if (!code || (json_is_string(code) && json_string_length(code) == 0))
+        return fail_missing(err, "template.language.code");
+    if (!json_is_string(code))
+        return fail_invalid(err, "%s must be a string.", "template.language.code");
+    req->template_name = json_string_value(name);
+    req->language = json_string_value(code);
+    if (collect_body_params(json_object_get(tpl, "components"), req, err))
+        return -1;
+    if (cfg->n_templates == 0)
+        return 0; /* nothing registered: every template is "approved" */
+    int64_t expected = mock_config_template_params(cfg, req->template_name);
+    if (expected < 0) {
+        mock_error_set(err, 404, 132001, "template name (%s) does not exist in %s",
+                       req->template_name, req->language);
+        return -1;
+    }
+    if ((int64_t)req->n_params != expected) {
+        mock_error_set(err, BAD_REQUEST, 132000,
+                       "body: number of localizable_params (%zu) does not match the expected "
+                       "number of params (%lld)",
+                       req->n_params, (long long)expected);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_envelope(json_t *root, mock_send_request_t *req, mock_error_t *err)
+{
+    json_t *mp = json_object_get(root, "messaging_product");
+    if (!mp)
+        return fail_missing(err, "messaging_product");
+    if (!json_is_string(mp) || strcmp(json_string_value(mp), "whatsapp") != 0)
+        return fail_invalid(err, "%s must be \"whatsapp\".", "messaging_product");
+    json_t *rt = json_object_get(root, "recipient_type");
+    if (rt && (!json_is_string(rt) || strcmp(json_string_value(rt), "individual") != 0))
+        return fail_invalid(err, "%s must be \"individual\".", "recipient_type");
+    json_t *to = json_object_get(root, "to");
+    if (!to)
+        return fail_missing(err, "to");
+    if (!json_is_string(to) || normalise_recipient(json_string_value(to), req->wa_id))
+        return fail_invalid(err, "Invalid %s: expected 7 to 15 digits with an optional '+'.", "to");
+    req->to_input = json_string_value(to);
+    json_t *type = json_object_get(root, "type");
+    if (type && (!json_is_string(type) || strcmp(json_string_value(type), "template") != 0))
+        return fail_invalid(err, "Unsupported %s: this mock only sends type \"template\".", "type");
+    if (!type)
+        return fail_invalid(err, "%s must be \"template\" (the API would default to text).",
+                            "type");
+    json_t *cb = json_object_get(root, "biz_opaque_callback_data");
+    if (cb && (!json_is_string(cb) || json_string_length(cb) > MOCK_MAX_CALLBACK_DATA))
+        return fail_invalid(err, "%s must be a string of at most 512 characters.",
+                            "biz_opaque_callback_data");
+    req->callback_data = cb ? json_string_value(cb) : NULL;
+    return 0;
+}
+
+int mock_payload_validate(const char *body, size_t len, const mock_config_t *cfg,
+                          mock_send_request_t *req, mock_error_t *err)
+{
+    memset(req, 0, sizeof *req);
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root || !json_is_object(root)) {
+        mock_error_set(err, BAD_REQUEST, 100, "Request body is not a JSON object: %s",
+                       root ? "wrong type" : jerr.text);
+        json_decref(root);
+        return -1;
+    }
+    req->root = root;
+    if (check_envelope(root, req, err) ||
+        check_template(json_object_get(root, "template"), cfg, req, err)) {
+        mock_send_request_clear(req);
+        return -1;
+    }
+    return 0;
+}
+
+void mock_send_request_clear(mock_send_request_t *req)
+{
+    json_decref(req->root);
+    memset(req, 0, sizeof *req);
+}

@@ -1,0 +1,39 @@
+/*
+ * The webhook thread: turns accepted sends into signed status and reply webhooks and POSTs
+ * them to the configured URL with libcurl multi, as Meta does — delayed, sometimes batched,
+ * duplicated or out of order, and retried with backoff when the receiver does not answer 200.
+ *
+ * The send path only calls mock_webhook_sender_submit(), which copies a few strings into a
+ * bounded queue under a short mutex and never waits: when the queue is full the send is
+ * still accepted and the drop is counted. Everything slow happens on the sender's thread.
+ */
+#ifndef MOCK_WEBHOOK_SENDER_H
+#define MOCK_WEBHOOK_SENDER_H
+
+#include "mock_config.h"
+#include "mock_counters.h"
+
+#include <stddef.h>
+
+typedef struct mock_webhook_sender mock_webhook_sender_t;
+
+/* Starts the thread. NULL on failure. */
+mock_webhook_sender_t *mock_webhook_sender_start(mock_config_holder_t *config,
+                                                 mock_counters_t *counters, size_t queue_capacity,
+                                                 size_t concurrency);
+
+/* Stops the thread; pending webhooks are abandoned. */
+void mock_webhook_sender_stop(mock_webhook_sender_t *s);
+
+/*
+ * Queues the webhooks of one accepted send. fail_code != 0 forces a failed status with that
+ * code (permanent errors reported by webhook). Returns 0, or -1 when the queue was full.
+ */
+int mock_webhook_sender_submit(mock_webhook_sender_t *s, const char *wamid,
+                               const char *phone_number_id, const char *to,
+                               const char *callback_data, int fail_code);
+
+/* Drops everything queued or scheduled (POST /mock/reset). POSTs in flight finish. */
+void mock_webhook_sender_reset(mock_webhook_sender_t *s);
+
+#endif
