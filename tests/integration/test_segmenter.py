@@ -1,0 +1,530 @@
+"""Segmenter stage against the real Kafka broker and PostgreSQL, with real herald-stage processes.
+
+Why these tests exist: they pin the segmenter's promises end to end -- the audience snapshot
+selects exactly the contacts the rules say (opt-out and dedupe included), every invalid command
+is recorded with its reason and never blocks the stage, a redelivered command is a no-op,
+duplicate copies a definition, schedules survive a restart and fire once, emission stays inside
+the lookahead window, pause stops it, resume re-emits exactly the unsent recipients and a
+campaign completes when every recipient is final. The dispatcher is simulated by UPDATEs on
+campaign_recipients (its real claim is tested jointly elsewhere).
+"""
+import json
+import os
+import time
+import uuid
+
+import pytest
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+
+BROKERS = os.environ.get("HERALD_KAFKA_BROKERS", "127.0.0.1:19092")
+
+# Small windows so that "bounded" is visible with a few hundred contacts:
+# window = max(lookahead_min, rate * lookahead_seconds) capped at lookahead_max = 40.
+SEGMENTER_CONFIG = {
+    "default_rate_per_second": 10.0,
+    "lookahead_seconds": 1.0,
+    "lookahead_min": 40,
+    "lookahead_max": 40,
+    "emit_batch_max": 1000,
+    "completion_check_ms": 100,
+}
+WINDOW = 40
+
+
+# ---------------------------------------------------------------------------- helpers
+def start_segmenter(herald, name="segmenter-1", **overrides):
+    cfg = dict(SEGMENTER_CONFIG, **overrides)
+    st = herald.start_stage("segmenter", plugin_config=cfg, consume=["campaign-commands"],
+                            plugin="segmenter", name=name)
+    st.wait_healthy()
+    return st
+
+
+def wait_for(predicate, timeout=15.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def send(herald, cmd_type, campaign_id, key=None, **fields):
+    cmd = {"command_id": f"cmd-{uuid.uuid4()}", "type": cmd_type, "campaign_id": campaign_id}
+    cmd.update(fields)
+    herald.produce("campaign-commands", str(campaign_id if key is None else key), cmd)
+    return cmd["command_id"]
+
+
+def outcome(herald, command_id, timeout=20.0):
+    rows = wait_for(lambda: herald.sql("SELECT outcome, reason FROM command_results "
+                                       "WHERE command_id = %s", command_id),
+                    timeout=timeout, what=f"command_results row {command_id}")
+    return rows[0]
+
+
+def command(herald, cmd_type, campaign_id, **fields):
+    """Sends a command and asserts it was accepted."""
+    cid = send(herald, cmd_type, campaign_id, **fields)
+    result, reason = outcome(herald, cid)
+    assert result == "accepted", f"{cmd_type} {campaign_id}: {reason}"
+    return cid
+
+
+def new_campaign_id(herald):
+    (cid,), = herald.sql("SELECT nextval('campaign_ids')")
+    return cid
+
+
+def definition(audience, params=("name", "attributes.discount"), rate=None):
+    return {"name": "Spring sale", "phone_number_id": "1098765",
+            "template": {"name": "spring_sale", "language": "en", "params": list(params)},
+            "audience": audience, "rate_limit_per_second": rate}
+
+
+def create(herald, audience, **kw):
+    cid = new_campaign_id(herald)
+    command(herald, "create", cid, campaign=definition(audience, **kw))
+    return cid
+
+
+def add_contacts(herald, n, list_name="all", start=0, city="Berlin", opted_out_every=0):
+    """n contacts 4915100000000+start+i, all in list `list_name`; returns their phones."""
+    herald.sql("INSERT INTO contact_lists (name) VALUES (%s) ON CONFLICT DO NOTHING", list_name)
+    herald.sql(
+        "INSERT INTO contacts (phone, name, attributes, opted_out) "
+        "SELECT (4915100000000 + %s + g)::text, 'c' || (%s + g), "
+        "jsonb_build_object('city', %s::text, 'discount', ((%s + g) %% 50) || '%%'), "
+        "CASE WHEN %s > 0 THEN (g %% greatest(%s, 1)) = 0 ELSE false END "
+        "FROM generate_series(1, %s) g", start, start, city, start, opted_out_every,
+        opted_out_every, n)
+    herald.sql("INSERT INTO contact_list_members (list_id, contact_id) SELECT l.id, c.id "
+               "FROM contacts c, contact_lists l WHERE l.name = %s AND c.phone::bigint "
+               "BETWEEN 4915100000001 + %s AND 4915100000000 + %s + %s", list_name, start,
+               start, n)
+    return [str(4915100000000 + start + g) for g in range(1, n + 1)]
+
+
+def list_id(herald, name):
+    return herald.sql("SELECT id FROM contact_lists WHERE name = %s", name)[0][0]
+
+
+def campaign(herald, cid):
+    rows = herald.sql("SELECT status, audience_size, started_at, completed_at, paused_at, "
+                      "resumed_at, cancelled_at, scheduled_at FROM campaigns WHERE id = %s", cid)
+    return dict(zip(["status", "audience_size", "started_at", "completed_at", "paused_at",
+                     "resumed_at", "cancelled_at", "scheduled_at"], rows[0])) if rows else None
+
+
+def states(herald, cid):
+    return dict(herald.sql("SELECT state, count(*) FROM campaign_recipients "
+                           "WHERE campaign_id = %s GROUP BY state", cid))
+
+
+def kafka_consumer():
+    return Consumer({"bootstrap.servers": BROKERS, "group.id": f"seg-test-{uuid.uuid4()}",
+                     "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+
+
+def watermarks(herald, logical):
+    """{partition: high watermark} of a topic; {} when it does not exist yet."""
+    topic = herald.topic(logical)
+    c = kafka_consumer()
+    try:
+        md = c.list_topics(topic, timeout=10).topics.get(topic)
+        if md is None or md.error is not None:
+            return {}
+        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                for p in md.partitions}
+    finally:
+        c.close()
+
+
+def count_messages(herald, logical):
+    return sum(watermarks(herald, logical).values())
+
+
+def read_jobs(herald, since=None):
+    """Every job message (as dicts) after the `since` watermarks (default: from the start)."""
+    topic = herald.topic("jobs")
+    high = watermarks(herald, "jobs")
+    since = since or {}
+    todo = {p: h for p, h in high.items() if h > since.get(p, 0)}
+    if not todo:
+        return []
+    c = kafka_consumer()
+    out = []
+    try:
+        c.assign([TopicPartition(topic, p, since.get(p, 0)) for p in todo])
+        deadline = time.monotonic() + 30
+        while todo and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is None or m.error():
+                continue
+            out.append(json.loads(m.value()))
+            if m.offset() + 1 >= todo.get(m.partition(), 0):
+                todo.pop(m.partition(), None)
+    finally:
+        c.close()
+    assert not todo, "could not read every job"
+    return out
+
+
+def simulate_dispatcher(herald, cid, n, state="accepted"):
+    """Resolves the n lowest queued recipients like a dispatcher would."""
+    return herald.sql(
+        "UPDATE campaign_recipients SET state = %s, accepted_at = now() WHERE campaign_id = %s "
+        "AND recipient_id IN (SELECT recipient_id FROM campaign_recipients WHERE campaign_id = %s "
+        "AND state = 'queued' ORDER BY recipient_id LIMIT %s) RETURNING recipient_id",
+        state, cid, cid, n)
+
+
+# ---------------------------------------------------------------------------- segmentation
+def test_segment_rules_select_exactly_the_expected_contacts(herald):
+    phones = add_contacts(herald, 12, "spring")          # c1..c12 in spring
+    add_contacts(herald, 0, "blocked")
+    herald.sql("INSERT INTO contact_list_members SELECT (SELECT id FROM contact_lists WHERE "
+               "name = 'blocked'), id FROM contacts WHERE name IN ('c2', 'c3')")
+    # c4 is also in a second included list: it must appear once (dedupe by phone)
+    herald.sql("INSERT INTO contact_lists (name) VALUES ('vip')")
+    herald.sql("INSERT INTO contact_list_members SELECT (SELECT id FROM contact_lists WHERE "
+               "name = 'vip'), id FROM contacts WHERE name IN ('c4', 'c5')")
+    herald.sql("UPDATE contacts SET opted_out = true, opted_out_at = now() WHERE name = 'c5'")
+    herald.sql("UPDATE contacts SET attributes = attributes || '{\"city\":\"Hamburg\"}' "
+               "WHERE name IN ('c6', 'c7')")
+    herald.sql("UPDATE contacts SET attributes = attributes || '{\"age\":\"45\"}', "
+               "tags = '{gold}' WHERE name = 'c6'")
+    herald.sql("UPDATE contacts SET attributes = attributes - 'city' WHERE name = 'c8'")
+    # an attacker-controlled value stays a value
+    herald.sql("UPDATE contacts SET attributes = attributes || "
+               "'{\"note\":\"x''); DROP TABLE contacts; --\"}' WHERE name = 'c9'")
+    spring, vip, blocked = (list_id(herald, n) for n in ("spring", "vip", "blocked"))
+    audience = {"include_lists": [spring, vip], "exclude_lists": [blocked],
+                "rules": {"any": [{"attr": "city", "op": "eq", "value": "Berlin"},
+                                  {"all": [{"op": "has_tag", "value": "gold"},
+                                           {"attr": "age", "op": "gte", "value": 40}]},
+                                  {"attr": "note", "op": "eq",
+                                   "value": "x'); DROP TABLE contacts; --"}]}}
+    st = start_segmenter(herald)
+    cid = create(herald, audience)
+    command(herald, "start", cid)
+    # c1 c4 c9 c10 c11 c12 (Berlin) + c6 (gold, 45) ; not c2 c3 (excluded), c5 (opted out),
+    # c7 (Hamburg), c8 (no city); c9 is Berlin anyway
+    expected = ["c1", "c4", "c6", "c9", "c10", "c11", "c12"]
+    rows = herald.sql("SELECT recipient_id, name, phone, params FROM campaign_recipients "
+                      "WHERE campaign_id = %s ORDER BY recipient_id", cid)
+    assert [r[1] for r in rows] == expected
+    assert [r[0] for r in rows] == list(range(1, len(expected) + 1))
+    assert len({r[2] for r in rows}) == len(rows)
+    by_name = {r[1]: r for r in rows}
+    assert by_name["c1"][3] == ["c1", "1%"] and by_name["c1"][2] == phones[0]
+    c = campaign(herald, cid)
+    assert c["status"] == "running" and c["audience_size"] == len(expected)
+    assert c["started_at"] is not None
+    assert herald.sql("SELECT count(*) FROM contacts")[0][0] == 12
+    # a later contact edit does not change the running campaign's snapshot
+    herald.sql("UPDATE contacts SET name = 'renamed' WHERE name = 'c1'")
+    assert herald.sql("SELECT name FROM campaign_recipients WHERE campaign_id = %s AND "
+                      "recipient_id = 1", cid)[0][0] == "c1"
+    st.stop()
+
+
+def test_job_payload_and_key(herald):
+    add_contacts(herald, 3, "l")
+    st = start_segmenter(herald)
+    cid = create(herald, {"include_lists": [list_id(herald, "l")]},
+                 params=("name", "phone", "=fixed", "attributes.discount"), rate=12.5)
+    command(herald, "start", cid)
+    wait_for(lambda: count_messages(herald, "jobs") == 3, what="3 jobs")
+    jobs = sorted(read_jobs(herald), key=lambda j: j["recipient_id"])
+    assert jobs[0] == {"campaign_id": cid, "recipient_id": 1, "phone": "4915100000001",
+                       "phone_number_id": "1098765",
+                       "template": {"name": "spring_sale", "language": "en"},
+                       "params": ["c1", "4915100000001", "fixed", "1%"],
+                       "rate_limit_per_second": 12.5}
+    assert [j["recipient_id"] for j in jobs] == [1, 2, 3]
+    c = kafka_consumer()
+    try:  # key = recipient phone
+        topic = herald.topic("jobs")
+        parts = c.list_topics(topic, timeout=10).topics[topic].partitions
+        c.assign([TopicPartition(topic, p, 0) for p in parts])
+        keys = set()
+        deadline = time.monotonic() + 20
+        while len(keys) < 3 and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is not None and not m.error():
+                keys.add(m.key().decode())
+        assert keys == {"4915100000001", "4915100000002", "4915100000003"}
+    finally:
+        c.close()
+    assert states(herald, cid) == {"queued": 3}
+    st.stop()
+
+
+# ---------------------------------------------------------------------------- commands
+def test_every_invalid_command_gets_its_recorded_reason(herald):
+    add_contacts(herald, 2, "l")
+    st = start_segmenter(herald)
+    draft = create(herald, {})
+    done = create(herald, {})
+    herald.sql("UPDATE campaigns SET status = 'completed' WHERE id = %s", done)
+    unknown = new_campaign_id(herald) + 1000
+    cases = [
+        ({"type": "explode", "campaign_id": draft}, "unknown command type 'explode'"),
+        ({"type": "resume", "campaign_id": done}, "cannot resume a completed campaign"),
+        ({"type": "resume", "campaign_id": draft}, "cannot resume a draft campaign"),
+        ({"type": "pause", "campaign_id": draft}, "cannot pause a draft campaign"),
+        ({"type": "update", "campaign_id": done, "campaign": {"name": "x"}},
+         "cannot update a completed campaign"),
+        ({"type": "start", "campaign_id": unknown}, f"unknown campaign {unknown}"),
+        ({"type": "create", "campaign_id": draft, "campaign": definition({})},
+         f"campaign {draft} already exists"),
+        ({"type": "create", "campaign_id": unknown,
+          "campaign": {"name": "x", "phone_number_id": "1", "template": {"name": "t"}}},
+         "campaign.audience is required"),
+        ({"type": "create", "campaign_id": unknown,
+          "campaign": definition({"rules": {"attr": "a", "op": "drop", "value": 1}})},
+         "unknown op 'drop'"),
+        ({"type": "update", "campaign_id": draft, "campaign": {"rate_limit_per_second": -1}},
+         "rate_limit_per_second"),
+        ({"type": "schedule", "campaign_id": draft, "at": "next tuesday"}, "'at' must be"),
+        ({"type": "schedule", "campaign_id": draft, "at": "2026-02-30T10:00:00Z"},
+         "out of range"),
+        ({"type": "duplicate", "campaign_id": draft, "new_campaign_id": done},
+         f"campaign {done} already exists"),
+        ({"type": "start", "campaign_id": "7"}, "campaign_id must be a positive integer"),
+    ]
+    ids = []
+    for body, _ in cases:
+        cid = f"bad-{uuid.uuid4()}"
+        herald.produce("campaign-commands", str(body["campaign_id"]),
+                       dict(body, command_id=cid))
+        ids.append(cid)
+    herald.produce("campaign-commands", str(draft), "{this is not json")
+    herald.produce("campaign-commands", str(draft), json.dumps({"type": "start"}))
+    for cid, (body, reason) in zip(ids, cases):
+        result, why = outcome(herald, cid)
+        assert result == "rejected", body
+        assert reason in why, (body, why)
+    bad_json = wait_for(lambda: herald.sql(
+        "SELECT outcome, reason, campaign_id FROM command_results WHERE payload = %s",
+        "{this is not json"), what="bad JSON recorded")
+    assert bad_json[0][0] == "rejected" and "not valid JSON" in bad_json[0][1]
+    assert bad_json[0][2] == draft  # taken from the key
+    no_id = wait_for(lambda: herald.sql(
+        "SELECT outcome, reason FROM command_results WHERE payload = %s",
+        json.dumps({"type": "start"})), what="command without id recorded")
+    assert no_id[0][0] == "rejected" and "command_id" in no_id[0][1]
+    # nothing changed, the stage keeps going, and rejected commands were logged
+    assert campaign(herald, draft)["status"] == "draft"
+    assert campaign(herald, done)["status"] == "completed"
+    command(herald, "start", draft)
+    assert campaign(herald, draft)["status"] == "running"
+    assert "rejected" in st.log_text()
+    st.stop()
+
+
+def test_redelivered_command_is_a_no_op_and_recalculate_is_left_to_analytics(herald):
+    st = start_segmenter(herald)
+    cid = new_campaign_id(herald)
+    cmd = {"command_id": "same-id", "type": "create", "campaign_id": cid,
+           "campaign": definition({})}
+    herald.produce("campaign-commands", str(cid), cmd)
+    assert outcome(herald, "same-id")[0] == "accepted"
+    # same id again (redelivery / re-post), even with a different body: no effect
+    herald.produce("campaign-commands", str(cid),
+                   dict(cmd, campaign=dict(definition({}), name="changed")))
+    herald.produce("campaign-commands", str(cid),
+                   {"command_id": "recalc-1", "type": "recalculate", "campaign_id": cid})
+    marker = command(herald, "update", cid, campaign={"phone_number_id": "42"})
+    assert herald.sql("SELECT name, phone_number_id FROM campaigns WHERE id = %s", cid) == [
+        ("Spring sale", "42")]
+    assert herald.sql("SELECT count(*) FROM command_results WHERE command_id = 'same-id'") == [
+        (1,)]
+    assert herald.sql("SELECT count(*) FROM command_results WHERE command_id = 'recalc-1'") == [
+        (0,)]
+    assert marker
+    st.stop()
+
+
+def test_duplicate_yields_an_identical_draft(herald):
+    add_contacts(herald, 5, "l")
+    st = start_segmenter(herald)
+    audience = {"include_lists": [list_id(herald, "l")],
+                "rules": {"attr": "city", "op": "eq", "value": "Berlin"}}
+    src = create(herald, audience, rate=20.0)
+    command(herald, "start", src)
+    wait_for(lambda: states(herald, src).get("queued") == 5, what="source emitted")
+    new = new_campaign_id(herald)
+    command(herald, "duplicate", src, new_campaign_id=new)
+    cols = ("name, phone_number_id, template_name, template_language, template_params, "
+            "audience, rate_limit_per_second")
+    assert herald.sql(f"SELECT {cols} FROM campaigns WHERE id = %s", new) == herald.sql(
+        f"SELECT {cols} FROM campaigns WHERE id = %s", src)
+    c = campaign(herald, new)
+    assert c["status"] == "draft" and c["audience_size"] is None and c["started_at"] is None
+    assert herald.sql("SELECT duplicated_from FROM campaigns WHERE id = %s", new) == [(src,)]
+    assert states(herald, new) == {}
+    # the copy is a normal draft: it can be started on its own
+    command(herald, "start", new)
+    assert campaign(herald, new)["audience_size"] == 5
+    st.stop()
+
+
+# ---------------------------------------------------------------------------- schedule
+def test_schedule_fires_on_time_across_a_restart(herald):
+    add_contacts(herald, 10, "l")
+    st = start_segmenter(herald)
+    cid = create(herald, {"include_lists": [list_id(herald, "l")]})
+    (at,), = herald.sql("SELECT to_char((now() + interval '3 seconds') AT TIME ZONE 'UTC', "
+                        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+    command(herald, "schedule", cid, at=at)
+    assert campaign(herald, cid)["status"] == "scheduled"
+    st.stop()                                   # segmenter down while the schedule is pending
+    time.sleep(1.0)
+    st2 = start_segmenter(herald, name="segmenter-2")
+    wait_for(lambda: campaign(herald, cid)["status"] == "running", timeout=10,
+             what="scheduled campaign running")
+    (late,), = herald.sql("SELECT extract(epoch FROM started_at - scheduled_at) FROM campaigns "
+                          "WHERE id = %s", cid)
+    assert 0 <= float(late) < 1.0, f"started {late}s after its time"
+    assert campaign(herald, cid)["audience_size"] == 10
+    st2.stop()
+
+
+def test_two_instances_fire_a_schedule_once_and_never_double_emit(herald):
+    add_contacts(herald, 300, "l")
+    a = start_segmenter(herald, name="segmenter-a")
+    b = start_segmenter(herald, name="segmenter-b")
+    cid = create(herald, {"include_lists": [list_id(herald, "l")]})
+    (at,), = herald.sql("SELECT to_char((now() + interval '1 second') AT TIME ZONE 'UTC', "
+                        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+    command(herald, "schedule", cid, at=at)
+    wait_for(lambda: campaign(herald, cid)["status"] == "running", what="running")
+    time.sleep(1.5)
+    assert herald.sql("SELECT count(*) FROM campaign_recipients WHERE campaign_id = %s",
+                      cid) == [(300,)]
+    assert count_messages(herald, "jobs") == WINDOW
+    for _ in range(3):  # the "dispatcher" drains some; both instances top the window up
+        simulate_dispatcher(herald, cid, 25)
+        wait_for(lambda: states(herald, cid).get("queued") == WINDOW, what="window refilled")
+    time.sleep(0.5)
+    jobs = read_jobs(herald)
+    ids = [j["recipient_id"] for j in jobs]
+    assert len(ids) == len(set(ids)) == WINDOW + 75
+    assert sorted(ids) == list(range(1, WINDOW + 76))
+    fired = [st.log_text().count(f"scheduled campaign {cid} started") for st in (a, b)]
+    assert sorted(fired) == [0, 1], fired
+    a.stop()
+    b.stop()
+
+
+# ---------------------------------------------------------------------------- emission
+def test_bounded_emission_pause_resume_and_completion(herald):
+    add_contacts(herald, 200, "l")
+    st = start_segmenter(herald)
+    cid = create(herald, {"include_lists": [list_id(herald, "l")]})
+    command(herald, "start", cid)
+    # nothing consumes: the window fills and stops there
+    wait_for(lambda: states(herald, cid).get("queued") == WINDOW, what="window full")
+    time.sleep(1.0)
+    assert count_messages(herald, "jobs") == WINDOW
+    assert states(herald, cid) == {"queued": WINDOW, "pending": 200 - WINDOW}
+
+    # the dispatcher resolves 30; exactly 30 more are emitted
+    simulate_dispatcher(herald, cid, 30)
+    wait_for(lambda: count_messages(herald, "jobs") == WINDOW + 30, what="top-up")
+    time.sleep(0.5)
+    assert count_messages(herald, "jobs") == WINDOW + 30
+
+    # pause: nothing more is emitted even though the window has room
+    command(herald, "pause", cid)
+    assert campaign(herald, cid)["status"] == "paused"
+    simulate_dispatcher(herald, cid, 10)        # in flight before the pause
+    time.sleep(1.5)
+    assert count_messages(herald, "jobs") == WINDOW + 30
+    accepted_before = {r for r, in herald.sql(
+        "SELECT recipient_id FROM campaign_recipients WHERE campaign_id = %s AND state = "
+        "'accepted'", cid)}
+    assert len(accepted_before) == 40
+    unsent = [r for r, in herald.sql(
+        "SELECT recipient_id FROM campaign_recipients WHERE campaign_id = %s AND state IN "
+        "('pending', 'queued') ORDER BY recipient_id", cid)]
+
+    # resume: re-emits exactly the lowest unsent recipients (queued ones again), none sent
+    mark = watermarks(herald, "jobs")
+    command(herald, "resume", cid)
+    c = campaign(herald, cid)
+    assert c["status"] == "running" and c["resumed_at"] is not None
+    wait_for(lambda: count_messages(herald, "jobs") == WINDOW + 30 + WINDOW, what="re-emission")
+    time.sleep(0.5)
+    after = sorted(j["recipient_id"] for j in read_jobs(herald, since=mark))
+    assert after == unsent[:WINDOW]
+    assert not accepted_before & set(after)
+
+    # the "dispatcher" finishes everything (some failed): the campaign completes
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done = simulate_dispatcher(herald, cid, 25, "accepted")
+        simulate_dispatcher(herald, cid, 5, "failed")
+        if not done and states(herald, cid).get("pending", 0) == 0 and \
+                states(herald, cid).get("queued", 0) == 0:
+            break
+        time.sleep(0.15)
+    wait_for(lambda: campaign(herald, cid)["status"] == "completed", what="completed")
+    c = campaign(herald, cid)
+    assert c["completed_at"] is not None and c["completed_at"] >= c["started_at"]
+    ids = [j["recipient_id"] for j in read_jobs(herald)]
+    assert set(ids) == set(range(1, 201))        # every recipient was emitted
+    st.stop()
+
+
+def test_empty_audience_completes_and_cancel_stops_for_good(herald):
+    add_contacts(herald, 100, "l")
+    st = start_segmenter(herald)
+    empty = create(herald, {"rules": {"attr": "city", "op": "eq", "value": "Atlantis"}})
+    command(herald, "start", empty)
+    wait_for(lambda: campaign(herald, empty)["status"] == "completed", what="empty completed")
+    assert campaign(herald, empty)["audience_size"] == 0
+
+    cid = create(herald, {"include_lists": [list_id(herald, "l")]})
+    command(herald, "start", cid)
+    wait_for(lambda: states(herald, cid).get("queued") == WINDOW, what="window full")
+    command(herald, "cancel", cid)
+    assert campaign(herald, cid)["cancelled_at"] is not None
+    before = count_messages(herald, "jobs")
+    simulate_dispatcher(herald, cid, WINDOW)
+    time.sleep(1.5)
+    assert count_messages(herald, "jobs") == before
+    assert campaign(herald, cid)["status"] == "cancelled"
+    result, reason = outcome(herald, send(herald, "resume", cid))
+    assert (result, reason) == ("rejected", "cannot resume a cancelled campaign")
+    st.stop()
+
+
+def test_restart_re_emits_recipients_left_queued(herald):
+    add_contacts(herald, 100, "l")
+    st = start_segmenter(herald)
+    cid = create(herald, {"include_lists": [list_id(herald, "l")]})
+    command(herald, "start", cid)
+    wait_for(lambda: states(herald, cid).get("queued") == WINDOW, what="window full")
+    st.kill9()
+    # as if the crash hit between the commit and the produce: 5 more marked queued, never sent
+    herald.sql("UPDATE campaign_recipients SET state = 'queued' WHERE campaign_id = %s AND "
+               "recipient_id BETWEEN %s AND %s", cid, WINDOW + 1, WINDOW + 5)
+    mark = watermarks(herald, "jobs")
+    before = count_messages(herald, "jobs")
+    st2 = start_segmenter(herald, name="segmenter-2")
+    # every queued row went back to pending: the window is emitted again from recipient 1
+    wait_for(lambda: count_messages(herald, "jobs") == before + WINDOW, what="re-emission")
+    after = sorted(j["recipient_id"] for j in read_jobs(herald, since=mark))
+    assert after == list(range(1, WINDOW + 1))
+    # and the 5 that never reached Kafka follow as soon as the window has room
+    mark = watermarks(herald, "jobs")
+    simulate_dispatcher(herald, cid, WINDOW)
+    wait_for(lambda: count_messages(herald, "jobs") == before + 2 * WINDOW, what="next window")
+    after = sorted(j["recipient_id"] for j in read_jobs(herald, since=mark))
+    assert after == list(range(WINDOW + 1, 2 * WINDOW + 1))
+    st2.stop()
