@@ -89,7 +89,6 @@ static int require_for_create(const struct campaign_fields *f, char *err, size_t
     const char *missing = !f->name                ? "name"
                           : !f->phone_number_id   ? "phone_number_id"
                           : !f->template_name     ? "template.name"
-                          : !f->audience          ? "audience"
                                                   : NULL;
     if (missing) {
         snprintf(err, errlen, "campaign.%s is required", missing);

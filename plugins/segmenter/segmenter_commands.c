@@ -88,7 +88,7 @@ static enum apply_result apply_create(struct apply *a)
                             f.template_name,
                             f.template_language,
                             f.template_params ? f.template_params : "[]",
-                            f.audience,
+                            f.audience ? f.audience : "{}",
                             f.rate_given && f.rate[0] ? f.rate : NULL};
     PGresult *res = NULL;
     enum pgx_outcome o = pgx_exec(

@@ -112,6 +112,14 @@ static void test_campaign_definition(void **state)
     assert_string_equal(f.rate, "5");
     campaign_fields_free(&f);
 
+    assert_int_equal(parse_campaign("{\"name\":\"S\",\"phone_number_id\":\"1\",\"template\":"
+                                    "{\"name\":\"t\"}}",
+                                    1, &f, err),
+                     0);
+    assert_null(f.audience); /* stored as {} by the create command */
+    assert_null(f.template_params);
+    campaign_fields_free(&f);
+
     assert_int_equal(parse_campaign("{\"rate_limit_per_second\":null}", 0, &f, err), 0);
     assert_int_equal(f.rate_given, 1);
     assert_string_equal(f.rate, "");
@@ -119,8 +127,8 @@ static void test_campaign_definition(void **state)
     campaign_fields_free(&f);
 
     static const char *const bad[][2] = {
-        {"{\"name\":\"S\",\"phone_number_id\":\"1\",\"template\":{\"name\":\"t\"}}",
-         "campaign.audience is required"},
+        {"{\"name\":\"S\",\"template\":{\"name\":\"t\"}}",
+         "campaign.phone_number_id is required"},
         {"{\"phone_number_id\":\"1\",\"template\":{\"name\":\"t\"},\"audience\":{}}",
          "campaign.name is required"},
         {"{\"name\":\"S\",\"phone_number_id\":\"1\",\"template\":{\"name\":\"t\"},\"audience\":"
