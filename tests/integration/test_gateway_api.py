@@ -1,0 +1,356 @@
+"""The control API plugin as a real herald-stage process against real Kafka and PostgreSQL.
+
+Why these tests exist: the API is how operators start and stop mass sends. Every write must
+become exactly one command on campaign-commands (keyed by campaign id, acknowledged before
+the 202), every invalid call must get the single error shape with the right status and field,
+and the live progress stream must show changes quickly without one query per watcher.
+No segmenter runs here: the tests create campaign rows and command outcomes themselves.
+"""
+import http.client
+import json
+import os
+import threading
+import time
+
+import pytest
+import requests
+
+TOKEN = "test-api-token"
+
+
+class Api:
+    def __init__(self, herald, env=None, **config):
+        self.port = herald.free_port()
+        cfg = {"listen": f"127.0.0.1:{self.port}", "ack_timeout_ms": 3000}
+        cfg.update(config)
+        self.stage = herald.start_stage("gateway", plugin="api", plugin_config=cfg, consume=[],
+                                        name="gateway-api",
+                                        env={"HERALD_API_TOKEN": TOKEN, **(env or {})})
+        self.stage.wait_healthy()
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def call(self, method, path, body=None, token=TOKEN, raw=None, headers=None, **kw):
+        h = dict(headers or {})
+        if token is not None:
+            h["Authorization"] = f"Bearer {token}"
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        return requests.request(method, self.base + path, data=data, headers=h, timeout=20,
+                                **kw)
+
+
+@pytest.fixture
+def api(herald):
+    a = Api(herald)
+    yield a
+    a.stage.stop()
+
+
+def make_campaign(herald, status="draft", name="c", audience_size=None):
+    (cid,), = herald.sql("SELECT nextval('campaign_ids')")
+    herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status, "
+               "audience_size) VALUES (%s, %s, '1098765', 'spring_sale', %s, %s)",
+               cid, name, status, audience_size)
+    return cid
+
+
+def assert_error(r, status, code, field=None):
+    assert r.status_code == status, (r.status_code, r.text)
+    assert r.headers["Content-Type"].startswith("application/json")
+    err = r.json()["error"]
+    assert err["code"] == code
+    assert err["message"]
+    if field is not None:
+        assert err.get("field") == field, err
+    return err
+
+
+def next_command(herald):
+    (key, value), = herald.consume("campaign-commands", 1, timeout=30)
+    return key, json.loads(value)
+
+
+GOOD = {"name": "Spring sale", "phone_number_id": "1098765",
+        "template": {"name": "spring_sale", "language": "en",
+                     "params": ["name", "attributes.discount"]},
+        "audience": {"include_lists": [1], "exclude_lists": [3],
+                     "rules": {"all": [{"attr": "city", "op": "eq", "value": "Berlin"}]}},
+        "rate_limit_per_second": None}
+
+
+def test_token_required_everywhere(api):
+    for method, path in [("GET", "/api/campaigns"), ("POST", "/api/campaigns"),
+                         ("GET", "/api/campaigns/1"), ("POST", "/api/campaigns/1/start"),
+                         ("GET", "/api/commands/x"), ("GET", "/api/lists"),
+                         ("GET", "/api/nowhere")]:
+        assert_error(api.call(method, path, token=None), 401, "unauthorized")
+        assert_error(api.call(method, path, token="wrong"), 401, "unauthorized")
+        assert_error(api.call(method, path, token=TOKEN + "x"), 401, "unauthorized")
+    r = api.call("GET", "/api/campaigns", headers={"Authorization": "Basic " + TOKEN},
+                 token=None)
+    assert_error(r, 401, "unauthorized")
+
+
+def test_create_posts_one_command_keyed_by_campaign(herald, api):
+    r = api.call("POST", "/api/campaigns", GOOD)
+    assert r.status_code == 202, r.text
+    reply = r.json()
+    key, cmd = next_command(herald)
+    assert key == str(reply["campaign_id"])
+    assert cmd == {"command_id": reply["command_id"], "type": "create",
+                   "campaign_id": reply["campaign_id"], "campaign": GOOD}
+    (last,), = herald.sql("SELECT last_value FROM campaign_ids")
+    assert last >= reply["campaign_id"]
+    # the outcome is pending until a stage records it, then accepted/rejected with reason
+    r = api.call("GET", f"/api/commands/{reply['command_id']}")
+    assert r.json() == {"command_id": reply["command_id"], "status": "pending"}
+    herald.sql("INSERT INTO command_results (command_id, campaign_id, type, outcome, reason, "
+               "handled_by) VALUES (%s, %s, 'create', 'rejected', 'list 1 does not exist', "
+               "'segmenter')", reply["command_id"], reply["campaign_id"])
+    out = api.call("GET", f"/api/commands/{reply['command_id']}").json()
+    assert out["status"] == "rejected" and out["reason"] == "list 1 does not exist"
+    assert out["campaign_id"] == reply["campaign_id"] and out["type"] == "create"
+
+
+@pytest.mark.parametrize("body,field", [
+    ({k: v for k, v in GOOD.items() if k != "name"}, "name"),
+    ({**GOOD, "phone_number_id": "abc"}, "phone_number_id"),
+    ({**GOOD, "template": {"name": "Bad Name"}}, "template.name"),
+    ({**GOOD, "template": {"name": "t", "params": ["nonsense"]}}, "template.params"),
+    ({**GOOD, "audience": {}}, "audience"),
+    ({**GOOD, "audience": {"include_lists": ["x"]}}, "audience.include_lists"),
+    ({**GOOD, "rate_limit_per_second": 0}, "rate_limit_per_second"),
+    ({**GOOD, "colour": "red"}, "colour"),
+])
+def test_create_refuses_invalid_definitions(herald, api, body, field):
+    assert_error(api.call("POST", "/api/campaigns", body), 400, "bad_request", field)
+
+
+def test_malformed_bodies_and_unknown_routes(herald, api):
+    assert_error(api.call("POST", "/api/campaigns", raw="{not json"), 400, "bad_request")
+    assert_error(api.call("POST", "/api/campaigns", raw="[1]"), 400, "bad_request")
+    assert_error(api.call("POST", "/api/campaigns", raw=""), 400, "bad_request")
+    assert_error(api.call("GET", "/api/nowhere"), 404, "not_found")
+    assert_error(api.call("GET", "/api/campaigns/abc"), 404, "not_found")
+    r = api.call("DELETE", "/api/campaigns/1")
+    assert_error(r, 405, "method_not_allowed")
+    assert "PATCH" in r.headers["Allow"]
+    assert_error(api.call("POST", "/api/campaigns", raw="x" * (2 << 20)), 413,
+                 "payload_too_large")
+    # nothing above may have produced a command
+    with pytest.raises(Exception):
+        got = herald.consume("campaign-commands", 1, timeout=4)
+        assert not got
+        raise RuntimeError("nothing produced")
+
+
+def test_lifecycle_commands_404_409_202(herald, api):
+    assert_error(api.call("POST", "/api/campaigns/999999/start"), 404, "not_found")
+    assert_error(api.call("GET", "/api/campaigns/999999"), 404, "not_found")
+    assert_error(api.call("GET", "/api/campaigns/999999/progress"), 404, "not_found")
+    assert_error(api.call("PATCH", "/api/campaigns/999999", {"name": "x"}), 404, "not_found")
+
+    done = make_campaign(herald, "completed")
+    for action in ("pause", "resume", "start", "cancel"):
+        err = assert_error(api.call("POST", f"/api/campaigns/{done}/{action}"), 409, "conflict")
+        assert "completed" in err["message"]
+    assert_error(api.call("PATCH", f"/api/campaigns/{done}", {"name": "x"}), 409, "conflict")
+
+    running = make_campaign(herald, "running")
+    assert_error(api.call("POST", f"/api/campaigns/{running}/resume"), 409, "conflict")
+    r = api.call("POST", f"/api/campaigns/{running}/pause")
+    assert r.status_code == 202, r.text
+    key, cmd = next_command(herald)
+    assert key == str(running)
+    assert cmd == {"command_id": r.json()["command_id"], "type": "pause", "campaign_id": running}
+
+    draft = make_campaign(herald, "draft")
+    assert_error(api.call("POST", f"/api/campaigns/{draft}/schedule", {"at": "tomorrow"}), 400,
+                 "bad_request", "at")
+    assert_error(api.call("POST", f"/api/campaigns/{draft}/schedule", {}), 400, "bad_request",
+                 "at")
+    r = api.call("POST", f"/api/campaigns/{draft}/schedule", {"at": "2099-01-01T10:00:00+02:00"})
+    assert r.status_code == 202, r.text
+    _, cmd = next_command(herald)
+    assert cmd["type"] == "schedule" and cmd["at"] == "2099-01-01T08:00:00Z"
+
+    r = api.call("PATCH", f"/api/campaigns/{draft}", {"rate_limit_per_second": 5})
+    assert r.status_code == 202, r.text
+    _, cmd = next_command(herald)
+    assert cmd["type"] == "update" and cmd["campaign"] == {"rate_limit_per_second": 5}
+    assert_error(api.call("PATCH", f"/api/campaigns/{draft}", {}), 400, "bad_request")
+
+    r = api.call("POST", f"/api/campaigns/{done}/duplicate")
+    assert r.status_code == 202, r.text
+    new_id = r.json()["new_campaign_id"]
+    key, cmd = next_command(herald)
+    assert key == str(done) and new_id > done
+    assert cmd == {"command_id": r.json()["command_id"], "type": "duplicate",
+                   "campaign_id": done, "new_campaign_id": new_id}
+
+    for action in ("start", "cancel"):
+        assert api.call("POST", f"/api/campaigns/{draft}/{action}").status_code == 202
+        assert next_command(herald)[1]["type"] == action
+
+
+def test_reads_list_get_progress(herald, api):
+    a = make_campaign(herald, "running", "first", audience_size=10)
+    b = make_campaign(herald, "draft", "second")
+    r = api.call("GET", "/api/campaigns")
+    assert r.status_code == 200, r.text
+    rows = r.json()["campaigns"]
+    assert [c["id"] for c in rows] == [b, a]
+    first = rows[1]
+    assert first["name"] == "first" and first["status"] == "running"
+    assert first["progress"]["audience_size"] == 10 and first["progress"]["pending"] == 10
+    assert [c["id"] for c in api.call("GET", "/api/campaigns?status=draft").json()["campaigns"]] == [b]
+    assert [c["id"] for c in api.call("GET", "/api/campaigns?limit=1").json()["campaigns"]] == [b]
+    assert [c["id"] for c in api.call("GET", f"/api/campaigns?before={b}").json()["campaigns"]] == [a]
+    assert_error(api.call("GET", "/api/campaigns?limit=0"), 400, "bad_request", "limit")
+    assert_error(api.call("GET", "/api/campaigns?status=zzz"), 400, "bad_request", "status")
+
+    one = api.call("GET", f"/api/campaigns/{a}").json()
+    assert one["campaign"]["id"] == a
+    assert one["campaign"]["template"] == {"name": "spring_sale", "language": "en", "params": []}
+    assert one["progress"]["campaign_id"] == a
+    assert isinstance(one["failures"], list) and isinstance(one["timeseries"], list)
+    assert "analytics" in one
+
+    p = api.call("GET", f"/api/campaigns/{a}/progress").json()
+    for col in ("campaign_id", "status", "audience_size", "pending", "accepted", "sent",
+                "delivered", "read", "failed", "replied", "rate_per_second", "eta_seconds"):
+        assert col in p, col
+    assert p["status"] == "running"
+
+
+def read_events(resp, n, timeout):
+    """Collects n SSE `data:` payloads from a streaming requests response."""
+    out, deadline = [], time.monotonic() + timeout
+    for line in resp.iter_lines(decode_unicode=True):
+        if line and line.startswith("data: "):
+            out.append(json.loads(line[6:]))
+            if len(out) == n:
+                return out
+        if time.monotonic() > deadline:
+            break
+    return out
+
+
+def test_progress_stream_pushes_changes(herald, api):
+    cid = make_campaign(herald, "running", audience_size=100)
+    assert_error(api.call("GET", "/api/campaigns/999999/progress/stream"), 404, "not_found")
+    r = api.call("GET", f"/api/campaigns/{cid}/progress/stream", stream=True)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/event-stream")
+    first = read_events(r, 1, 10)
+    assert first and first[0]["audience_size"] == 100
+
+    def bump():
+        time.sleep(0.5)
+        herald.sql("UPDATE campaigns SET audience_size = 250, updated_at = now() WHERE id = %s",
+                   cid)
+    t0 = time.monotonic()
+    threading.Thread(target=bump).start()
+    changed = read_events(r, 1, 10)
+    assert changed and changed[0]["audience_size"] == 250
+    assert time.monotonic() - t0 < 0.5 + 1.0  # visible within a second of the change
+    r.close()
+
+
+def test_many_watchers_share_one_poller(herald, api):
+    ids = [make_campaign(herald, "running", audience_size=5) for _ in range(2)]
+    streams = [api.call("GET", f"/api/campaigns/{ids[i % 2]}/progress/stream", stream=True)
+               for i in range(12)]
+    for s in streams:
+        assert read_events(s, 1, 10)
+
+    def polls():
+        m = api.stage.metrics()
+        return sum(v for k, v in m.items() if "progress_polls" in k)
+    p0, t0 = polls(), time.monotonic()
+    time.sleep(3)
+    rate = (polls() - p0) / (time.monotonic() - t0)
+    assert 1 <= rate <= 6, rate  # ~4/s for 12 watchers on 2 campaigns, not 48/s
+    for s in streams:
+        s.close()
+
+
+def test_lists_import_and_preview(herald, api):
+    r = api.call("POST", "/api/lists", {"name": "berlin"})
+    assert r.status_code == 201, r.text
+    list_id = r.json()["id"]
+    assert_error(api.call("POST", "/api/lists", {"name": "berlin"}), 409, "conflict", "name")
+    assert_error(api.call("POST", "/api/lists", {"name": ""}), 400, "bad_request", "name")
+
+    csv = ("phone,name,city,tags\n"
+           "+49 151 12345678,Asha,Berlin,vip\n"
+           "4915100000002,Jo,Hamburg,\n"
+           "12,Broken,Berlin,\n")
+    r = api.call("POST", f"/api/contacts/import?list_id={list_id}", raw=csv,
+                 headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["inserted"] == 2 and out["updated"] == 0 and out["rejected"] == 1
+    assert out["rejects"][0]["line"] == 4 and out["list_id"] == list_id
+    rows = herald.sql("SELECT phone, name, attributes->>'city', tags FROM contacts ORDER BY phone")
+    assert rows == [("4915100000002", "Jo", "Hamburg", []),
+                    ("4915112345678", "Asha", "Berlin", ["vip"])]
+    r = api.call("POST", "/api/contacts/import?list=new-list", raw="phone,city\n4915112345678,Bonn\n")
+    assert r.json()["updated"] == 1
+    assert herald.sql("SELECT attributes->>'city' FROM contacts WHERE phone='4915112345678'") == [("Bonn",)]
+    assert_error(api.call("POST", "/api/contacts/import", raw="name\nx\n"), 400, "bad_request")
+    assert_error(api.call("POST", "/api/contacts/import?list_id=999999", raw="phone\n4915112345678\n"),
+                 404, "not_found")
+
+    lists = {l["name"]: l for l in api.call("GET", "/api/lists").json()["lists"]}
+    assert lists["berlin"]["members"] == 2 and lists["new-list"]["members"] == 1
+
+    r = api.call("POST", "/api/segments/preview",
+                 {"audience": {"include_lists": [list_id],
+                               "rules": {"all": [{"attr": "city", "op": "eq", "value": "Hamburg"}]}},
+                  "sample_limit": 5})
+    if r.status_code == 501:
+        pytest.skip("built without the segmenter's rule compiler")
+    assert r.status_code == 200, r.text
+    assert r.json()["count"] == 1
+    assert [s["phone"] for s in r.json()["sample"]] == ["4915100000002"]
+    assert_error(api.call("POST", "/api/segments/preview", {"audience": 5}), 400, "bad_request",
+                 "audience")
+
+
+def test_static_files_stay_inside_the_folder(herald, tmp_path):
+    (tmp_path / "index.html").write_text("<h1>dash</h1>")
+    (tmp_path / "app.js").write_text("console.log(1)")
+    secret = tmp_path.parent / "secret.txt"
+    secret.write_text("do not serve")
+    (tmp_path / "link.txt").symlink_to(secret)
+    a = Api(herald, static_dir=str(tmp_path))
+    try:
+        r = requests.get(a.base + "/", timeout=10)
+        assert r.status_code == 200 and "dash" in r.text
+        assert r.headers["Content-Type"].startswith("text/html")
+        r = requests.get(a.base + "/app.js", timeout=10)
+        assert r.headers["Content-Type"].startswith("text/javascript")
+        assert requests.get(a.base + "/campaigns/42", timeout=10).text == "<h1>dash</h1>"
+        for path in ("/../secret.txt", "/%2e%2e/secret.txt", "/link.txt", "/.hidden",
+                     "/..%2fsecret.txt"):
+            conn = http.client.HTTPConnection("127.0.0.1", a.port, timeout=10)
+            conn.request("GET", path)  # raw: no client-side normalisation of ".."
+            resp = conn.getresponse()
+            body = resp.read().decode()
+            assert resp.status == 404, (path, resp.status)
+            assert "do not serve" not in body
+            conn.close()
+    finally:
+        a.stage.stop()
+
+
+def test_commands_get_503_when_kafka_is_down(herald):
+    dead = herald.free_port()
+    a = Api(herald, env={"HERALD_KAFKA_BROKERS": f"127.0.0.1:{dead}"}, ack_timeout_ms=1000)
+    try:
+        cid = make_campaign(herald, "running")
+        r = a.call("POST", f"/api/campaigns/{cid}/pause")
+        err = assert_error(r, 503, "unavailable")
+        assert "/api/commands/" in err["message"]
+    finally:
+        a.stage.stop()
