@@ -1,7 +1,8 @@
 /*
  * cmd_campaign_show.c - `herald-ctl campaign show ID`: the definition from `campaigns`, then
- * the analytics read views (campaign_progress, campaign_failures, campaign_analytics). Each
- * view that does not exist yet is named instead of failing the whole command.
+ * the analytics read views: campaign_analytics (or campaign_progress) as a field/value table,
+ * then campaign_failures by error code. A view that does not exist yet is named instead of
+ * failing the whole command.
  */
 #include "ctl_db.h"
 #include "ctl_parse.h"
@@ -19,23 +20,15 @@ static const char definition_sql[] =
 
 static const char *const no_campaign_id[] = {"campaign_id", NULL};
 
-/* Runs one analytics query and prints it; returns 2 on a real database error, else 0. */
-static int section(PGconn *pg, const char *title, const char *view, const char *sql, const char *id,
-                   int vertical)
+/* Prints a query's rows; CTL_DB_MISSING when its view does not exist (nothing printed). */
+static enum ctl_db_status print_query(PGconn *pg, const char *sql, const char *id, int vertical,
+                                      char *err, size_t errlen)
 {
     const char *params[] = {id};
     PGresult *res;
-    char err[600];
-    printf("\n%s\n", title);
-    enum ctl_db_status st = ctl_db_query(pg, sql, 1, params, &res, err, sizeof(err));
-    if (st == CTL_DB_MISSING) {
-        printf("  (view %s is missing: analytics migrations 040+ not applied)\n", view);
-        return CTL_EXIT_OK;
-    }
-    if (st != CTL_DB_OK) {
-        ctl_errorf("%s", err);
-        return CTL_EXIT_INFRA;
-    }
+    enum ctl_db_status st = ctl_db_query(pg, sql, 1, params, &res, err, errlen);
+    if (st != CTL_DB_OK)
+        return st;
     if (PQntuples(res) == 0)
         printf("  (no data yet)\n");
     else if (vertical)
@@ -43,6 +36,36 @@ static int section(PGconn *pg, const char *title, const char *view, const char *
     else
         ctl_print_rows(res, stdout);
     PQclear(res);
+    return CTL_DB_OK;
+}
+
+/* campaign_analytics holds every progress figure plus rates and percentiles; without it
+ * (older analytics) campaign_progress is shown instead. */
+static int show_analytics(PGconn *pg, const char *id)
+{
+    char err[600];
+    printf("\nAnalytics\n");
+    enum ctl_db_status st =
+        print_query(pg, "SELECT * FROM campaign_analytics WHERE campaign_id = $1::bigint", id, 1,
+                    err, sizeof(err));
+    if (st == CTL_DB_MISSING)
+        st = print_query(pg, "SELECT * FROM campaign_progress WHERE campaign_id = $1::bigint", id,
+                         1, err, sizeof(err));
+    if (st == CTL_DB_MISSING)
+        printf("  (views campaign_analytics and campaign_progress are missing: analytics "
+               "migrations 040+ not applied)\n");
+    printf("\nFailures by error code\n");
+    if (st != CTL_DB_ERROR)
+        st = print_query(pg,
+                         "SELECT error_code, error_title, recipients FROM campaign_failures "
+                         "WHERE campaign_id = $1::bigint ORDER BY recipients DESC, error_code",
+                         id, 0, err, sizeof(err));
+    if (st == CTL_DB_MISSING)
+        printf("  (view campaign_failures is missing: analytics migrations 040+ not applied)\n");
+    if (st == CTL_DB_ERROR) {
+        ctl_errorf("%s", err);
+        return CTL_EXIT_INFRA;
+    }
     return CTL_EXIT_OK;
 }
 
@@ -80,15 +103,6 @@ int ctl_cmd_campaign_show(struct ctl_ctx *ctx, const struct ctl_opts *opts)
     snprintf(idbuf, sizeof(idbuf), "%lld", id);
     int rc = show_definition(pg, idbuf);
     if (rc == CTL_EXIT_OK)
-        rc = section(pg, "Progress", "campaign_progress",
-                     "SELECT * FROM campaign_progress WHERE campaign_id = $1::bigint", idbuf, 1);
-    if (rc == CTL_EXIT_OK)
-        rc = section(pg, "Failures by error code", "campaign_failures",
-                     "SELECT error_code, error_title, recipients FROM campaign_failures "
-                     "WHERE campaign_id = $1::bigint ORDER BY recipients DESC, error_code",
-                     idbuf, 0);
-    if (rc == CTL_EXIT_OK)
-        rc = section(pg, "Analytics", "campaign_analytics",
-                     "SELECT * FROM campaign_analytics WHERE campaign_id = $1::bigint", idbuf, 1);
+        rc = show_analytics(pg, idbuf);
     return rc;
 }

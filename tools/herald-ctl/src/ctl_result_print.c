@@ -4,9 +4,22 @@
 #include "ctl_result_print.h"
 
 #include "ctl_table.h"
+#include "ctl_value_format.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The cell as shown: NULL for SQL NULL, else the formatted value (in buf when reformatted). */
+static const char *display(const PGresult *res, int r, int c, char *buf, size_t len)
+{
+    if (PQgetisnull(res, r, c))
+        return NULL;
+    const char *v = PQgetvalue(res, r, c);
+    if (strlen(v) >= len)
+        return v;
+    ctl_value_format(PQftype(res, c), PQfname(res, c), v, buf, len);
+    return buf;
+}
 
 void ctl_print_rows(const PGresult *res, FILE *out)
 {
@@ -19,11 +32,13 @@ void ctl_print_rows(const PGresult *res, FILE *out)
     struct ctl_table *t = ctl_table_new(ncols, cells);
     if (t) {
         ctl_table_set_max_width(t, 60);
-        for (int r = 0; r < PQntuples(res); r++) {
+        char(*shown)[128] = calloc((size_t)ncols, sizeof(*shown));
+        for (int r = 0; shown && r < PQntuples(res); r++) {
             for (int c = 0; c < ncols; c++)
-                cells[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+                cells[c] = display(res, r, c, shown[c], sizeof(shown[c]));
             ctl_table_add_row(t, cells);
         }
+        free(shown);
         ctl_table_print(t, out);
     }
     ctl_table_free(t);
@@ -49,7 +64,8 @@ void ctl_print_vertical(const PGresult *res, int row, const char *const *skip, F
     for (int c = 0; c < PQnfields(res); c++) {
         if (PQgetisnull(res, row, c) || skipped(PQfname(res, c), skip))
             continue;
-        const char *cells[] = {PQfname(res, c), PQgetvalue(res, row, c)};
+        char buf[128];
+        const char *cells[] = {PQfname(res, c), display(res, row, c, buf, sizeof(buf))};
         ctl_table_add_row(t, cells);
     }
     ctl_table_print(t, out);
