@@ -1,0 +1,462 @@
+/*
+ * dispatcher_claims.c - every PostgreSQL write of the dispatcher: the claim before a request
+ * goes out, the resolution after, and the crash policy for rows that cannot be claimed.
+ *
+ * Why batches of one statement each: at thousands of sends per second a round trip per
+ * recipient would be the bottleneck; arrays bound as single parameters (unnest) keep every
+ * statement parameterised and every row's update atomic. The claim checks, in the same
+ * statement, that the campaign is `running` and the recipient `pending`/`queued`, so a pause
+ * committed by the segmenter stops every later claim at once, and two instances can never
+ * both claim one recipient.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatcher_claim_policy.h"
+#include "dispatcher_internal.h"
+#include "dispatcher_pg_array.h"
+
+static const char *const CLAIM_SQL =
+    "UPDATE campaign_recipients r SET state = 'sending', claimed_at = now(), claimed_by = $3, "
+    "attempts = r.attempts + 1, updated_at = now() "
+    "FROM campaigns c, unnest($1::bigint[], $2::bigint[]) AS j(cid, rid) "
+    "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid AND c.id = r.campaign_id "
+    "AND c.status = 'running' AND r.state IN ('pending', 'queued') "
+    "RETURNING r.campaign_id, r.recipient_id, r.attempts";
+
+static const char *const LOOKUP_SQL =
+    "SELECT r.campaign_id, r.recipient_id, r.state, r.claimed_by, "
+    "COALESCE((extract(epoch FROM now() - r.claimed_at) * 1000)::bigint, -1), "
+    "COALESCE(r.wamid, ''), r.attempts, "
+    "COALESCE((extract(epoch FROM r.accepted_at) * 1000)::bigint, 0), "
+    "COALESCE(r.error_code, 0), COALESCE(r.error_title, ''), c.status = 'running' "
+    "FROM unnest($1::bigint[], $2::bigint[]) AS j(cid, rid) "
+    "JOIN campaign_recipients r ON r.campaign_id = j.cid AND r.recipient_id = j.rid "
+    "JOIN campaigns c ON c.id = r.campaign_id";
+
+static const char *const TAKEOVER_SQL =
+    "UPDATE campaign_recipients r SET state = 'sending', claimed_at = now(), claimed_by = $3, "
+    "attempts = r.attempts + 1, updated_at = now() FROM campaigns c "
+    "WHERE r.campaign_id = $1 AND r.recipient_id = $2 AND c.id = r.campaign_id "
+    "AND c.status = 'running' AND r.state IN ('sending', 'uncertain') "
+    "AND r.claimed_by IS NOT DISTINCT FROM $4 RETURNING r.attempts";
+
+static const char *const LEFTOVER_SQL =
+    "UPDATE campaign_recipients SET state = 'uncertain', error_title = $4, updated_at = now() "
+    "WHERE campaign_id = $1 AND recipient_id = $2 AND state = 'sending' "
+    "AND claimed_by IS NOT DISTINCT FROM $3";
+
+static const char *const ACCEPTED_SQL =
+    "UPDATE campaign_recipients r SET state = 'accepted', wamid = j.w, accepted_at = now(), "
+    "error_code = NULL, error_title = NULL, updated_at = now() "
+    "FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS j(cid, rid, w) "
+    "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid "
+    "AND r.state IN ('sending', 'uncertain')";
+
+static const char *const FAILED_SQL =
+    "UPDATE campaign_recipients r SET state = 'failed', error_code = j.code, "
+    "error_title = j.title, updated_at = now() "
+    "FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[]) AS j(cid, rid, code, title) "
+    "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid "
+    "AND r.state IN ('sending', 'uncertain')";
+
+static const char *const UNCERTAIN_SQL =
+    "UPDATE campaign_recipients r SET state = 'uncertain', error_code = NULLIF(j.code, 0), "
+    "error_title = j.title, updated_at = now() "
+    "FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[]) AS j(cid, rid, code, title) "
+    "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid AND r.state = 'sending' "
+    "AND r.claimed_by = $5";
+
+static const char *const RELEASE_SQL =
+    "UPDATE campaign_recipients r SET state = 'queued', "
+    "attempts = GREATEST(r.attempts - j.refund, 0), updated_at = now() "
+    "FROM unnest($1::bigint[], $2::bigint[], $3::int[]) AS j(cid, rid, refund) "
+    "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid AND r.state = 'sending' "
+    "AND r.claimed_by = $4";
+
+static const char *const STOP_CAMPAIGN_SQL =
+    "UPDATE campaigns SET status = 'failed', status_reason = $2, failed_at = now(), "
+    "updated_at = now() WHERE id = $1 AND status IN ('scheduled', 'running', 'paused')";
+
+static const char *const OPT_OUT_SQL =
+    "UPDATE contacts SET opted_out = true, opted_out_at = COALESCE(opted_out_at, now()), "
+    "updated_at = now() WHERE phone = $1 AND NOT opted_out";
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+struct id_arrays {
+    struct disp_strbuf cids, rids;
+};
+
+static void ids_begin(struct id_arrays *a)
+{
+    disp_array_begin(&a->cids);
+    disp_array_begin(&a->rids);
+}
+
+static void ids_add(struct id_arrays *a, const struct disp_entry *e)
+{
+    disp_array_add_int(&a->cids, e->job.campaign_id);
+    disp_array_add_int(&a->rids, e->job.recipient_id);
+}
+
+static void ids_free(struct id_arrays *a)
+{
+    disp_strbuf_free(&a->cids);
+    disp_strbuf_free(&a->rids);
+}
+
+static PGresult *exec(struct disp_ctx *c, const char *sql, int n, const char *const *params)
+{
+    for (int i = 0; i < n; i++)
+        if (!params[i])
+            return NULL; /* an array literal ran out of memory */
+    PGresult *r = c->api->pg_exec(c->host, sql, n, params);
+    if (!r)
+        c->api->counter_add(c->m.pg_errors, 1);
+    return r;
+}
+
+static int64_t col_i64(PGresult *r, int row, int col)
+{
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* ---- claim ----------------------------------------------------------------------------- */
+
+static void claimed(struct disp_ctx *c, struct disp_entry *e, int attempts)
+{
+    e->attempts = attempts;
+    disp_start_send(c, e);
+}
+
+static void give_up(struct disp_ctx *c, struct disp_entry *e, herald_status st,
+                    const char *reason)
+{
+    disp_refund_tokens(c, e);
+    disp_complete(c, e, st, reason);
+}
+
+static void mark_leftover(struct disp_ctx *c, struct disp_entry *e, const char *claimed_by)
+{
+    char cid[24], rid[24], title[256];
+    snprintf(cid, sizeof(cid), "%lld", (long long)e->job.campaign_id);
+    snprintf(rid, sizeof(rid), "%lld", (long long)e->job.recipient_id);
+    snprintf(title, sizeof(title), "in flight when %s stopped; outcome unknown, not resent",
+             claimed_by ? claimed_by : "an unknown instance");
+    const char *p[4] = {cid, rid, claimed_by, title};
+    PGresult *r = exec(c, LEFTOVER_SQL, 4, p);
+    if (!r) {
+        give_up(c, e, HERALD_RETRY, "database unavailable");
+        return;
+    }
+    PQclear(r);
+    c->api->counter_add(c->m.uncertain, 1);
+    c->api->log(c->host, HERALD_LOG_WARN,
+                "campaign %lld recipient %lld: claim left by %s; marked uncertain, not resent",
+                (long long)e->job.campaign_id, (long long)e->job.recipient_id,
+                claimed_by ? claimed_by : "?");
+    give_up(c, e, HERALD_OK, NULL);
+}
+
+static void take_over(struct disp_ctx *c, struct disp_entry *e, const char *claimed_by)
+{
+    char cid[24], rid[24];
+    snprintf(cid, sizeof(cid), "%lld", (long long)e->job.campaign_id);
+    snprintf(rid, sizeof(rid), "%lld", (long long)e->job.recipient_id);
+    const char *p[4] = {cid, rid, c->claimer, claimed_by};
+    PGresult *r = exec(c, TAKEOVER_SQL, 4, p);
+    if (r && PQntuples(r) == 1) {
+        int attempts = (int)col_i64(r, 0, 0);
+        PQclear(r);
+        c->api->log(c->host, HERALD_LOG_WARN,
+                    "campaign %lld recipient %lld: resending a claim left by %s "
+                    "(resend_uncertain)",
+                    (long long)e->job.campaign_id, (long long)e->job.recipient_id,
+                    claimed_by ? claimed_by : "?");
+        claimed(c, e, attempts);
+        return;
+    }
+    if (r)
+        PQclear(r);
+    give_up(c, e, HERALD_RETRY, "claim changed under us");
+}
+
+static void reproduce(struct disp_ctx *c, struct disp_entry *e, PGresult *r, int i,
+                      int accepted)
+{
+    int attempts = (int)col_i64(r, i, 6);
+    int rc = accepted ? disp_produce_accepted(c, e, PQgetvalue(r, i, 5), col_i64(r, i, 7),
+                                              attempts)
+                      : disp_produce_failed(c, e, (int)col_i64(r, i, 8), PQgetvalue(r, i, 9),
+                                            disp_wall_ms(), attempts);
+    c->api->counter_add(c->m.reproduced, 1);
+    give_up(c, e, rc == 0 ? HERALD_OK : HERALD_RETRY, "produce failed");
+}
+
+static void decide_row(struct disp_ctx *c, struct disp_entry *e, PGresult *r, int i)
+{
+    const char *by = PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3);
+    struct disp_claim_row row = {1, PQgetvalue(r, i, 2), by, col_i64(r, i, 4),
+                                 strcmp(PQgetvalue(r, i, 10), "t") == 0};
+    struct disp_claim_self self = {c->api->stage_name(c->host), c->claimer, c->stale_claim_ms,
+                                   c->resend_uncertain};
+    switch (disp_claim_decide(&row, &self)) {
+    case DISP_CLAIM_REPRODUCE_ACCEPTED:
+        reproduce(c, e, r, i, 1);
+        break;
+    case DISP_CLAIM_REPRODUCE_FAILED:
+        reproduce(c, e, r, i, 0);
+        break;
+    case DISP_CLAIM_MARK_UNCERTAIN:
+        mark_leftover(c, e, by);
+        break;
+    case DISP_CLAIM_RESEND:
+        take_over(c, e, by);
+        break;
+    case DISP_CLAIM_WAIT:
+        c->api->counter_add(c->m.claim_waits, 1);
+        give_up(c, e, HERALD_RETRY, "claimed by a live instance");
+        break;
+    case DISP_CLAIM_NOT_FOUND:
+        give_up(c, e, HERALD_ERROR, "recipient not found in campaign_recipients");
+        break;
+    case DISP_CLAIM_SKIP:
+        c->api->counter_add(c->m.skipped_not_running, 1);
+        give_up(c, e, HERALD_OK, NULL);
+        break;
+    }
+}
+
+/* Entries of `batch` still CLAIMING were refused: look their rows up and apply the policy. */
+static void resolve_misses(struct disp_ctx *c, struct disp_entry *batch)
+{
+    struct id_arrays a = {0};
+    int n = 0;
+    ids_begin(&a);
+    for (struct disp_entry *e = batch; e; e = e->next)
+        if (e->st == DISP_ST_CLAIMING) {
+            ids_add(&a, e);
+            n++;
+        }
+    PGresult *r = NULL;
+    if (n > 0) {
+        const char *p[2] = {disp_array_end(&a.cids), disp_array_end(&a.rids)};
+        r = exec(c, LOOKUP_SQL, 2, p);
+    }
+    ids_free(&a);
+    for (struct disp_entry *e = batch, *next; e; e = next) {
+        next = e->next;
+        if (e->st != DISP_ST_CLAIMING)
+            continue;
+        e->next = NULL;
+        if (!r) {
+            give_up(c, e, HERALD_RETRY, "database unavailable");
+            continue;
+        }
+        int row = -1;
+        for (int i = 0; i < PQntuples(r) && row < 0; i++)
+            if (col_i64(r, i, 0) == e->job.campaign_id && col_i64(r, i, 1) == e->job.recipient_id)
+                row = i;
+        if (row < 0)
+            give_up(c, e, HERALD_ERROR, "recipient not found in campaign_recipients");
+        else
+            decide_row(c, e, r, row);
+    }
+    if (r)
+        PQclear(r);
+}
+
+static void claim_batch(struct disp_ctx *c, struct disp_entry *batch)
+{
+    struct id_arrays a = {0};
+    ids_begin(&a);
+    for (struct disp_entry *e = batch; e; e = e->next)
+        ids_add(&a, e);
+    const char *p[3] = {disp_array_end(&a.cids), disp_array_end(&a.rids), c->claimer};
+    PGresult *r = exec(c, CLAIM_SQL, 3, p);
+    ids_free(&a);
+    if (!r) {
+        for (struct disp_entry *e = batch, *next; e; e = next) {
+            next = e->next;
+            e->next = NULL;
+            give_up(c, e, HERALD_RETRY, "database unavailable");
+        }
+        return;
+    }
+    /* first collect the claimed ones, then start them: starting moves them off `batch` */
+    for (int i = 0; i < PQntuples(r); i++) {
+        struct disp_entry *e = disp_index_find(c, col_i64(r, i, 0), col_i64(r, i, 1));
+        if (e && e->st == DISP_ST_CLAIMING) {
+            e->st = DISP_ST_IN_FLIGHT; /* provisional, until detached below */
+            e->attempts = (int)col_i64(r, i, 2);
+        }
+    }
+    PQclear(r);
+    struct disp_entry *misses = NULL, **tail = &misses;
+    for (struct disp_entry *e = batch, *next; e; e = next) {
+        next = e->next;
+        e->next = NULL;
+        if (e->st == DISP_ST_IN_FLIGHT) {
+            claimed(c, e, e->attempts);
+        } else {
+            *tail = e;
+            tail = &e->next;
+        }
+    }
+    if (misses)
+        resolve_misses(c, misses);
+}
+
+void disp_claims_run(struct disp_ctx *c, int64_t now_ms)
+{
+    (void)now_ms;
+    while (c->to_claim) {
+        struct disp_entry *batch = c->to_claim, *e = batch;
+        for (int64_t n = 1; n < c->claim_batch && e->next; n++)
+            e = e->next;
+        c->to_claim = e->next;
+        e->next = NULL;
+        claim_batch(c, batch);
+    }
+}
+
+/* ---- resolution ----------------------------------------------------------------------- */
+
+struct resolve_lists {
+    struct disp_entry *of[4];
+    size_t n[4];
+};
+
+static void requeue(struct disp_ctx *c, struct disp_entry *list)
+{
+    while (list) {
+        struct disp_entry *next = list->next;
+        list->next = c->to_resolve;
+        c->to_resolve = list;
+        list = next;
+    }
+}
+
+static void after_accepted(struct disp_ctx *c, struct disp_entry *e)
+{
+    int rc = disp_produce_accepted(c, e, e->wamid, e->ts_ms, e->attempts);
+    c->api->counter_add(c->m.sent, 1);
+    disp_complete(c, e, rc == 0 ? HERALD_OK : HERALD_RETRY, "produce failed");
+}
+
+static void after_failed(struct disp_ctx *c, struct disp_entry *e)
+{
+    int rc = disp_produce_failed(c, e, e->err_code, e->err_title, e->ts_ms, e->attempts);
+    c->api->counter_add(c->m.failed, 1);
+    disp_complete(c, e, rc == 0 ? HERALD_OK : HERALD_RETRY, "produce failed");
+}
+
+static void after_uncertain(struct disp_ctx *c, struct disp_entry *e)
+{
+    c->api->counter_add(c->m.uncertain, 1);
+    disp_complete(c, e, HERALD_OK, NULL);
+}
+
+static void after_release(struct disp_ctx *c, struct disp_entry *e)
+{
+    if (e->hold) {
+        disp_lane_push(c, e, 1);
+        return;
+    }
+    e->st = DISP_ST_DELAYED;
+    if (disp_delay_push(&c->delayed, e->retry_due_ms, e) != 0)
+        disp_complete(c, e, HERALD_RETRY, "out of memory");
+}
+
+static PGresult *run_kind(struct disp_ctx *c, int kind, struct disp_entry *list)
+{
+    struct id_arrays a = {0};
+    struct disp_strbuf x = {0}, y = {0};
+    ids_begin(&a);
+    disp_array_begin(&x);
+    disp_array_begin(&y);
+    for (struct disp_entry *e = list; e; e = e->next) {
+        ids_add(&a, e);
+        if (kind == DISP_RES_ACCEPTED)
+            disp_array_add_text(&x, e->wamid);
+        else if (kind == DISP_RES_RELEASE)
+            disp_array_add_int(&x, e->refund_attempt);
+        else {
+            disp_array_add_int(&x, e->err_code);
+            disp_array_add_text(&y, e->err_title);
+        }
+    }
+    const char *p[5] = {disp_array_end(&a.cids), disp_array_end(&a.rids), disp_array_end(&x),
+                        disp_array_end(&y), c->claimer};
+    PGresult *r = NULL;
+    if (kind == DISP_RES_ACCEPTED)
+        r = exec(c, ACCEPTED_SQL, 3, p);
+    else if (kind == DISP_RES_FAILED)
+        r = exec(c, FAILED_SQL, 4, p);
+    else if (kind == DISP_RES_UNCERTAIN)
+        r = exec(c, UNCERTAIN_SQL, 5, p);
+    else {
+        p[3] = c->claimer;
+        r = exec(c, RELEASE_SQL, 4, p);
+    }
+    ids_free(&a);
+    disp_strbuf_free(&x);
+    disp_strbuf_free(&y);
+    return r;
+}
+
+int disp_resolve_flush(struct disp_ctx *c)
+{
+    struct resolve_lists l = {0};
+    int done = 0;
+    while (c->to_resolve) {
+        struct disp_entry *e = c->to_resolve;
+        c->to_resolve = e->next;
+        e->next = l.of[e->res];
+        l.of[e->res] = e;
+        l.n[e->res]++;
+    }
+    void (*after[4])(struct disp_ctx *, struct disp_entry *) = {after_accepted, after_failed,
+                                                                 after_uncertain, after_release};
+    for (int k = 0; k < 4; k++) {
+        if (!l.of[k])
+            continue;
+        PGresult *r = run_kind(c, k, l.of[k]);
+        if (!r) {
+            requeue(c, l.of[k]); /* sent already: keep the outcome until the database is back */
+            continue;
+        }
+        PQclear(r);
+        for (struct disp_entry *e = l.of[k], *next; e; e = next) {
+            next = e->next;
+            e->next = NULL;
+            c->n_resolving--;
+            after[k](c, e);
+            done++;
+        }
+    }
+    return done;
+}
+
+int disp_campaign_stop(struct disp_ctx *c, int64_t campaign_id, const char *reason)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)campaign_id);
+    const char *p[2] = {id, reason};
+    PGresult *r = exec(c, STOP_CAMPAIGN_SQL, 2, p);
+    if (!r)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
+void disp_contact_opt_out(struct disp_ctx *c, const char *phone)
+{
+    const char *p[1] = {phone};
+    PGresult *r = exec(c, OPT_OUT_SQL, 1, p);
+    if (r)
+        PQclear(r);
+}
