@@ -111,8 +111,8 @@ int campaign_start_locked(struct segmenter *s, PGconn *conn, const char *campaig
     *data_error = 0;
     int rc = load_definition(conn, campaign_id, &audience, &mapping, data_error, err, errlen);
     if (rc == 0)
-        rc = insert_recipients(conn, campaign_id, audience, mapping, audience_size, data_error,
-                               err, errlen);
+        rc = insert_recipients(conn, campaign_id, audience, mapping, audience_size, data_error, err,
+                               errlen);
     json_decref(audience);
     json_decref(mapping);
     if (rc != 0)

@@ -22,8 +22,7 @@ static int text_field(const json_t *obj, const char *key, const char *label, siz
         return 0;
     const char *s = json_string_value(v);
     if (!s || strlen(s) != json_string_length(v) || !*s || strlen(s) > maxlen) {
-        snprintf(err, errlen, "%s must be a non-empty string of at most %zu bytes", label,
-                 maxlen);
+        snprintf(err, errlen, "%s must be a non-empty string of at most %zu bytes", label, maxlen);
         return -1;
     }
     *out = s;
@@ -57,8 +56,8 @@ static int parse_template(const json_t *tpl, struct campaign_fields *f, char *er
     }
     if (only_keys(tpl, keys, "template", err, errlen) != 0 ||
         text_field(tpl, "name", "template.name", 512, &f->template_name, err, errlen) != 0 ||
-        text_field(tpl, "language", "template.language", 16, &f->template_language, err,
-                   errlen) != 0)
+        text_field(tpl, "language", "template.language", 16, &f->template_language, err, errlen) !=
+            0)
         return -1;
     const json_t *params = json_object_get(tpl, "params");
     if (params) {
@@ -86,10 +85,10 @@ static int parse_rate(const json_t *rate, struct campaign_fields *f, char *err, 
 
 static int require_for_create(const struct campaign_fields *f, char *err, size_t errlen)
 {
-    const char *missing = !f->name                ? "name"
-                          : !f->phone_number_id   ? "phone_number_id"
-                          : !f->template_name     ? "template.name"
-                                                  : NULL;
+    const char *missing = !f->name              ? "name"
+                          : !f->phone_number_id ? "phone_number_id"
+                          : !f->template_name   ? "template.name"
+                                                : NULL;
     if (missing) {
         snprintf(err, errlen, "campaign.%s is required", missing);
         return -1;
@@ -113,8 +112,8 @@ int campaign_fields_parse(const json_t *campaign, int for_create, struct campaig
     }
     if (only_keys(campaign, keys, "campaign", err, errlen) != 0 ||
         text_field(campaign, "name", "campaign.name", 200, &f->name, err, errlen) != 0 ||
-        text_field(campaign, "phone_number_id", "campaign.phone_number_id", 64,
-                   &f->phone_number_id, err, errlen) != 0)
+        text_field(campaign, "phone_number_id", "campaign.phone_number_id", 64, &f->phone_number_id,
+                   err, errlen) != 0)
         return -1;
     const json_t *tpl = json_object_get(campaign, "template");
     if (tpl && parse_template(tpl, f, err, errlen) != 0)

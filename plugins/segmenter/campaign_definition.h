@@ -26,8 +26,8 @@ struct campaign_fields {
 
 /* for_create: name, phone_number_id and template.name are required; the language defaults
  * to "en", params to [] and a missing audience to {} (every contact not opted out, like the
- * column default; the control API insists on an explicit audience). Returns 0, or -1 with the reason. Free with
- * campaign_fields_free() in both cases. */
+ * column default; the control API insists on an explicit audience). Returns 0, or -1 with the
+ * reason. Free with campaign_fields_free() in both cases. */
 int campaign_fields_parse(const json_t *campaign, int for_create, struct campaign_fields *f,
                           char *err, size_t errlen);
 void campaign_fields_free(struct campaign_fields *f);

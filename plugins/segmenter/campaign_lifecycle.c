@@ -17,14 +17,14 @@ static const char *const STATUS_NAMES[CAMPAIGN_STATUS_COUNT] = {
 };
 
 static const char *const COMMAND_NAMES[CMD_TYPE_COUNT] = {
-    "create", "update", "schedule", "start", "pause", "resume", "cancel", "duplicate",
-    "recalculate",
+    "create", "update", "schedule",  "start",       "pause",
+    "resume", "cancel", "duplicate", "recalculate",
 };
 
 struct transition {
     enum command_type cmd;
-    unsigned from;            /* BIT(status) of every status the command accepts */
-    int keep;                 /* 1: status unchanged (update, duplicate) */
+    unsigned from; /* BIT(status) of every status the command accepts */
+    int keep;      /* 1: status unchanged (update, duplicate) */
     enum campaign_status to;
     const char *timestamp_column;
 };

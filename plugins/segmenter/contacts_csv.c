@@ -19,8 +19,7 @@ static char *trimmed_copy(const char *s)
     return strndup(s, n);
 }
 
-int csv_header_parse(struct csv_header *h, char *const *fields, size_t n, char *err,
-                     size_t errlen)
+int csv_header_parse(struct csv_header *h, char *const *fields, size_t n, char *err, size_t errlen)
 {
     memset(h, 0, sizeof(*h));
     h->phone = h->name = h->tags = h->opted_out = -1;

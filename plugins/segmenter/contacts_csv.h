@@ -18,13 +18,12 @@
 
 struct csv_header {
     size_t ncols;
-    char *names[CSV_MAX_COLUMNS]; /* owned, trimmed */
+    char *names[CSV_MAX_COLUMNS];     /* owned, trimmed */
     int phone, name, tags, opted_out; /* column index, -1 when absent */
 };
 
 /* 0, or -1 with a reason (no phone column, duplicate column name, too many columns). */
-int csv_header_parse(struct csv_header *h, char *const *fields, size_t n, char *err,
-                     size_t errlen);
+int csv_header_parse(struct csv_header *h, char *const *fields, size_t n, char *err, size_t errlen);
 void csv_header_free(struct csv_header *h);
 
 /* Checks one record and, when valid, appends it as a COPY text-format line

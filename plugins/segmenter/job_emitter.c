@@ -175,8 +175,7 @@ static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
     if (!rows || pgx_cmd(conn, "COMMIT", err, sizeof(err)) != PGX_OK) {
         pgx_rollback(conn);
         if (err[0])
-            s->api->log(s->host, HERALD_LOG_WARN, "campaign %s: emission step failed: %s", id,
-                        err);
+            s->api->log(s->host, HERALD_LOG_WARN, "campaign %s: emission step failed: %s", id, err);
         PQclear(rows);
         return;
     }

@@ -106,8 +106,8 @@ char *segment_preview_json(PGconn *conn, const char *audience_json, int sample_l
         return NULL;
     json_t *sample = json_array();
     for (size_t i = 0; i < pv.nsample; i++)
-        json_array_append_new(sample, json_pack("{s:s, s:s?}", "phone", pv.sample[i].phone,
-                                                "name", pv.sample[i].name));
+        json_array_append_new(sample, json_pack("{s:s, s:s?}", "phone", pv.sample[i].phone, "name",
+                                                pv.sample[i].name));
     json_t *doc = json_pack("{s:I, s:o}", "count", (json_int_t)pv.count, "sample", sample);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);

@@ -251,8 +251,8 @@ static int value_param(struct compiler *c, const struct op_def *def, const json_
     switch (def->value) {
     case VALUE_SCALAR:
         if (scalar_text(value, buf, sizeof(buf)) != 0)
-            return fail(c, "%s: '%s' needs a string, number or boolean value (max %d bytes)",
-                        path, def->name, SEGMENT_MAX_TEXT);
+            return fail(c, "%s: '%s' needs a string, number or boolean value (max %d bytes)", path,
+                        def->name, SEGMENT_MAX_TEXT);
         return param(c, buf);
     case VALUE_STRING: {
         const char *s = clean_string(value);
@@ -288,8 +288,9 @@ static void emit_attr(struct sbuf *o, enum op op, const char *cmp, int k, int v)
         sbuf_printf(o, "(c.attributes ->> $%d::text) IS DISTINCT FROM $%d::text", k, v);
         break;
     case OP_IN:
-        sbuf_printf(o, "(c.attributes ->> $%d::text) IN (SELECT jsonb_array_elements_text($%d::jsonb))",
-                    k, v);
+        sbuf_printf(
+            o, "(c.attributes ->> $%d::text) IN (SELECT jsonb_array_elements_text($%d::jsonb))", k,
+            v);
         break;
     case OP_CONTAINS:
         sbuf_printf(o,
@@ -299,8 +300,7 @@ static void emit_attr(struct sbuf *o, enum op op, const char *cmp, int k, int v)
                     k, k, v, k, v);
         break;
     case OP_STARTS_WITH:
-        sbuf_printf(o, "coalesce(starts_with(c.attributes ->> $%d::text, $%d::text), false)", k,
-                    v);
+        sbuf_printf(o, "coalesce(starts_with(c.attributes ->> $%d::text, $%d::text), false)", k, v);
         break;
     case OP_EXISTS:
         sbuf_printf(o, "(c.attributes ? $%d::text)", k);
@@ -312,13 +312,12 @@ static void emit_attr(struct sbuf *o, enum op op, const char *cmp, int k, int v)
     case OP_GTE:
     case OP_LT:
     case OP_LTE:
-        sbuf_printf(o, "herald_try_numeric(c.attributes ->> $%d::text) %s $%d::numeric", k, cmp,
-                    v);
+        sbuf_printf(o, "herald_try_numeric(c.attributes ->> $%d::text) %s $%d::numeric", k, cmp, v);
         break;
     case OP_BEFORE:
     case OP_AFTER:
-        sbuf_printf(o, "herald_try_timestamptz(c.attributes ->> $%d::text) %s $%d::timestamptz",
-                    k, cmp, v);
+        sbuf_printf(o, "herald_try_timestamptz(c.attributes ->> $%d::text) %s $%d::timestamptz", k,
+                    cmp, v);
         break;
     case OP_HAS_TAG:
         break;
@@ -408,8 +407,7 @@ static int leaf_target(struct compiler *c, const json_t *node, const struct op_d
         *t = TARGET_TAGS;
         return 0;
     }
-    return fail(c, "%s: rule needs 'attr' (an attribute key) or 'field' (name, phone, tags)",
-                path);
+    return fail(c, "%s: rule needs 'attr' (an attribute key) or 'field' (name, phone, tags)", path);
 }
 
 static int compile_leaf(struct compiler *c, const json_t *node, const char *path)
@@ -420,8 +418,9 @@ static int compile_leaf(struct compiler *c, const json_t *node, const char *path
     {
         if (strcmp(key, "attr") && strcmp(key, "field") && strcmp(key, "op") &&
             strcmp(key, "value"))
-            return fail(c, "%s: unknown key '%.64s' (expected attr/field, op, value, or "
-                           "all/any/not)",
+            return fail(c,
+                        "%s: unknown key '%.64s' (expected attr/field, op, value, or "
+                        "all/any/not)",
                         path, key);
     }
     if (++c->rules > SEGMENT_MAX_RULES)
@@ -490,12 +489,12 @@ static int compile_node(struct compiler *c, const json_t *node, int depth, const
     const json_t *all = json_object_get(node, "all");
     const json_t *any = json_object_get(node, "any");
     const json_t *not = json_object_get(node, "not");
-    int groups = !!all + !!any + !!not;
+    int groups = !!all + !!any + !!not ;
     if (groups == 0)
         return compile_leaf(c, node, path);
     if (groups > 1 || json_object_size(node) != 1)
         return fail(c, "%s: a group has exactly one key: all, any or not", path);
-    if (not) {
+    if (not ) {
         char child[256];
         snprintf(child, sizeof(child), "%s.not", path);
         sbuf_append(&c->sql, "NOT (");
@@ -541,8 +540,9 @@ static int check_audience_keys(struct compiler *c, const json_t *audience)
     json_object_foreach((json_t *)audience, key, ignored)
     {
         if (strcmp(key, "include_lists") && strcmp(key, "exclude_lists") && strcmp(key, "rules"))
-            return fail(c, "audience: unknown key '%.64s' (expected include_lists, "
-                           "exclude_lists, rules)",
+            return fail(c,
+                        "audience: unknown key '%.64s' (expected include_lists, "
+                        "exclude_lists, rules)",
                         key);
     }
     return 0;
@@ -587,8 +587,8 @@ static int compile_audience(struct compiler *c, const json_t *audience)
     return 0;
 }
 
-int segment_compile(const json_t *audience, struct sql_params *params, char **where_sql,
-                    char *err, size_t errlen)
+int segment_compile(const json_t *audience, struct sql_params *params, char **where_sql, char *err,
+                    size_t errlen)
 {
     struct compiler c = {.params = params, .err = err, .errlen = errlen};
     sbuf_init(&c.sql);

@@ -25,10 +25,10 @@
 
 #include "sql_params.h"
 
-#define SEGMENT_MAX_DEPTH 8       /* nesting of all/any/not */
-#define SEGMENT_MAX_RULES 256     /* leaf rules in one audience */
-#define SEGMENT_MAX_LISTS 1000    /* ids in include_lists or exclude_lists */
-#define SEGMENT_MAX_TEXT 1024     /* bytes in one key or value */
+#define SEGMENT_MAX_DEPTH 8    /* nesting of all/any/not */
+#define SEGMENT_MAX_RULES 256  /* leaf rules in one audience */
+#define SEGMENT_MAX_LISTS 1000 /* ids in include_lists or exclude_lists */
+#define SEGMENT_MAX_TEXT  1024 /* bytes in one key or value */
 
 /*
  * Compiles `audience` (a JSON object; NULL or {} = every contact that has not opted out) into
@@ -36,8 +36,8 @@
  * and sets *where_sql (free() it). On invalid input returns -1 with a one-line reason in `err`
  * and appends nothing usable (free `params` anyway).
  */
-int segment_compile(const json_t *audience, struct sql_params *params, char **where_sql,
-                    char *err, size_t errlen);
+int segment_compile(const json_t *audience, struct sql_params *params, char **where_sql, char *err,
+                    size_t errlen);
 
 /* Same check without keeping the SQL: 0 when `audience` is valid, else -1 and reason. */
 int segment_validate(const json_t *audience, char *err, size_t errlen);

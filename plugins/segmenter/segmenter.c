@@ -11,8 +11,10 @@
 
 #include "segmenter.h"
 
-#define OPT(type, name, def, field, desc)                                                      \
-    {type, name, def, 0, offsetof(struct segmenter, field), NULL, desc}
+#define OPT(type, name, def, field, desc)                                                          \
+    {                                                                                              \
+        type, name, def, 0, offsetof(struct segmenter, field), NULL, desc                          \
+    }
 
 static const struct herald_config_option config_map[] = {
     OPT(HERALD_CONFIG_STR, "jobs_topic", "jobs", jobs_topic, "logical topic jobs are produced to"),
@@ -37,14 +39,15 @@ static const struct herald_config_option config_map[] = {
 
 static int validate_config(struct segmenter *s)
 {
-    const char *bad = !s->jobs_topic || !*s->jobs_topic   ? "jobs_topic must not be empty"
-                      : s->default_rate_per_second <= 0   ? "default_rate_per_second must be > 0"
-                      : s->lookahead_seconds < 0          ? "lookahead_seconds must be >= 0"
-                      : s->lookahead_min < 1              ? "lookahead_min must be >= 1"
-                      : s->lookahead_max < s->lookahead_min ? "lookahead_max must be >= lookahead_min"
-                      : s->emit_batch_max < 1             ? "emit_batch_max must be >= 1"
-                      : s->completion_check_ms < 10       ? "completion_check_ms must be >= 10"
-                                                          : NULL;
+    const char *bad = !s->jobs_topic || !*s->jobs_topic ? "jobs_topic must not be empty"
+                      : s->default_rate_per_second <= 0 ? "default_rate_per_second must be > 0"
+                      : s->lookahead_seconds < 0        ? "lookahead_seconds must be >= 0"
+                      : s->lookahead_min < 1            ? "lookahead_min must be >= 1"
+                      : s->lookahead_max < s->lookahead_min
+                          ? "lookahead_max must be >= lookahead_min"
+                      : s->emit_batch_max < 1       ? "emit_batch_max must be >= 1"
+                      : s->completion_check_ms < 10 ? "completion_check_ms must be >= 10"
+                                                    : NULL;
     if (bad)
         s->api->log(s->host, HERALD_LOG_ERROR, "segmenter config: %s", bad);
     return bad ? -1 : 0;

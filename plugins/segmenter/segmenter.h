@@ -30,10 +30,10 @@ struct segmenter {
     herald_host *host;
     const struct herald_host_api *api;
     struct emission_config emission;
-    int64_t inflight;            /* jobs produced and not yet acknowledged by Kafka */
-    int recovered;               /* 1 once queued-but-maybe-unsent rows were reset */
+    int64_t inflight; /* jobs produced and not yet acknowledged by Kafka */
+    int recovered;    /* 1 once queued-but-maybe-unsent rows were reset */
     int64_t next_completion_ms;
-    int emit_rotate;             /* first campaign of the next emission tick */
+    int emit_rotate; /* first campaign of the next emission tick */
     herald_counter *commands_accepted, *commands_rejected, *commands_duplicate;
     herald_counter *jobs_emitted, *jobs_failed, *campaigns_started, *campaigns_completed;
     herald_counter *inflight_gauge;

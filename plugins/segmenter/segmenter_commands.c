@@ -48,9 +48,9 @@ static enum apply_result lock_campaign(struct apply *a, enum campaign_status *st
 {
     const char *params[] = {a->id};
     PGresult *res = NULL;
-    enum pgx_outcome o = pgx_exec(a->conn,
-                                  "SELECT status FROM campaigns WHERE id = $1::bigint FOR UPDATE",
-                                  1, params, &res, a->reason, sizeof(a->reason));
+    enum pgx_outcome o =
+        pgx_exec(a->conn, "SELECT status FROM campaigns WHERE id = $1::bigint FOR UPDATE", 1,
+                 params, &res, a->reason, sizeof(a->reason));
     if (o != PGX_OK)
         return from_pgx(o);
     int rows = PQntuples(res);
@@ -164,8 +164,7 @@ static enum apply_result apply_start(struct apply *a)
     if (campaign_start_locked(a->s, a->conn, a->id, &size, &data_error, a->reason,
                               sizeof(a->reason)) != 0)
         return data_error ? REJECTED : TRANSIENT;
-    a->s->api->log(a->s->host, HERALD_LOG_INFO, "campaign %s started, audience %lld", a->id,
-                   size);
+    a->s->api->log(a->s->host, HERALD_LOG_INFO, "campaign %s started, audience %lld", a->id, size);
     return APPLIED;
 }
 
@@ -252,7 +251,11 @@ static size_t utf8_prefix(const unsigned char *s, size_t len, size_t max)
     size_t i = 0;
     while (i < len) {
         unsigned char c = s[i];
-        size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        size_t n = c < 0x80           ? 1
+                   : (c >> 5) == 0x6  ? 2
+                   : (c >> 4) == 0xe  ? 3
+                   : (c >> 3) == 0x1e ? 4
+                                      : 0;
         if (n == 0 || c == 0 || i + n > len || i + n > max)
             break;
         size_t k = 1;
@@ -294,8 +297,7 @@ static void record_init(struct record *rec, const struct herald_message *m,
     if (cmd->campaign_id > 0)
         snprintf(rec->campaign_id, sizeof(rec->campaign_id), "%" JSON_INTEGER_FORMAT,
                  cmd->campaign_id);
-    else if (m->key && m->key_len > 0 && m->key_len < 19 &&
-             digits_only(m->key, m->key_len))
+    else if (m->key && m->key_len > 0 && m->key_len < 19 && digits_only(m->key, m->key_len))
         snprintf(rec->campaign_id, sizeof(rec->campaign_id), "%.*s", (int)m->key_len, m->key);
     rec->type = cmd->type_name && strlen(cmd->type_name) < 64 ? cmd->type_name : NULL;
     size_t n = utf8_prefix((const unsigned char *)m->payload, m->len, PAYLOAD_RECORD_MAX);
@@ -308,9 +310,12 @@ static void record_init(struct record *rec, const struct herald_message *m,
 static int claim_record(struct segmenter *s, PGconn *conn, const struct record *rec, char *err,
                         size_t errlen)
 {
-    const char *params[] = {rec->command_id, rec->campaign_id[0] ? rec->campaign_id : NULL,
-                            rec->type,       rec->payload,
-                            s->api->stage_name(s->host), rec->partition,
+    const char *params[] = {rec->command_id,
+                            rec->campaign_id[0] ? rec->campaign_id : NULL,
+                            rec->type,
+                            rec->payload,
+                            s->api->stage_name(s->host),
+                            rec->partition,
                             rec->offset};
     PGresult *res = NULL;
     enum pgx_outcome o = pgx_exec(

@@ -16,8 +16,8 @@ static enum pgx_outcome classify(PGconn *conn, PGresult *r)
     return PGX_TRANSIENT;
 }
 
-enum pgx_outcome pgx_exec(PGconn *conn, const char *sql, int nparams,
-                          const char *const *params, PGresult **res, char *err, size_t errlen)
+enum pgx_outcome pgx_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                          PGresult **res, char *err, size_t errlen)
 {
     if (res)
         *res = NULL;

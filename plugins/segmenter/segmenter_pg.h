@@ -19,8 +19,8 @@ enum pgx_outcome {
 
 /* PQexecParams with text parameters (NULL entries are SQL NULL). On PGX_OK *res holds the
  * result (PQclear it) when res is not NULL; on failure err gets the server's primary message. */
-enum pgx_outcome pgx_exec(PGconn *conn, const char *sql, int nparams,
-                          const char *const *params, PGresult **res, char *err, size_t errlen);
+enum pgx_outcome pgx_exec(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                          PGresult **res, char *err, size_t errlen);
 
 /* Convenience for BEGIN / COMMIT / ROLLBACK / SAVEPOINT statements without parameters. */
 enum pgx_outcome pgx_cmd(PGconn *conn, const char *sql, char *err, size_t errlen);

@@ -13,8 +13,8 @@
 #define SQL_PARAMS_MAX 4096
 
 struct sql_params {
-    int first;     /* number of the first parameter added here ($first) */
-    int count;     /* values added so far */
+    int first; /* number of the first parameter added here ($first) */
+    int count; /* values added so far */
     int cap;
     char **values; /* owned copies; values[i] is $(first + i) */
 };

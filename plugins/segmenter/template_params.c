@@ -45,8 +45,8 @@ int template_params_validate(const json_t *mapping, char *err, size_t errlen)
     return 0;
 }
 
-int template_params_sql(const json_t *mapping, struct sql_params *params, char **expr,
-                        char *err, size_t errlen)
+int template_params_sql(const json_t *mapping, struct sql_params *params, char **expr, char *err,
+                        size_t errlen)
 {
     *expr = NULL;
     if (template_params_validate(mapping, err, errlen) != 0)

@@ -22,7 +22,7 @@ int template_params_validate(const json_t *mapping, char *err, size_t errlen);
 
 /* Expression of type jsonb over contacts alias `c`, e.g. jsonb_build_array(coalesce(c.name,
  * '')). Returns 0 and *expr (free() it), or -1 with a reason. */
-int template_params_sql(const json_t *mapping, struct sql_params *params, char **expr,
-                        char *err, size_t errlen);
+int template_params_sql(const json_t *mapping, struct sql_params *params, char **expr, char *err,
+                        size_t errlen);
 
 #endif

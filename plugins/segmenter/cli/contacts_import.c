@@ -78,9 +78,9 @@ struct importer {
     struct csv_header header;
     int have_header;
     char *fields[CSV_MAX_COLUMNS + 1];
-    size_t nfields;     /* fields seen in the current record (may exceed what is stored) */
-    long line;          /* physical line being parsed */
-    long record_line;   /* line the current record started on */
+    size_t nfields;   /* fields seen in the current record (may exceed what is stored) */
+    long line;        /* physical line being parsed */
+    long record_line; /* line the current record started on */
     struct phone_set phones;
     struct sbuf copy;
     char err[512];
@@ -210,8 +210,8 @@ static int parse_stream(struct importer *im, FILE *in)
 }
 
 /* ---- database side */
-static int exec_ok(PGconn *conn, const char *sql, int n, const char *const *params,
-                   PGresult **keep, char *err, size_t errlen)
+static int exec_ok(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **keep,
+                   char *err, size_t errlen)
 {
     PGresult *r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
@@ -304,8 +304,8 @@ static int upsert(PGconn *conn, const char *list, struct import_result *out, cha
                    1, lp, NULL, err, errlen);
 }
 
-int contacts_import(PGconn *conn, const char *list, FILE *in, struct import_result *out,
-                    char *err, size_t errlen)
+int contacts_import(PGconn *conn, const char *list, FILE *in, struct import_result *out, char *err,
+                    size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     if (!list || !*list) {

@@ -18,17 +18,17 @@ struct import_rejection {
 };
 
 struct import_result {
-    long accepted;  /* rows upserted into contacts and added to the list */
+    long accepted; /* rows upserted into contacts and added to the list */
     long rejected;
     struct import_rejection *rejections; /* in file order */
-    long inserted;  /* of accepted: contacts that did not exist before */
+    long inserted;                       /* of accepted: contacts that did not exist before */
     long list_id;
 };
 
 /* Imports `in` into the list named `list` (created when missing). Returns 0 (even with
  * rejected rows), or -1 with the reason in `err` when nothing was imported. */
-int contacts_import(PGconn *conn, const char *list, FILE *in, struct import_result *out,
-                    char *err, size_t errlen);
+int contacts_import(PGconn *conn, const char *list, FILE *in, struct import_result *out, char *err,
+                    size_t errlen);
 void import_result_free(struct import_result *r);
 
 #endif

@@ -58,8 +58,7 @@ static PGconn *connect_db(const char *pg, const char *config_path)
     PGconn *conn = PQconnectdb(conninfo);
     free(from_file);
     if (PQstatus(conn) != CONNECTION_OK) {
-        fprintf(stderr, "herald-contacts: cannot connect to PostgreSQL: %s",
-                PQerrorMessage(conn));
+        fprintf(stderr, "herald-contacts: cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
         PQfinish(conn);
         return NULL;
     }

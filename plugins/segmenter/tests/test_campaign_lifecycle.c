@@ -13,25 +13,21 @@
 
 #include "campaign_lifecycle.h"
 
-#define D CAMPAIGN_DRAFT
-#define S CAMPAIGN_SCHEDULED
-#define R CAMPAIGN_RUNNING
-#define P CAMPAIGN_PAUSED
-#define C CAMPAIGN_COMPLETED
-#define X CAMPAIGN_CANCELLED
-#define F CAMPAIGN_FAILED
+#define D  CAMPAIGN_DRAFT
+#define S  CAMPAIGN_SCHEDULED
+#define R  CAMPAIGN_RUNNING
+#define P  CAMPAIGN_PAUSED
+#define C  CAMPAIGN_COMPLETED
+#define X  CAMPAIGN_CANCELLED
+#define F  CAMPAIGN_FAILED
 #define NO (-1)
 
 /* expected[cmd][from] = target status or NO */
 static const int expected[CMD_TYPE_COUNT][CAMPAIGN_STATUS_COUNT] = {
-    [CMD_CREATE] = {NO, NO, NO, NO, NO, NO, NO},
-    [CMD_UPDATE] = {D, S, NO, NO, NO, NO, NO},
-    [CMD_SCHEDULE] = {S, S, NO, NO, NO, NO, NO},
-    [CMD_START] = {R, R, NO, NO, NO, NO, NO},
-    [CMD_PAUSE] = {NO, NO, P, NO, NO, NO, NO},
-    [CMD_RESUME] = {NO, NO, NO, R, NO, NO, NO},
-    [CMD_CANCEL] = {X, X, X, X, NO, NO, NO},
-    [CMD_DUPLICATE] = {D, S, R, P, C, X, F},
+    [CMD_CREATE] = {NO, NO, NO, NO, NO, NO, NO},      [CMD_UPDATE] = {D, S, NO, NO, NO, NO, NO},
+    [CMD_SCHEDULE] = {S, S, NO, NO, NO, NO, NO},      [CMD_START] = {R, R, NO, NO, NO, NO, NO},
+    [CMD_PAUSE] = {NO, NO, P, NO, NO, NO, NO},        [CMD_RESUME] = {NO, NO, NO, R, NO, NO, NO},
+    [CMD_CANCEL] = {X, X, X, X, NO, NO, NO},          [CMD_DUPLICATE] = {D, S, R, P, C, X, F},
     [CMD_RECALCULATE] = {NO, NO, NO, NO, NO, NO, NO},
 };
 

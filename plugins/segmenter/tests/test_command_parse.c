@@ -127,8 +127,7 @@ static void test_campaign_definition(void **state)
     campaign_fields_free(&f);
 
     static const char *const bad[][2] = {
-        {"{\"name\":\"S\",\"template\":{\"name\":\"t\"}}",
-         "campaign.phone_number_id is required"},
+        {"{\"name\":\"S\",\"template\":{\"name\":\"t\"}}", "campaign.phone_number_id is required"},
         {"{\"phone_number_id\":\"1\",\"template\":{\"name\":\"t\"},\"audience\":{}}",
          "campaign.name is required"},
         {"{\"name\":\"S\",\"phone_number_id\":\"1\",\"template\":{\"name\":\"t\"},\"audience\":"

@@ -10,16 +10,18 @@
 
 #include "emission_window.h"
 
-static const struct emission_config cfg = {
-    .lookahead_seconds = 5, .lookahead_min = 200, .lookahead_max = 5000, .default_rate = 80,
-    .batch_max = 1000};
+static const struct emission_config cfg = {.lookahead_seconds = 5,
+                                           .lookahead_min = 200,
+                                           .lookahead_max = 5000,
+                                           .default_rate = 80,
+                                           .batch_max = 1000};
 
 static void test_window(void **state)
 {
-    assert_int_equal(emission_window(&cfg, 0), 400);      /* 80/s default * 5 s */
-    assert_int_equal(emission_window(&cfg, 10), 200);     /* floor */
+    assert_int_equal(emission_window(&cfg, 0), 400);       /* 80/s default * 5 s */
+    assert_int_equal(emission_window(&cfg, 10), 200);      /* floor */
     assert_int_equal(emission_window(&cfg, 100000), 5000); /* cap */
-    assert_int_equal(emission_window(&cfg, 100.5), 503);  /* rounds up */
+    assert_int_equal(emission_window(&cfg, 100.5), 503);   /* rounds up */
 }
 
 static void test_budget(void **state)

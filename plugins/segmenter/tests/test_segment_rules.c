@@ -222,8 +222,7 @@ static void test_every_op_on_attributes(void **state)
             snprintf(json, sizeof(json), "{\"rules\":{\"attr\":\"k\",\"op\":\"%s\",\"value\":%s}}",
                      cases[i][0], cases[i][1]);
         else
-            snprintf(json, sizeof(json), "{\"rules\":{\"attr\":\"k\",\"op\":\"%s\"}}",
-                     cases[i][0]);
+            snprintf(json, sizeof(json), "{\"rules\":{\"attr\":\"k\",\"op\":\"%s\"}}", cases[i][0]);
         struct compiled c;
         compile(&c, json);
         if (c.rc != 0 || !strstr(c.sql, cases[i][2]))
@@ -273,8 +272,7 @@ static void test_bad_values(void **state)
                  "needs a string value");
     expect_error("{\"rules\":{\"attr\":\"a\",\"op\":\"gt\",\"value\":\"1e9999\"}}",
                  "needs a number");
-    expect_error("{\"rules\":{\"attr\":\"a\",\"op\":\"gt\",\"value\":\"abc\"}}",
-                 "needs a number");
+    expect_error("{\"rules\":{\"attr\":\"a\",\"op\":\"gt\",\"value\":\"abc\"}}", "needs a number");
     expect_error("{\"rules\":{\"attr\":\"a\",\"op\":\"after\",\"value\":\"2025-13-01\"}}",
                  "ISO 8601");
     expect_error("{\"rules\":{\"attr\":\"a\",\"op\":\"after\",\"value\":20250101}}", "ISO 8601");
