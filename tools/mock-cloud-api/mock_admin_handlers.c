@@ -59,6 +59,11 @@ void mock_admin_stats(mock_app_t *app, mock_http_reply_t *reply)
     mock_counters_stats(&app->counters, o);
     mock_send_log_stats(app->sends, o);
     json_object_set_new(o, "uptime_ms", json_integer(mock_wall_ms() - app->started_ms));
+    if (app->webhooks) {
+        char last[160];
+        mock_webhook_sender_last_error(app->webhooks, last, sizeof last);
+        json_object_set_new(json_object_get(o, "webhooks"), "last_error", json_string(last));
+    }
     mock_reply_json(reply, 200, o);
 }
 

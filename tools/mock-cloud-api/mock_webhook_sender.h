@@ -36,4 +36,7 @@ int mock_webhook_sender_submit(mock_webhook_sender_t *s, const char *wamid,
 /* Drops everything queued or scheduled (POST /mock/reset). POSTs in flight finish. */
 void mock_webhook_sender_reset(mock_webhook_sender_t *s);
 
+/* Why the latest failed POST attempt failed ("" if none), for /mock/stats. */
+void mock_webhook_sender_last_error(mock_webhook_sender_t *s, char *out, size_t len);
+
 #endif
