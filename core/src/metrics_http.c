@@ -1,0 +1,125 @@
+/*
+ * metrics_http.c - /metrics (Prometheus text) and /healthz (JSON) (see header).
+ *
+ * /healthz is 200 {"status":"ok",...} while the main loop runs and the last probes found
+ * Kafka and PostgreSQL reachable (health_probe.c); otherwise 503 with the same fields, so a
+ * test or an orchestrator can wait for "ready" and see why not.
+ */
+#include "metrics_http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+
+static struct MHD_Daemon *daemon_handle;
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned code, const char *type,
+                               char *body)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", type);
+    enum MHD_Result ret = MHD_queue_response(c, code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result healthz(struct stage *s, struct MHD_Connection *c)
+{
+    int running = atomic_load(&s->running) && !atomic_load(&s->stopping);
+    int kafka = atomic_load(&s->kafka_ok), pg = atomic_load(&s->pg_ok);
+    int ok = running && kafka && pg;
+    char *body = malloc(512);
+    snprintf(body, 512,
+             "{\"status\":\"%s\",\"stage\":\"%s\",\"running\":%s,\"kafka\":%s,\"postgres\":%s,"
+             "\"in_flight\":%.0f}\n",
+             ok ? "ok"
+                : (running ? "degraded" : (atomic_load(&s->stopping) ? "stopping" : "starting")),
+             s->cfg->name, running ? "true" : "false", kafka ? "true" : "false",
+             pg ? "true" : "false", metric_get(s->m.in_flight));
+    return respond(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", body);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
+{
+    struct stage *s = cls;
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", strdup("GET only\n"));
+    if (strcmp(url, "/metrics") == 0) {
+        char *text = metrics_render(s->metrics);
+        if (!text)
+            return respond(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", strdup("oom\n"));
+        return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4", text);
+    }
+    if (strcmp(url, "/healthz") == 0)
+        return healthz(s, c);
+    return respond(c, MHD_HTTP_NOT_FOUND, "text/plain", strdup("try /metrics or /healthz\n"));
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa)
+{
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || (size_t)(colon - listen) >= sizeof host)
+        return -1;
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535)
+        return -1;
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)port);
+    if (host[0] == '\0' || strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0)
+        sa->sin_addr.s_addr = htonl(INADDR_ANY);
+    else if (strcmp(host, "localhost") == 0)
+        sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+        return -1;
+    return 0;
+}
+
+int metrics_http_start(struct stage *s, const char *listen, int *bound_port, char *err,
+                       size_t errlen)
+{
+    struct sockaddr_in sa;
+    if (parse_listen(listen, &sa)) {
+        snprintf(err, errlen, "stage.metrics_listen: cannot parse '%s' (expected IPv4:port)",
+                 listen);
+        return -1;
+    }
+    daemon_handle = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
+                                     NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sa,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+    if (!daemon_handle) {
+        snprintf(err, errlen,
+                 "stage.metrics_listen: cannot listen on %s (port in use? set another port or "
+                 "0 for an ephemeral one)",
+                 listen);
+        return -1;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_LISTEN_FD);
+    struct sockaddr_in got;
+    socklen_t len = sizeof got;
+    *bound_port = ntohs(sa.sin_port);
+    if (info && getsockname(info->listen_fd, (struct sockaddr *)&got, &len) == 0)
+        *bound_port = ntohs(got.sin_port);
+    return 0;
+}
+
+void metrics_http_stop(void)
+{
+    if (daemon_handle)
+        MHD_stop_daemon(daemon_handle);
+    daemon_handle = NULL;
+}

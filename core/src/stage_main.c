@@ -1,0 +1,170 @@
+/*
+ * stage_main.c - command line of herald-stage.
+ *
+ *   herald-stage --config FILE              run the stage
+ *   herald-stage --config FILE --migrate    apply the numbered migrations to postgres.conninfo
+ *   herald-stage --help-config PLUGIN       list a plugin's options
+ *   herald-stage --version
+ *
+ * Exit status: 0 clean stop; 1 refused to start (bad config, bad plugin, failed migration);
+ * 2 bad command line; 3 runtime failure (Kafka client could not be created, fatal error).
+ */
+#include <getopt.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "migrations.h"
+#include "plugin_config_map.h"
+#include "plugin_loader.h"
+#include "stage_config.h"
+#include "stage_run.h"
+
+#ifndef HERALD_VERSION
+#define HERALD_VERSION "dev"
+#endif
+#ifndef HERALD_SOURCE_MIGRATIONS
+#define HERALD_SOURCE_MIGRATIONS "migrations"
+#endif
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: herald-stage --config FILE [--migrate]\n"
+            "       herald-stage [--config FILE] --help-config PLUGIN\n"
+            "       herald-stage --version\n"
+            "\n"
+            "  --config FILE         stage configuration (libconfig), see docs/configuration.md\n"
+            "  --migrate             apply migrations (HERALD_MIGRATIONS_DIR, default %s)\n"
+            "                        to postgres.conninfo (or HERALD_PG_CONNINFO) and exit\n"
+            "  --help-config PLUGIN  print the options of a plugin and exit\n"
+            "  --version             print the version and plugin ABI and exit\n",
+            HERALD_SOURCE_MIGRATIONS);
+}
+
+static int help_config(const char *plugin, const char *config_file)
+{
+    char err[1024];
+    const char *dir = getenv("HERALD_PLUGIN_DIR");
+    struct stage_config cfg;
+    int have_cfg = 0;
+    if (config_file) {
+        if (stage_config_load(&cfg, config_file, err, sizeof err)) {
+            fprintf(stderr, "herald-stage: %s\n", err);
+            return 1;
+        }
+        have_cfg = 1;
+        dir = cfg.plugin_dir;
+    }
+    struct loaded_plugin lp;
+    int rc = plugin_load(&lp, plugin, NULL, dir, err, sizeof err);
+    if (rc == 0) {
+        printf("plugin %s (%s): %s\noptions (plugins[].config):\n", lp.plugin->name, lp.path,
+               lp.plugin->description ? lp.plugin->description : "");
+        config_map_print(lp.plugin->config_map, stdout);
+        plugin_unload(&lp);
+    } else {
+        fprintf(stderr, "herald-stage: %s\n", err);
+    }
+    if (have_cfg)
+        stage_config_free(&cfg);
+    return rc ? 1 : 0;
+}
+
+static int migrate(const char *config_file)
+{
+    const char *dir = getenv("HERALD_MIGRATIONS_DIR");
+    if (!dir || !dir[0])
+        dir = HERALD_SOURCE_MIGRATIONS;
+    char err[1024];
+    struct stage_config cfg;
+    int have_cfg = 0;
+    const char *conninfo = getenv("HERALD_PG_CONNINFO");
+    if (config_file) {
+        if (stage_config_load(&cfg, config_file, err, sizeof err)) {
+            fprintf(stderr, "herald-stage: %s\n", err);
+            return 1;
+        }
+        have_cfg = 1;
+        conninfo = cfg.pg_conninfo;
+    }
+    int rc;
+    if (!conninfo || !conninfo[0]) {
+        fprintf(stderr, "herald-stage: --migrate needs postgres.conninfo in --config FILE or env "
+                        "HERALD_PG_CONNINFO\n");
+        rc = 1;
+    } else {
+        rc = migrations_apply(conninfo, dir) ? 1 : 0;
+        if (rc == 0)
+            LOG_INFO("migrations: database is up to date (%s)", dir);
+    }
+    if (have_cfg)
+        stage_config_free(&cfg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"migrate", no_argument, NULL, 'm'},
+        {"help-config", required_argument, NULL, 'H'},
+        {"plugin", required_argument, NULL, 'p'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = NULL, *help_plugin = NULL;
+    int do_migrate = 0, opt;
+    while ((opt = getopt_long(argc, argv, "c:mH:p:Vh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'm':
+            do_migrate = 1;
+            break;
+        case 'H':
+        case 'p':
+            help_plugin = optarg;
+            break;
+        case 'V':
+            printf("herald-stage %s (plugin ABI %d, librdkafka %s)\n", HERALD_VERSION,
+                   HERALD_PLUGIN_ABI_VERSION, rd_kafka_version_str());
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "herald-stage: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (help_plugin)
+        return help_config(help_plugin, config);
+    if (do_migrate)
+        return migrate(config);
+    if (!config) {
+        usage(stderr);
+        return 2;
+    }
+    char err[1024];
+    struct stage_config cfg;
+    if (stage_config_load(&cfg, config, err, sizeof err)) {
+        fprintf(stderr, "herald-stage: %s\n", err);
+        return 1;
+    }
+    herald_log_level lvl = HERALD_LOG_INFO;
+    log_level_parse(cfg.log_level, &lvl);
+    log_setup(cfg.name, lvl);
+    int rc = stage_run(&cfg);
+    stage_config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,214 @@
+/*
+ * stage_run.c - startup and teardown order of a stage.
+ *
+ * Startup goes from what can be refused cheaply to what touches the outside world: load
+ * every plugin and parse its config (exit 1 with a one-line error), then producer, metrics
+ * endpoint, PostgreSQL, cb_init, and only then join the consumer group, so that a stage that
+ * cannot start never steals partitions from a healthy one.
+ */
+#include "stage_run.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "health_probe.h"
+#include "inflight.h"
+#include "kafka_consumer.h"
+#include "kafka_producer.h"
+#include "log.h"
+#include "metrics_http.h"
+#include "plugin_config_map.h"
+#include "signals.h"
+#include "stage.h"
+#include "stage_loop.h"
+
+int stage_is_main_thread(const struct stage *s)
+{
+    return pthread_equal(pthread_self(), s->main_thread);
+}
+
+void stage_wakeup(struct stage *s)
+{
+    if (s->consumer_queue) {
+        rd_kafka_queue_yield(s->consumer_queue);
+    } else if (s->wake_pipe[1] > 0) {
+        char c = 1;
+        ssize_t w = write(s->wake_pipe[1], &c, 1);
+        (void)w;
+    }
+}
+
+static void warn_unknown_key(const char *key, int line, void *opaque)
+{
+    struct host_plugin *hp = opaque;
+    LOG_WARN("%s:%d: plugins[%d].config.%s: not an option of plugin '%s' (ignored unless the "
+             "plugin reads it itself; see herald-stage --help-config %s)",
+             hp->stage->cfg->file, line, hp->cfg->index, key, hp->p->name, hp->p->name);
+}
+
+static int load_plugin(struct stage *s, struct host_plugin *hp, char *err, size_t errlen)
+{
+    if (plugin_load(&hp->lp, hp->cfg->name, hp->cfg->path, s->cfg->plugin_dir, err, errlen))
+        return -1;
+    hp->p = hp->lp.plugin;
+    hp->pub.api = &host_api_table;
+    hp->stage = s;
+    if (hp->cfg->n_consume && !hp->p->cb_process) {
+        snprintf(err, errlen, "plugin '%s' has no cb_process but plugins[%d].consume lists topics",
+                 hp->p->name, hp->cfg->index);
+        return -1;
+    }
+    hp->ctx = calloc(1, hp->p->ctx_size ? hp->p->ctx_size : 1);
+    hp->batch = calloc((size_t)s->cfg->batch_size, sizeof *hp->batch);
+    char where[64];
+    snprintf(where, sizeof where, "plugins[%d].config", hp->cfg->index);
+    return config_map_apply(hp->p->config_map, hp->cfg->config, hp->ctx, s->cfg->file, where, err,
+                            errlen, warn_unknown_key, hp);
+}
+
+static void create_core_metrics(struct stage *s)
+{
+    struct metrics *m = s->metrics;
+    s->m.in = metrics_register(m, "herald_messages_in_total",
+                               "messages consumed and handed "
+                               "to plugins",
+                               METRIC_COUNTER);
+    s->m.out = metrics_register(m, "herald_messages_out_total",
+                                "messages produced and acknowledged by Kafka", METRIC_COUNTER);
+    s->m.errors = metrics_register(m, "herald_messages_errors_total",
+                                   "messages completed with HERALD_ERROR", METRIC_COUNTER);
+    s->m.retries = metrics_register(m, "herald_messages_retries_total",
+                                    "retries scheduled (HERALD_RETRY or failed child produce)",
+                                    METRIC_COUNTER);
+    s->m.produce_errors =
+        metrics_register(m, "herald_produce_errors_total",
+                         "produce calls or deliveries that failed", METRIC_COUNTER);
+    s->m.dead_letters = metrics_register(
+        m, "herald_dead_letters_total", "messages copied to the dead-letter topic", METRIC_COUNTER);
+    s->m.rebalances =
+        metrics_register(m, "herald_rebalances_total", "consumer group rebalances", METRIC_COUNTER);
+    s->m.in_flight = metrics_register(m, "herald_messages_in_flight",
+                                      "consumed messages not yet complete", METRIC_GAUGE);
+    s->m.lag = metrics_register(m, "herald_consumer_lag",
+                                "high watermark minus consumed position, summed", METRIC_GAUGE);
+    s->m.paused =
+        metrics_register(m, "herald_input_paused", "1 while input is paused", METRIC_GAUGE);
+}
+
+static int start_io(struct stage *s, char *err, size_t errlen)
+{
+    if (kafka_producer_create(s, err, errlen))
+        return -1;
+    int port = 0;
+    if (metrics_http_start(s, s->cfg->metrics_listen, &port, err, errlen))
+        return -1;
+    log_fields(HERALD_LOG_INFO, NULL, NULL, NULL, "metrics_port", port,
+               "metrics listening on %s (port %d)", s->cfg->metrics_listen, port);
+    if (s->cfg->pg_conninfo[0]) {
+        s->pg_main = pg_connection_new(s->cfg->pg_conninfo);
+        pg_connection_get(s->pg_main); /* early, so a bad conninfo shows in the first lines */
+    }
+    atomic_store(&s->pg_ok, s->cfg->pg_conninfo[0] ? 0 : 1);
+    return health_probe_start(s);
+}
+
+static int init_plugins(struct stage *s)
+{
+    for (size_t i = 0; i < s->n_plugins; i++) {
+        struct host_plugin *hp = &s->plugins[i];
+        if (hp->p->cb_init(hp->ctx, &hp->pub)) {
+            fprintf(stderr, "herald-stage: plugin '%s' failed to initialise (see its log above)\n",
+                    hp->p->name);
+            return -1;
+        }
+        hp->initialised = 1;
+        log_msg(HERALD_LOG_INFO, hp->p->name, "plugin initialised from %s", hp->lp.path);
+    }
+    return 0;
+}
+
+static int needs_consumer(struct stage *s)
+{
+    for (size_t i = 0; i < s->n_plugins; i++)
+        if (s->cfg->plugins[i].n_consume)
+            return 1;
+    return 0;
+}
+
+static void teardown(struct stage *s)
+{
+    health_probe_stop();
+    metrics_http_stop();
+    for (size_t i = s->n_plugins; i-- > 0;) {
+        struct host_plugin *hp = &s->plugins[i];
+        if (hp->initialised && hp->p->cb_exit)
+            hp->p->cb_exit(hp->ctx);
+    }
+    kafka_consumer_destroy(s);
+    kafka_producer_destroy(s);
+    inflight_free_all(s);
+    for (size_t i = 0; i < s->n_plugins; i++) {
+        struct host_plugin *hp = &s->plugins[i];
+        if (hp->p && hp->ctx)
+            config_map_free(hp->p->config_map, hp->ctx);
+        free(hp->ctx);
+        free(hp->batch);
+        plugin_unload(&hp->lp);
+    }
+    free(s->plugins);
+    pg_connection_free(s->pg_main);
+    metrics_free(s->metrics);
+    for (int i = 0; i < 2; i++)
+        if (s->wake_pipe[i] > 0)
+            close(s->wake_pipe[i]);
+}
+
+static int start(struct stage *s, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < s->n_plugins; i++) {
+        s->plugins[i].cfg = &s->cfg->plugins[i];
+        s->plugins[i].stage = s;
+        if (load_plugin(s, &s->plugins[i], err, errlen))
+            return 1;
+    }
+    if (start_io(s, err, errlen))
+        return 3;
+    if (init_plugins(s))
+        return 1;
+    err[0] = '\0';
+    if (needs_consumer(s) && kafka_consumer_create(s, err, errlen))
+        return 3;
+    return 0;
+}
+
+int stage_run(struct stage_config *cfg)
+{
+    struct stage s;
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    s.main_thread = pthread_self();
+    s.n_plugins = cfg->n_plugins;
+    s.plugins = calloc(cfg->n_plugins, sizeof *s.plugins);
+    s.metrics = metrics_new(cfg->name);
+    retry_scheduler_init(&s.retries);
+    if (pipe2(s.wake_pipe, O_NONBLOCK | O_CLOEXEC))
+        s.wake_pipe[0] = s.wake_pipe[1] = -1;
+    create_core_metrics(&s);
+    signals_install();
+
+    char err[1024] = "";
+    int rc = start(&s, err, sizeof err);
+    if (rc) {
+        if (err[0])
+            fprintf(stderr, "herald-stage: %s\n", err);
+    } else {
+        rc = stage_loop_run(&s);
+        LOG_INFO("stage stopped (exit %d)", rc);
+    }
+    teardown(&s);
+    return rc;
+}
