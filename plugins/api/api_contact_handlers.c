@@ -5,8 +5,11 @@
  * Why: operators prepare audiences through the same API that runs campaigns. The import
  * upserts all rows of a batch with ONE parameterised statement (the rows travel as a single
  * JSON parameter expanded by jsonb_to_recordset), inside one transaction, so a failed import
- * changes nothing. The preview reuses the segmenter's rule compiler when it is linked
- * (HERALD_API_HAVE_SEGMENTER), so it can never disagree with the audience snapshot.
+ * changes nothing. When the segmenter's COPY-based importer (plugins/segmenter/cli/
+ * contacts_import.c) is available it is compiled in and used instead (HERALD_API_HAVE_CONTACTS_
+ * IMPORT), so the API and herald-contacts/herald-ctl import identically. The preview reuses the
+ * segmenter's rule compiler when it is linked (HERALD_API_HAVE_SEGMENTER), so it can never disagree
+ * with the audience snapshot.
  */
 #include "api_contacts_csv.h"
 #include "api_db.h"
@@ -18,6 +21,9 @@
 
 #ifdef HERALD_API_HAVE_SEGMENTER
 #include "segment_rules.h"
+#endif
+#ifdef HERALD_API_HAVE_CONTACTS_IMPORT
+#include "contacts_import.h"
 #endif
 
 #define DB_WAIT_MS     5000
@@ -49,9 +55,9 @@ static const char upsert_sql[] =
     " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up";
 
 /* The target list from ?list_id=N (must exist) or ?list=name (created when missing).
- * Returns 1 with id text, 0 when no list was asked for, -1 after replying. */
+ * Returns 1 with id and name, 0 when no list was asked for, -1 after replying. */
 static int import_list(const struct api_call *call, struct api_reply *r, struct api_db_lease *l,
-                       char id[24])
+                       char id[24], char name[LIST_NAME_MAX + 1])
 {
     const char *list_id = api_call_query(call, "list_id");
     const char *list = api_call_query(call, "list");
@@ -64,7 +70,8 @@ static int import_list(const struct api_call *call, struct api_reply *r, struct 
             api_reply_error(r, 400, "list_id", "list_id must be a positive integer");
             return -1;
         }
-        res = api_db_exec(l, "SELECT id FROM contact_lists WHERE id = $1::bigint", 1, p, NULL);
+        res =
+            api_db_exec(l, "SELECT id, name FROM contact_lists WHERE id = $1::bigint", 1, p, NULL);
     } else if (list) {
         if (!*list || strlen(list) > LIST_NAME_MAX) {
             api_reply_error(r, 400, "list", "list must be a name of 1 to %d bytes", LIST_NAME_MAX);
@@ -73,7 +80,7 @@ static int import_list(const struct api_call *call, struct api_reply *r, struct 
         const char *p[1] = {list};
         res = api_db_exec(l,
                           "INSERT INTO contact_lists (name) VALUES ($1) ON CONFLICT (name)"
-                          " DO UPDATE SET name = EXCLUDED.name RETURNING id",
+                          " DO UPDATE SET name = EXCLUDED.name RETURNING id, name",
                           1, p, NULL);
     } else {
         return 0;
@@ -83,13 +90,51 @@ static int import_list(const struct api_call *call, struct api_reply *r, struct 
         return -1;
     }
     int found = PQntuples(res) == 1;
-    if (found)
+    if (found) {
         snprintf(id, 24, "%s", PQgetvalue(res, 0, 0));
+        snprintf(name, LIST_NAME_MAX + 1, "%s", PQgetvalue(res, 0, 1));
+    }
     PQclear(res);
     if (!found)
         api_reply_error(r, 404, "list_id", "list %s does not exist", list_id);
     return found ? 1 : -1;
 }
+
+#ifdef HERALD_API_HAVE_CONTACTS_IMPORT
+/* The segmenter's importer (COPY into a staging table, one set-based upsert, one
+ * transaction; rejected rows reported by file line), fed from the request body. */
+static void import_with_segmenter(const struct api_call *call, struct api_reply *r,
+                                  struct api_db_lease *l, const char *list_name)
+{
+    FILE *in = fmemopen((void *)call->body, call->body_len, "r");
+    struct import_result res;
+    char err[512] = "";
+    if (!in) {
+        api_reply_error(r, 500, "", "cannot read the request body");
+        return;
+    }
+    int rc = contacts_import(l->conn, list_name, in, &res, err, sizeof(err));
+    fclose(in);
+    if (rc != 0) {
+        if (PQstatus(l->conn) == CONNECTION_BAD)
+            api_reply_error(r, 503, "", "database unavailable, nothing was imported");
+        else
+            api_reply_error(r, 400, "", "import refused, nothing was imported: %s", err);
+        return;
+    }
+    json_t *rejects = json_array();
+    for (long i = 0; i < res.rejected && i < API_CSV_MAX_REJECTS_REPORTED; i++)
+        json_array_append_new(rejects,
+                              json_pack("{s:I, s:s}", "line", (json_int_t)res.rejections[i].line,
+                                        "error", res.rejections[i].reason));
+    api_reply_json(r, 200,
+                   json_pack("{s:I, s:I, s:I, s:o, s:I}", "inserted", (json_int_t)res.inserted,
+                             "updated", (json_int_t)(res.accepted - res.inserted), "rejected",
+                             (json_int_t)res.rejected, "rejects", rejects, "list_id",
+                             (json_int_t)res.list_id));
+    import_result_free(&res);
+}
+#endif
 
 /* Upserts rows in batches inside the caller's transaction. Returns 0 or -1. */
 static int upsert_rows(struct api_db_lease *l, json_t *rows, const char *list_id,
@@ -123,38 +168,50 @@ static int exec_simple(struct api_db_lease *l, const char *sql)
     return res ? 0 : -1;
 }
 
-void api_handle_contacts_import(const struct api_call *call, struct api_reply *r)
+/* The API's own minimal importer, used when the segmenter's is not built in. */
+static void import_minimal(const struct api_call *call, struct api_reply *r, struct api_db_lease *l,
+                           const char *list_id)
 {
     struct api_csv_result csv;
     if (api_contacts_csv_parse(call->body, call->body_len, &csv) != 0) {
         api_reply_error(r, 400, "", "%s", csv.error);
         return;
     }
-    struct api_db_lease l;
-    if (lease_db(call, r, &l) != 0) {
-        api_csv_result_free(&csv);
-        return;
-    }
-    char list_id[24] = "";
     long long inserted = 0, updated = 0;
-    int has_list = import_list(call, r, &l, list_id);
-    if (has_list >= 0) {
-        int ok = exec_simple(&l, "BEGIN") == 0 &&
-                 upsert_rows(&l, csv.rows, has_list ? list_id : NULL, &inserted, &updated) == 0 &&
-                 exec_simple(&l, "COMMIT") == 0;
-        if (!ok) {
-            api_reply_error(r, 503, "", "database error, nothing was imported");
-        } else {
-            json_t *body = json_pack("{s:I, s:I, s:I, s:O}", "inserted", (json_int_t)inserted,
-                                     "updated", (json_int_t)updated, "rejected",
-                                     (json_int_t)csv.rejected, "rejects", csv.rejects);
-            json_object_set_new(body, "list_id",
-                                has_list ? json_integer(strtoll(list_id, NULL, 10)) : json_null());
-            api_reply_json(r, 200, body);
-        }
+    int ok = exec_simple(l, "BEGIN") == 0 &&
+             upsert_rows(l, csv.rows, list_id, &inserted, &updated) == 0 &&
+             exec_simple(l, "COMMIT") == 0;
+    if (!ok) {
+        api_reply_error(r, 503, "", "database error, nothing was imported");
+    } else {
+        json_t *body = json_pack("{s:I, s:I, s:I, s:O}", "inserted", (json_int_t)inserted,
+                                 "updated", (json_int_t)updated, "rejected",
+                                 (json_int_t)csv.rejected, "rejects", csv.rejects);
+        json_object_set_new(body, "list_id",
+                            list_id ? json_integer(strtoll(list_id, NULL, 10)) : json_null());
+        api_reply_json(r, 200, body);
     }
-    api_db_release(&l); /* rolls back if the transaction was left open */
     api_csv_result_free(&csv);
+}
+
+void api_handle_contacts_import(const struct api_call *call, struct api_reply *r)
+{
+    struct api_db_lease l;
+    if (lease_db(call, r, &l) != 0)
+        return;
+    char list_id[24] = "", list_name[LIST_NAME_MAX + 1] = "";
+    int has_list = import_list(call, r, &l, list_id, list_name);
+#ifdef HERALD_API_HAVE_CONTACTS_IMPORT
+    (void)import_minimal;
+    if (has_list == 0)
+        api_reply_error(r, 400, "list", "name the target list: ?list=<name> or ?list_id=<id>");
+    else if (has_list > 0)
+        import_with_segmenter(call, r, &l, list_name);
+#else
+    if (has_list >= 0)
+        import_minimal(call, r, &l, has_list ? list_id : NULL);
+#endif
+    api_db_release(&l); /* rolls back if a transaction was left open */
 }
 
 void api_handle_list_list(const struct api_call *call, struct api_reply *r)

@@ -42,8 +42,8 @@ static void reject(struct csv_state *st, const char *why)
 {
     st->res->rejected++;
     if (json_array_size(st->res->rejects) < API_CSV_MAX_REJECTS_REPORTED)
-        json_array_append_new(st->res->rejects,
-                              json_pack("{s:I, s:s}", "row", (json_int_t)st->row_no, "error", why));
+        json_array_append_new(st->res->rejects, json_pack("{s:I, s:s}", "line",
+                                                          (json_int_t)st->row_no, "error", why));
 }
 
 static void on_field(void *data, size_t len, void *vst)

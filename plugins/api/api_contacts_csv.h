@@ -20,7 +20,8 @@
 struct api_csv_result {
     json_t *rows;    /* [{"phone","name"|null,"attributes":{},"tags":[]}] unique phones */
     size_t rejected; /* rows skipped */
-    json_t *rejects; /* first API_CSV_MAX_REJECTS_REPORTED: [{"line":n,"error":"..."}] */
+    json_t *rejects; /* first API_CSV_MAX_REJECTS_REPORTED: [{"line":record,"error":"..."}] (header
+                        = 1) */
     char error[200]; /* set when the whole file is refused (no phone column, bad CSV) */
 };
 

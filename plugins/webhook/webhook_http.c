@@ -47,6 +47,7 @@ struct webhook_request {
     unsigned status; /* the answer once decided */
     int64_t deadline_ms;
     struct webhook_request *prev, *next; /* ctx->waiting while REQ_WAITING */
+    struct webhook_request *wake_next;   /* decided, to be resumed after unlock */
 };
 
 static int64_t wallclock_ms(void)
@@ -119,13 +120,27 @@ static void list_remove_locked(struct webhook_ctx *ctx, struct webhook_request *
     ctx->n_waiting--;
 }
 
-/* Wakes a suspended request with its final answer. */
-static void decide_locked(struct webhook_ctx *ctx, struct webhook_request *req)
+/* Decides a suspended request's answer and queues it on *wake. The caller resumes the queued
+ * connections after unlocking (wake_all), so MHD's internal locks are never taken while
+ * ctx->lock is held. A queued request cannot be freed before it is resumed: MHD reports a
+ * suspended connection finished only after resuming it. */
+static void decide_locked(struct webhook_ctx *ctx, struct webhook_request *req,
+                          struct webhook_request **wake)
 {
     list_remove_locked(ctx, req);
     req->status = req->failed ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK;
     req->state = REQ_DECIDED;
-    MHD_resume_connection(req->conn);
+    req->wake_next = *wake;
+    *wake = req;
+}
+
+static void wake_all(struct webhook_request *wake)
+{
+    while (wake) {
+        struct webhook_request *next = wake->wake_next; /* wake may be freed once resumed */
+        MHD_resume_connection(wake->conn);
+        wake = next;
+    }
 }
 
 /* Returns 1 when nobody refers to req any more and the caller must free it (after unlock). */
@@ -145,14 +160,16 @@ static void on_delivery(void *opaque, const char *err)
 {
     struct webhook_request *req = opaque;
     struct webhook_ctx *ctx = req->ctx;
+    struct webhook_request *wake = NULL;
     pthread_mutex_lock(&ctx->lock);
     req->outstanding--;
     if (err)
         req->failed = 1;
     if (req->state == REQ_WAITING && (req->outstanding == 0 || req->failed))
-        decide_locked(ctx, req);
+        decide_locked(ctx, req, &wake);
     int dead = release_locked(req);
     pthread_mutex_unlock(&ctx->lock);
+    wake_all(wake);
     if (err)
         ctx->api->counter_add(ctx->m.produce_failures, 1);
     if (dead)
@@ -414,19 +431,21 @@ int webhook_http_start(struct webhook_ctx *ctx)
 void webhook_http_expire(struct webhook_ctx *ctx, int64_t now_ms)
 {
     int64_t expired = 0;
+    struct webhook_request *wake = NULL;
     pthread_mutex_lock(&ctx->lock);
     struct webhook_request *req = ctx->waiting;
     while (req) {
         struct webhook_request *next = req->next;
         if (now_ms >= req->deadline_ms) {
             req->failed = 1;
-            decide_locked(ctx, req);
+            decide_locked(ctx, req, &wake);
             expired++;
         }
         req = next;
     }
     int64_t waiting = ctx->n_waiting;
     pthread_mutex_unlock(&ctx->lock);
+    wake_all(wake);
     if (expired) {
         ctx->api->counter_add(ctx->m.ack_timeouts, (double)expired);
         ctx->api->log(ctx->host, HERALD_LOG_WARN,
@@ -449,12 +468,14 @@ void webhook_http_stop(struct webhook_ctx *ctx)
 {
     if (!ctx->daemon)
         return;
+    struct webhook_request *wake = NULL;
     pthread_mutex_lock(&ctx->lock);
     while (ctx->waiting) {
         ctx->waiting->failed = 1;
-        decide_locked(ctx, ctx->waiting);
+        decide_locked(ctx, ctx->waiting, &wake);
     }
     pthread_mutex_unlock(&ctx->lock);
+    wake_all(wake);
     MHD_stop_daemon(ctx->daemon);
     ctx->daemon = NULL;
 }

@@ -51,7 +51,7 @@ static void rows_attributes_tags(void **state)
     assert_int_equal(json_array_size(r.rows), 2);
     assert_int_equal(r.rejected, 1);
     json_t *rej = json_array_get(r.rejects, 0);
-    assert_int_equal(json_integer_value(json_object_get(rej, "row")),
+    assert_int_equal(json_integer_value(json_object_get(rej, "line")),
                      4);                       /* records, blank lines not counted */
     json_t *first = json_array_get(r.rows, 0); /* replaced by the later duplicate */
     assert_string_equal(json_string_value(json_object_get(first, "phone")), "4915112345678");
