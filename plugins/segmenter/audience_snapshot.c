@@ -12,11 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sbuf.h"
-#include "segment_rules.h"
 #include "segmenter.h"
 #include "segmenter_pg.h"
-#include "template_params.h"
+#include "snapshot_sql.h"
 
 static int fail(int *data_error, int is_data, char *err, size_t errlen, const char *what)
 {
@@ -24,29 +22,6 @@ static int fail(int *data_error, int is_data, char *err, size_t errlen, const ch
     if (what)
         snprintf(err, errlen, "%s", what);
     return -1;
-}
-
-/* Builds the INSERT with $1 = campaign id and the compiled parameters after it. */
-static char *snapshot_sql(const json_t *audience, const json_t *mapping, struct sql_params *p,
-                          char *err, size_t errlen)
-{
-    char *where = NULL, *params_expr = NULL, *sql = NULL;
-    if (segment_compile(audience, p, &where, err, errlen) == 0 &&
-        template_params_sql(mapping, p, &params_expr, err, errlen) == 0) {
-        struct sbuf b;
-        sbuf_init(&b);
-        sbuf_printf(&b,
-                    "INSERT INTO campaign_recipients (campaign_id, recipient_id, contact_id, "
-                    "phone, name, params) SELECT $1::bigint, row_number() OVER (ORDER BY c.id), "
-                    "c.id, c.phone, c.name, %s FROM contacts c WHERE %s",
-                    params_expr, where);
-        sql = sbuf_take(&b);
-        if (!sql)
-            snprintf(err, errlen, "out of memory");
-    }
-    free(where);
-    free(params_expr);
-    return sql;
 }
 
 static int load_definition(PGconn *conn, const char *id, json_t **audience, json_t **mapping,
