@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emission_sql.h"
 #include "sbuf.h"
 #include "segmenter.h"
 #include "segmenter_pg.h"
@@ -144,18 +145,7 @@ static PGresult *queue_next(PGconn *conn, const char *id, long long budget, PGre
                             PQgetvalue(campaign, 0, 3),
                             PQgetisnull(campaign, 0, 0) ? NULL : PQgetvalue(campaign, 0, 0)};
     PGresult *res = NULL;
-    if (pgx_exec(conn,
-                 "WITH next AS (SELECT recipient_id FROM campaign_recipients WHERE campaign_id = "
-                 "$1::bigint AND state = 'pending' ORDER BY recipient_id LIMIT $2::bigint FOR "
-                 "UPDATE SKIP LOCKED), upd AS (UPDATE campaign_recipients r SET state = 'queued', "
-                 "updated_at = now() FROM next WHERE r.campaign_id = $1::bigint AND "
-                 "r.recipient_id = next.recipient_id RETURNING r.recipient_id, r.phone, r.params) "
-                 "SELECT recipient_id, phone, jsonb_build_object('campaign_id', $1::bigint, "
-                 "'recipient_id', recipient_id, 'phone', phone, 'phone_number_id', $3::text, "
-                 "'template', jsonb_build_object('name', $4::text, 'language', $5::text), "
-                 "'params', params, 'rate_limit_per_second', $6::float8)::text FROM upd ORDER BY "
-                 "recipient_id",
-                 6, params, &res, err, errlen) != PGX_OK)
+    if (pgx_exec(conn, EMISSION_QUEUE_NEXT_SQL, 6, params, &res, err, errlen) != PGX_OK)
         return NULL;
     return res;
 }

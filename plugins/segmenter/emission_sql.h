@@ -1,0 +1,15 @@
+/*
+ * emission_sql.h - the statement of one emission step, shared by the plugin and the benchmark.
+ *
+ * Why shared: the benchmark must measure exactly what the segmenter runs. Parameters:
+ * $1 campaign id, $2 how many, $3 phone_number_id, $4 template name, $5 template language,
+ * $6 rate cap (NULL = none). Returns recipient_id, phone, job payload (JSON text), ordered.
+ * Rows move pending -> queued under FOR UPDATE SKIP LOCKED, so concurrent steps (several
+ * instances) never take the same recipient.
+ */
+#ifndef HERALD_SEGMENTER_EMISSION_SQL_H
+#define HERALD_SEGMENTER_EMISSION_SQL_H
+
+extern const char EMISSION_QUEUE_NEXT_SQL[];
+
+#endif
