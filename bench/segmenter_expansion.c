@@ -1,0 +1,270 @@
+/*
+ * segmenter_expansion.c - how fast does the segmenter turn an audience into jobs, next to raw
+ * PostgreSQL COPY and raw librdkafka produce measured in the same run?
+ *
+ * Why: issue 3 asks for audience expansion throughput for 1M contacts with its baselines. The
+ * stages measured are exactly the segmenter's statements (snapshot_sql() and
+ * EMISSION_QUEUE_NEXT_SQL from herald_segmenter_logic):
+ *   1. raw COPY of N contacts into `contacts`                       (baseline, PostgreSQL)
+ *   2. audience snapshot: the INSERT ... SELECT of a campaign start  (lists + a JSONB rule)
+ *   3. emission: steps of `batch` rows pending -> queued + produce of each job to Kafka,
+ *      until every recipient is emitted and acknowledged (no lookahead pacing: raw capacity)
+ *   4. raw librdkafka produce of the same number of messages of the same size (baseline)
+ *
+ * Usage: segmenter_expansion CONNINFO BROKERS TOPIC [contacts=1000000] [batch=5000]
+ * The database must be empty with migrations 001 and 010 applied (segmenter_expansion.sh).
+ */
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emission_sql.h"
+#include "sbuf.h"
+#include "snapshot_sql.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, PGconn *conn)
+{
+    fprintf(stderr, "segmenter_expansion: %s: %s\n", what, conn ? PQerrorMessage(conn) : "");
+    exit(1);
+}
+
+static PGresult *exec(PGconn *conn, const char *sql, int n, const char *const *params)
+{
+    PGresult *r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        die(sql, conn);
+    return r;
+}
+
+static const char *const CITIES[] = {"Berlin", "Hamburg", "Munich", "Cologne"};
+
+static double copy_contacts(PGconn *conn, long n)
+{
+    double t0 = now_s();
+    PQclear(exec(conn, "BEGIN", 0, NULL));
+    PGresult *r = PQexec(conn, "COPY contacts (phone, name, attributes, tags) FROM STDIN");
+    if (PQresultStatus(r) != PGRES_COPY_IN)
+        die("COPY", conn);
+    PQclear(r);
+    struct sbuf b;
+    sbuf_init(&b);
+    for (long i = 1; i <= n; i++) {
+        sbuf_printf(&b,
+                    "%ld\tPerson %ld\t{\"city\": \"%s\", \"age\": \"%ld\", \"discount\": "
+                    "\"%ld%%\"}\t{%s}\n",
+                    4910000000000L + i, i, CITIES[i % 4], 18 + i % 60, i % 50,
+                    i % 10 == 0 ? "vip" : "");
+        if (b.len > (1 << 20) || i == n) {
+            if (b.failed || PQputCopyData(conn, b.data, (int)b.len) != 1)
+                die("COPY data", conn);
+            b.len = 0;
+        }
+    }
+    sbuf_free(&b);
+    if (PQputCopyEnd(conn, NULL) != 1)
+        die("COPY end", conn);
+    while ((r = PQgetResult(conn))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            die("COPY result", conn);
+        PQclear(r);
+    }
+    PQclear(exec(conn, "COMMIT", 0, NULL));
+    return now_s() - t0;
+}
+
+static void make_list_and_campaign(PGconn *conn)
+{
+    PQclear(exec(conn, "INSERT INTO contact_lists (id, name) VALUES (1, 'all')", 0, NULL));
+    PQclear(exec(conn,
+                 "INSERT INTO contact_list_members (list_id, contact_id) SELECT 1, id FROM "
+                 "contacts",
+                 0, NULL));
+    PQclear(exec(conn,
+                 "INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
+                 "VALUES (1, 'bench', '1098765', 'spring_sale', 'running')",
+                 0, NULL));
+    PQclear(exec(conn, "ANALYZE", 0, NULL));
+}
+
+/* Audience: list 1, not Munich, and (age >= 25 or vip): a realistic JSONB filter. */
+static double snapshot(PGconn *conn, long *rows)
+{
+    json_t *aud =
+        json_loads("{\"include_lists\":[1],\"rules\":{\"all\":[{\"attr\":\"city\",\"op\":\"ne\","
+                   "\"value\":\"Munich\"},{\"any\":[{\"attr\":\"age\",\"op\":\"gte\",\"value\":25},"
+                   "{\"op\":\"has_tag\",\"value\":\"vip\"}]}]}}",
+                   0, NULL);
+    json_t *map = json_loads("[\"name\",\"attributes.discount\"]", 0, NULL);
+    struct sql_params p;
+    sql_params_init(&p, 2);
+    char err[256];
+    char *sql = snapshot_sql(aud, map, &p, err, sizeof(err));
+    if (!sql)
+        die(err, NULL);
+    const char **values = calloc((size_t)p.count + 1, sizeof(*values));
+    values[0] = "1";
+    for (int i = 0; i < p.count; i++)
+        values[i + 1] = p.values[i];
+    double t0 = now_s();
+    PGresult *r = exec(conn, sql, p.count + 1, values);
+    *rows = atol(PQcmdTuples(r));
+    PQclear(r);
+    double t = now_s() - t0;
+    free(values);
+    free(sql);
+    sql_params_free(&p);
+    json_decref(aud);
+    json_decref(map);
+    return t;
+}
+
+static long acked, failed;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    if (m->err)
+        failed++;
+    else
+        acked++;
+}
+
+static rd_kafka_t *producer(const char *brokers)
+{
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *settings[][2] = {{"bootstrap.servers", brokers},
+                                 {"linger.ms", "5"},
+                                 {"enable.idempotence", "true"},
+                                 {"queue.buffering.max.messages", "1000000"}};
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+        if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], errstr, sizeof(errstr)) !=
+            RD_KAFKA_CONF_OK)
+            die(errstr, NULL);
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    if (!rk)
+        die(errstr, NULL);
+    return rk;
+}
+
+static void produce(rd_kafka_t *rk, const char *topic, const char *key, const char *payload,
+                    size_t len)
+{
+    for (;;) {
+        rd_kafka_resp_err_t e =
+            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
+                              RD_KAFKA_V_VALUE((void *)payload, len),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            return;
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            die(rd_kafka_err2str(e), NULL);
+        rd_kafka_poll(rk, 10);
+    }
+}
+
+static void wait_acked(rd_kafka_t *rk, long want)
+{
+    while (acked + failed < want)
+        rd_kafka_poll(rk, 50);
+    if (failed)
+        die("some messages were not acknowledged", NULL);
+}
+
+static double emission(PGconn *conn, rd_kafka_t *rk, const char *topic, long batch, long total,
+                       size_t *payload_bytes)
+{
+    char limit[32];
+    snprintf(limit, sizeof(limit), "%ld", batch);
+    const char *params[] = {"1", limit, "1098765", "spring_sale", "en", NULL};
+    acked = failed = 0;
+    long emitted = 0;
+    *payload_bytes = 0;
+    double t0 = now_s();
+    for (;;) {
+        PQclear(exec(conn, "BEGIN", 0, NULL));
+        PGresult *r = exec(conn, EMISSION_QUEUE_NEXT_SQL, 6, params);
+        PQclear(exec(conn, "COMMIT", 0, NULL));
+        int n = PQntuples(r);
+        for (int i = 0; i < n; i++) {
+            produce(rk, topic, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                    (size_t)PQgetlength(r, i, 2));
+            *payload_bytes += (size_t)PQgetlength(r, i, 2);
+            rd_kafka_poll(rk, 0);
+        }
+        emitted += n;
+        PQclear(r);
+        if (n == 0)
+            break;
+    }
+    wait_acked(rk, emitted);
+    if (emitted != total)
+        die("emitted count differs from the snapshot", NULL);
+    return now_s() - t0;
+}
+
+static double raw_produce(rd_kafka_t *rk, const char *topic, long n, size_t size)
+{
+    char *payload = malloc(size);
+    memset(payload, 'x', size);
+    acked = failed = 0;
+    char key[32];
+    double t0 = now_s();
+    for (long i = 0; i < n; i++) {
+        snprintf(key, sizeof(key), "%ld", 4910000000000L + i);
+        produce(rk, topic, key, payload, size);
+        if (i % 1000 == 0)
+            rd_kafka_poll(rk, 0);
+    }
+    wait_acked(rk, n);
+    free(payload);
+    return now_s() - t0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s CONNINFO BROKERS TOPIC [contacts] [batch]\n", argv[0]);
+        return 2;
+    }
+    long n = argc > 4 ? atol(argv[4]) : 1000000;
+    long batch = argc > 5 ? atol(argv[5]) : 5000;
+    PGconn *conn = PQconnectdb(argv[1]);
+    if (PQstatus(conn) != CONNECTION_OK)
+        die("connect", conn);
+    double t_copy = copy_contacts(conn, n);
+    make_list_and_campaign(conn);
+    long rows = 0;
+    double t_snap = snapshot(conn, &rows);
+    rd_kafka_t *rk = producer(argv[2]);
+    size_t bytes = 0;
+    double t_emit = emission(conn, rk, argv[3], batch, rows, &bytes);
+    size_t avg = rows ? bytes / (size_t)rows : 100;
+    double t_raw = raw_produce(rk, argv[3], rows, avg);
+    rd_kafka_flush(rk, 10000);
+    rd_kafka_destroy(rk);
+    PQfinish(conn);
+    printf("| step | rows | seconds | rows/s |\n|---|---:|---:|---:|\n");
+    printf("| raw PostgreSQL COPY of contacts (baseline) | %ld | %.2f | %.0f |\n", n, t_copy,
+           n / t_copy);
+    printf("| audience snapshot (INSERT ... SELECT, lists + JSONB rules) | %ld | %.2f | %.0f |\n",
+           rows, t_snap, rows / t_snap);
+    printf("| emission (pending->queued steps of %ld + produce + acks) | %ld | %.2f | %.0f |\n",
+           batch, rows, t_emit, rows / t_emit);
+    printf("| raw librdkafka produce, %zu-byte messages + acks (baseline) | %ld | %.2f | %.0f |\n",
+           avg, rows, t_raw, rows / t_raw);
+    printf("| expansion end to end (snapshot + emission) | %ld | %.2f | %.0f |\n", rows,
+           t_snap + t_emit, rows / (t_snap + t_emit));
+    return 0;
+}
