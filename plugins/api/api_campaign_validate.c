@@ -163,6 +163,17 @@ static int validate_list_ids(const json_t *v, const char *field, struct api_fiel
     return 0;
 }
 
+void api_audience_error_field(const char *why, char *field, size_t len)
+{
+    /* The compiler's reasons start with the path ("rules.all[0]: unknown op"). */
+    size_t n = strcspn(why, ": ");
+    if (why[n] == ':' && (!strncmp(why, "rules", 5) || !strncmp(why, "include_lists", 13) ||
+                          !strncmp(why, "exclude_lists", 13)))
+        snprintf(field, len, "audience.%.*s", (int)n, why);
+    else
+        snprintf(field, len, "audience");
+}
+
 static int validate_audience(const json_t *a, struct api_field_error *err)
 {
     if (!json_is_object(a)) {
@@ -195,7 +206,8 @@ static int validate_audience(const json_t *a, struct api_field_error *err)
 #ifdef HERALD_API_HAVE_SEGMENTER
     char why[200];
     if (segment_validate(a, why, sizeof(why)) != 0) {
-        api_field_error_set(err, "audience", "%s", why);
+        api_audience_error_field(why, err->field, sizeof(err->field));
+        snprintf(err->message, sizeof(err->message), "%s", why);
         return -1;
     }
 #endif

@@ -12,6 +12,7 @@
 #define HERALD_API_CAMPAIGN_VALIDATE_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "api_error.h"
@@ -26,6 +27,10 @@ json_t *api_campaign_validate(const json_t *in, int partial, struct api_field_er
  * than 60 s before `now_s`. Returns 0 and the UTC text in at_out, else -1 with `err`. */
 int api_schedule_validate(const json_t *in, int64_t now_s, char at_out[21],
                           struct api_field_error *err);
+
+/* The field to name for a reason from the segmenter's audience compiler:
+ * "rules.all[0]: ..." -> "audience.rules.all[0]", anything else -> "audience". */
+void api_audience_error_field(const char *why, char *field, size_t len);
 
 /* A fresh random command id (UUID v4 text, 36 chars + NUL). Returns 0, -1 if no entropy. */
 int api_command_id_new(char out[37]);

@@ -11,6 +11,7 @@
  * segmenter's rule compiler when it is linked (HERALD_API_HAVE_SEGMENTER), so it can never disagree
  * with the audience snapshot.
  */
+#include "api_campaign_validate.h"
 #include "api_contacts_csv.h"
 #include "api_db.h"
 #include "api_internal.h"
@@ -289,7 +290,9 @@ void api_handle_segment_preview(const struct api_call *call, struct api_reply *r
         api_reply_error(r, 400, "sample_limit", "sample_limit must be an integer from 0 to %d",
                         PREVIEW_MAX);
     } else if (segment_validate(audience, why, sizeof(why)) != 0) {
-        api_reply_error(r, 400, "audience", "%s", why);
+        char field[96];
+        api_audience_error_field(why, field, sizeof(field));
+        api_reply_error(r, 400, field, "%s", why);
     } else {
         struct api_db_lease l;
         if (lease_db(call, r, &l) == 0) {

@@ -122,6 +122,19 @@ static void refusals_name_the_field(void **state)
     expect_error("{\"status\":\"running\"}", 1, "status");
 }
 
+static void audience_error_fields(void **state)
+{
+    char f[96];
+    api_audience_error_field("rules.all[0]: unknown op 'x'", f, sizeof(f));
+    assert_string_equal(f, "audience.rules.all[0]");
+    api_audience_error_field("include_lists: too many", f, sizeof(f));
+    assert_string_equal(f, "audience.include_lists");
+    api_audience_error_field("something else: x", f, sizeof(f));
+    assert_string_equal(f, "audience");
+    api_audience_error_field("", f, sizeof(f));
+    assert_string_equal(f, "audience");
+}
+
 static void schedule_body(void **state)
 {
     char at[21];
@@ -147,6 +160,7 @@ int main(void)
         cmocka_unit_test(fills_defaults_on_create),
         cmocka_unit_test(update_keeps_only_given_fields),
         cmocka_unit_test(refusals_name_the_field),
+        cmocka_unit_test(audience_error_fields),
         cmocka_unit_test(schedule_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
