@@ -12,14 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dispatcher_claim_policy.h"
 #include "dispatcher_http.h"
 #include "dispatcher_internal.h"
 
-#define OPT(type, name, def, req, field, env, desc)                                            \
-    {type, name, def, req, offsetof(struct disp_ctx, field), env, desc}
+/* work due within this many ms is waited for in the tick instead of the next host tick */
+#define WAKE_HORIZON_MS 50
+
+#define OPT(type, name, def, req, field, env, desc)                                                \
+    {                                                                                              \
+        type, name, def, req, offsetof(struct disp_ctx, field), env, desc                          \
+    }
 
 static const struct herald_config_option disp_config[] = {
     OPT(HERALD_CONFIG_STR, "api_base_url", "http://127.0.0.1:9180", 0, api_base_url,
@@ -62,6 +68,8 @@ static const struct herald_config_option disp_config[] = {
         "time per tick spent driving HTTP transfers"),
     OPT(HERALD_CONFIG_INT, "claim_batch", "500", 0, claim_batch, NULL,
         "recipients claimed per PostgreSQL statement"),
+    OPT(HERALD_CONFIG_INT, "batch_interval_ms", "5", 0, batch_interval_ms, NULL,
+        "claims and outcomes are written at most this often unless claim_batch are ready"),
     OPT(HERALD_CONFIG_STR, "jobs_topic", "jobs", 0, jobs_topic, NULL,
         "logical topic whose partition share sizes this instance's rate"),
     OPT(HERALD_CONFIG_STR, "events_topic", "delivery-events", 0, events_topic, NULL,
@@ -79,8 +87,8 @@ static void register_metrics(struct disp_ctx *c)
     m->retried = a->counter(h, "retried", "attempts scheduled for retry");
     m->uncertain = a->counter(h, "uncertain", "recipients whose send outcome is unknown");
     m->throttled = a->counter(h, "throttled", "throughput errors from the API");
-    m->skipped_not_running = a->counter(h, "skipped_not_running",
-                                        "jobs completed unsent: campaign not running");
+    m->skipped_not_running =
+        a->counter(h, "skipped_not_running", "jobs completed unsent: campaign not running");
     m->duplicates = a->counter(h, "duplicate_jobs", "jobs already held by this instance");
     m->reproduced = a->counter(h, "reproduced_events", "events re-produced for redelivered jobs");
     m->claim_waits = a->counter(h, "claim_waits", "jobs handed back: claimed by another instance");
@@ -104,7 +112,8 @@ static int check_config(struct disp_ctx *c)
         bad = "rate_per_second must be > 0";
     else if (c->rate_safety <= 0 || c->rate_safety > 1)
         bad = "rate_safety must be in (0, 1]";
-    else if (c->max_concurrency < 1 || c->max_attempts < 1 || c->claim_batch < 1)
+    else if (c->max_concurrency < 1 || c->max_attempts < 1 || c->claim_batch < 1 ||
+             c->batch_interval_ms < 0)
         bad = "max_concurrency, max_attempts and claim_batch must be >= 1";
     else if (c->request_timeout_ms < 1 || c->connect_timeout_ms < 1)
         bad = "timeouts must be >= 1 ms";
@@ -188,6 +197,27 @@ static void intake(struct disp_ctx *c, struct herald_message *msg, int64_t now_m
     }
 }
 
+/*
+ * The host ticks every tick_ms (up to 100 ms), too coarse for sends paced at milliseconds. So
+ * while there is work due soon, the tick naps until it is due (at most http_budget_ms, on the
+ * HTTP sockets when requests are in flight) and asks the host for the next tick at once.
+ */
+static void keep_going(struct disp_ctx *c)
+{
+    int64_t now = c->api->now_ms();
+    int64_t wait = disp_next_work_ms(c, now);
+    if (wait < 0 || wait > WAKE_HORIZON_MS)
+        return;
+    if (c->n_in_flight == 0) { /* nothing to poll on: nap, at least 1 ms, so we never spin */
+        int64_t nap = wait < 1 ? 1 : wait;
+        if (nap > c->http_budget_ms)
+            nap = c->http_budget_ms;
+        struct timespec ts = {0, (long)nap * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    c->api->wakeup(c->host);
+}
+
 static void disp_process(void *ctx, struct herald_message **msgs, size_t n)
 {
     struct disp_ctx *c = ctx;
@@ -199,12 +229,14 @@ static void disp_process(void *ctx, struct herald_message **msgs, size_t n)
             intake(c, msgs[i], now);
     }
     disp_pump(c, c->api->now_ms(), 0);
+    keep_going(c);
 }
 
 static void disp_tick(void *ctx, int64_t now_ms)
 {
     struct disp_ctx *c = ctx;
     disp_pump(c, now_ms, c->http_budget_ms);
+    keep_going(c);
 }
 
 struct revoked {
@@ -259,8 +291,8 @@ static void apply_share(struct disp_ctx *c)
     for (struct disp_campaign *k = c->campaigns; k; k = k->next)
         disp_campaign_set_cap_rate(c, k, now);
     c->api->gauge_set(c->m.share, c->share);
-    c->api->log(c->host, HERALD_LOG_INFO, "owning %d of %d %s partitions: rate share %.3f",
-                owned, total, c->jobs_topic, c->share);
+    c->api->log(c->host, HERALD_LOG_INFO, "owning %d of %d %s partitions: rate share %.3f", owned,
+                total, c->jobs_topic, c->share);
 }
 
 static void disp_assign(void *ctx, const struct herald_partition *parts, size_t n, int assigned)
@@ -279,8 +311,7 @@ static int disp_drain(void *ctx, int64_t now_ms)
     if (!c->draining) {
         c->draining = 1;
         hand_back_unclaimed(c, NULL);
-        c->api->log(c->host, HERALD_LOG_INFO, "draining: %zu requests in flight",
-                    c->n_in_flight);
+        c->api->log(c->host, HERALD_LOG_INFO, "draining: %zu requests in flight", c->n_in_flight);
     }
     disp_pump(c, now_ms, c->http_budget_ms);
     return c->n_in_flight == 0 && c->n_claiming == 0 && c->to_resolve == NULL &&

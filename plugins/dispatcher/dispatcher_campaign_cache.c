@@ -136,4 +136,3 @@ void disp_campaigns_free(struct disp_ctx *c)
     }
     c->campaigns = NULL;
 }
-

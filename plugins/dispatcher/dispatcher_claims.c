@@ -132,8 +132,7 @@ static void claimed(struct disp_ctx *c, struct disp_entry *e, int attempts)
     disp_start_send(c, e);
 }
 
-static void give_up(struct disp_ctx *c, struct disp_entry *e, herald_status st,
-                    const char *reason)
+static void give_up(struct disp_ctx *c, struct disp_entry *e, herald_status st, const char *reason)
 {
     disp_refund_tokens(c, e);
     disp_complete(c, e, st, reason);
@@ -184,12 +183,10 @@ static void take_over(struct disp_ctx *c, struct disp_entry *e, const char *clai
     give_up(c, e, HERALD_RETRY, "claim changed under us");
 }
 
-static void reproduce(struct disp_ctx *c, struct disp_entry *e, PGresult *r, int i,
-                      int accepted)
+static void reproduce(struct disp_ctx *c, struct disp_entry *e, PGresult *r, int i, int accepted)
 {
     int attempts = (int)col_i64(r, i, 6);
-    int rc = accepted ? disp_produce_accepted(c, e, PQgetvalue(r, i, 5), col_i64(r, i, 7),
-                                              attempts)
+    int rc = accepted ? disp_produce_accepted(c, e, PQgetvalue(r, i, 5), col_i64(r, i, 7), attempts)
                       : disp_produce_failed(c, e, (int)col_i64(r, i, 8), PQgetvalue(r, i, 9),
                                             disp_wall_ms(), attempts);
     c->api->counter_add(c->m.reproduced, 1);
@@ -420,7 +417,7 @@ int disp_resolve_flush(struct disp_ctx *c)
         l.n[e->res]++;
     }
     void (*after[4])(struct disp_ctx *, struct disp_entry *) = {after_accepted, after_failed,
-                                                                 after_uncertain, after_release};
+                                                                after_uncertain, after_release};
     for (int k = 0; k < 4; k++) {
         if (!l.of[k])
             continue;

@@ -29,8 +29,7 @@ int64_t disp_wall_ms(void)
 
 /* ---- completion ------------------------------------------------------------------------ */
 
-void disp_complete(struct disp_ctx *c, struct disp_entry *e, herald_status st,
-                   const char *reason)
+void disp_complete(struct disp_ctx *c, struct disp_entry *e, herald_status st, const char *reason)
 {
     disp_index_remove(c, e);
     if (e->st == DISP_ST_CLAIMING)
@@ -49,8 +48,8 @@ static int produce(struct disp_ctx *c, struct disp_entry *e, char *payload)
     if (!payload)
         return -1;
     int klen = snprintf(key, sizeof(key), "%lld", (long long)e->job.campaign_id);
-    int rc = c->api->produce(c->host, c->events_topic, key, (size_t)klen, payload,
-                             strlen(payload), e->msg, NULL, NULL);
+    int rc = c->api->produce(c->host, c->events_topic, key, (size_t)klen, payload, strlen(payload),
+                             e->msg, NULL, NULL);
     free(payload);
     return rc;
 }
@@ -59,16 +58,16 @@ int disp_produce_accepted(struct disp_ctx *c, struct disp_entry *e, const char *
                           int64_t ts_ms, int attempts)
 {
     return produce(c, e,
-                   disp_event_accepted(e->job.campaign_id, e->job.recipient_id, e->job.phone,
-                                       wamid, ts_ms, attempts));
+                   disp_event_accepted(e->job.campaign_id, e->job.recipient_id, e->job.phone, wamid,
+                                       ts_ms, attempts));
 }
 
 int disp_produce_failed(struct disp_ctx *c, struct disp_entry *e, int code, const char *title,
                         int64_t ts_ms, int attempts)
 {
     return produce(c, e,
-                   disp_event_failed(e->job.campaign_id, e->job.recipient_id, e->job.phone,
-                                     code, title, ts_ms, attempts));
+                   disp_event_failed(e->job.campaign_id, e->job.recipient_id, e->job.phone, code,
+                                     title, ts_ms, attempts));
 }
 
 void disp_refund_tokens(struct disp_ctx *c, struct disp_entry *e)
@@ -124,8 +123,7 @@ static void count_blocked(struct disp_ctx *c)
     c->api->gauge_set(c->m.number_blocked, n);
 }
 
-static void block_number(struct disp_ctx *c, struct disp_entry *e, const char *why,
-                         int64_t now_ms)
+static void block_number(struct disp_ctx *c, struct disp_entry *e, const char *why, int64_t now_ms)
 {
     struct disp_number *n = e->num;
     if (!n->blocked)
@@ -163,8 +161,8 @@ static void unblock(struct disp_ctx *c, struct disp_number *n)
     if (!n->blocked)
         return;
     n->blocked = 0;
-    c->api->log(c->host, HERALD_LOG_INFO, "number %s sends again (was: %s)",
-                n->phone_number_id, n->block_reason);
+    c->api->log(c->host, HERALD_LOG_INFO, "number %s sends again (was: %s)", n->phone_number_id,
+                n->block_reason);
     count_blocked(c);
 }
 
@@ -178,15 +176,13 @@ static void act(struct disp_ctx *c, struct disp_entry *e, enum disp_action a,
         to_resolve(c, e, DISP_RES_ACCEPTED);
         break;
     case DISP_ACT_RETRY:
-        retry(c, e, disp_backoff_ms(e->attempts, c->backoff_initial_ms, c->backoff_max_ms,
-                                    rnd01()),
+        retry(c, e, disp_backoff_ms(e->attempts, c->backoff_initial_ms, c->backoff_max_ms, rnd01()),
               now_ms);
         break;
     case DISP_ACT_THROTTLE_NUMBER:
         c->api->counter_add(c->m.throttled, 1);
         disp_bucket_throttled(&e->num->bucket, now_ms);
-        retry(c, e, disp_backoff_ms(e->attempts, c->backoff_initial_ms, c->backoff_max_ms,
-                                    rnd01()),
+        retry(c, e, disp_backoff_ms(e->attempts, c->backoff_initial_ms, c->backoff_max_ms, rnd01()),
               now_ms);
         break;
     case DISP_ACT_RETRY_RECIPIENT:
@@ -215,8 +211,8 @@ static void act(struct disp_ctx *c, struct disp_entry *e, enum disp_action a,
     }
 }
 
-static void describe(struct disp_entry *e, enum disp_transport tx,
-                     const struct disp_http_result *r, const struct disp_response *resp)
+static void describe(struct disp_entry *e, enum disp_transport tx, const struct disp_http_result *r,
+                     const struct disp_response *resp)
 {
     if (resp->code) {
         e->err_code = resp->code;
@@ -240,8 +236,8 @@ static void on_http_done(void *user, void *opaque, const struct disp_http_result
     c->n_in_flight--;
     disp_response_parse(r->body, r->body_len, &resp);
     enum disp_transport tx = disp_transport_of_curl(r->curl_code, r->request_sent);
-    enum disp_action a = disp_classify(tx, r->status, resp.code, resp.has_wamid,
-                                       c->retry_ambiguous);
+    enum disp_action a =
+        disp_classify(tx, r->status, resp.code, resp.has_wamid, c->retry_ambiguous);
     e->ts_ms = disp_wall_ms();
     if (a != DISP_ACT_ACCEPTED) {
         describe(e, tx, r, &resp);
@@ -354,6 +350,25 @@ static void update_gauges(struct disp_ctx *c)
     c->api->gauge_set(c->m.rate, rate);
 }
 
+/* Claims and resolutions are written in batches: at most every batch_interval_ms unless a
+ * full batch is ready. Each statement is a commit (an fsync), so this is what lets one
+ * connection carry thousands of sends per second. */
+static int batch_due(struct disp_ctx *c, size_t n, int64_t *last_ms, int64_t now_ms)
+{
+    if (n == 0)
+        return 0;
+    if (!c->draining && (int64_t)n < c->claim_batch && now_ms - *last_ms < c->batch_interval_ms)
+        return 0;
+    *last_ms = now_ms;
+    return 1;
+}
+
+static void nap_ms(int64_t ms)
+{
+    struct timespec ts = {0, (long)ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 void disp_pump(struct disp_ctx *c, int64_t now_ms, int64_t budget_ms)
 {
     int64_t end = now_ms + budget_ms;
@@ -367,15 +382,44 @@ void disp_pump(struct disp_ctx *c, int64_t now_ms, int64_t budget_ms)
             move_due(c, now_ms);
             admit(c, now_ms);
         }
-        disp_claims_run(c, now_ms);
+        if (batch_due(c, c->n_claiming, &c->claimed_ms, now_ms))
+            disp_claims_run(c, now_ms);
         disp_http_run(c->http, 0, on_http_done, c);
-        disp_resolve_flush(c);
+        if (batch_due(c, c->n_resolving, &c->resolved_ms, c->api->now_ms()))
+            disp_resolve_flush(c);
         now_ms = c->api->now_ms();
-        if (now_ms >= end || c->n_in_flight == 0)
+        if (now_ms >= end || (c->n_in_flight == 0 && c->n_claiming == 0 && c->n_resolving == 0))
             break;
-        disp_http_run(c->http, 1, on_http_done, c);
-        disp_resolve_flush(c);
+        if (c->n_in_flight > 0)
+            disp_http_run(c->http, 1, on_http_done, c);
+        else
+            nap_ms(1);
         now_ms = c->api->now_ms();
     }
     update_gauges(c);
+}
+
+int64_t disp_next_work_ms(struct disp_ctx *c, int64_t now_ms)
+{
+    if (c->n_in_flight > 0 || c->to_resolve || c->to_claim)
+        return 0;
+    int64_t best = -1;
+    for (struct disp_number *n = c->numbers; n; n = n->next) {
+        if (n->queued == 0)
+            continue;
+        int64_t w =
+            n->blocked ? n->next_probe_ms - now_ms : disp_bucket_wait_ms(&n->bucket, now_ms);
+        if (w < 0)
+            w = 0;
+        if (best < 0 || w < best)
+            best = w;
+    }
+    if (c->delayed.len > 0) {
+        int64_t w = c->delayed.heap[0].due_ms - now_ms;
+        if (w < 0)
+            w = 0;
+        if (best < 0 || w < best)
+            best = w;
+    }
+    return best;
 }

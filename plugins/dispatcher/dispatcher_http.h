@@ -14,10 +14,10 @@
 struct disp_http;
 
 struct disp_http_result {
-    int curl_code;     /* CURLcode */
-    long status;       /* HTTP status, 0 when none */
-    int request_sent;  /* libcurl wrote request bytes (CURLINFO_REQUEST_SIZE > 0) */
-    const char *body;  /* response body (bounded), NUL-terminated; valid during the callback */
+    int curl_code;    /* CURLcode */
+    long status;      /* HTTP status, 0 when none */
+    int request_sent; /* libcurl wrote request bytes (CURLINFO_REQUEST_SIZE > 0) */
+    const char *body; /* response body (bounded), NUL-terminated; valid during the callback */
     size_t body_len;
     const char *error; /* libcurl's error text, "" when none */
 };

@@ -82,7 +82,7 @@ struct disp_number {
     struct disp_lane *lanes;
     struct disp_lane *rr; /* next lane to serve */
     size_t queued;
-    int blocked;           /* token/permission/policy: hold jobs */
+    int blocked; /* token/permission/policy: hold jobs */
     char block_reason[160];
     int64_t next_probe_ms; /* when blocked: next time one job may test the number */
     struct disp_number *next;
@@ -91,9 +91,9 @@ struct disp_number {
 struct disp_campaign {
     int64_t id;
     int running;
-    int loaded;     /* a refresh succeeded since it was added: `running` is meaningful */
-    int known;      /* a row was found */
-    double cap;     /* campaign's own msg/s cap; 0 = none */
+    int loaded; /* a refresh succeeded since it was added: `running` is meaningful */
+    int known;  /* a row was found */
+    double cap; /* campaign's own msg/s cap; 0 = none */
     struct disp_bucket cap_bucket;
     double cap_bucket_rate;
     int64_t last_used_ms;
@@ -128,6 +128,7 @@ struct disp_ctx {
     int64_t campaign_refresh_ms;
     int64_t http_budget_ms;
     int64_t claim_batch;
+    int64_t batch_interval_ms;
     char *jobs_topic;
     char *events_topic;
 
@@ -145,7 +146,8 @@ struct disp_ctx {
     struct disp_campaign *campaigns;
     int64_t campaigns_refreshed_ms;
     int64_t pairs_pruned_ms;
-    struct disp_entry **index; /* (campaign, recipient) -> entry, for duplicate jobs */
+    int64_t claimed_ms, resolved_ms; /* last claim / resolution batch */
+    struct disp_entry **index;       /* (campaign, recipient) -> entry, for duplicate jobs */
     size_t index_buckets, index_len;
     /* batches built during one pump pass */
     struct disp_entry *to_claim, *to_resolve;
@@ -185,13 +187,14 @@ void disp_contact_opt_out(struct disp_ctx *c, const char *phone);
 /* dispatcher_flow.c: the pump and job completion. */
 void disp_pump(struct disp_ctx *c, int64_t now_ms, int64_t budget_ms);
 void disp_start_send(struct disp_ctx *c, struct disp_entry *e);
-void disp_complete(struct disp_ctx *c, struct disp_entry *e, herald_status st,
-                   const char *reason);
+void disp_complete(struct disp_ctx *c, struct disp_entry *e, herald_status st, const char *reason);
 int disp_produce_accepted(struct disp_ctx *c, struct disp_entry *e, const char *wamid,
-                           int64_t ts_ms, int attempts);
+                          int64_t ts_ms, int attempts);
 int disp_produce_failed(struct disp_ctx *c, struct disp_entry *e, int code, const char *title,
-                         int64_t ts_ms, int attempts);
+                        int64_t ts_ms, int attempts);
 void disp_refund_tokens(struct disp_ctx *c, struct disp_entry *e);
 int64_t disp_wall_ms(void);
+/* ms until the pump has something to do (0 = now), or -1 when it is idle. */
+int64_t disp_next_work_ms(struct disp_ctx *c, int64_t now_ms);
 
 #endif
