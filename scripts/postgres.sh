@@ -20,6 +20,8 @@ PG_DATA="$HERALD_VAR/pgdata"
 PG_SOCK="$HERALD_VAR/pgsock"
 PG_LOG="$HERALD_VAR/log/postgres.log"
 PG_USER=postgres
+# A probe must not hang on a port held by something that accepts but never speaks.
+export PGCONNECT_TIMEOUT="${PGCONNECT_TIMEOUT:-5}"
 
 # Runs a PostgreSQL server binary as the `postgres` OS user when we are root (the server
 # refuses to run as root), as ourselves otherwise.
