@@ -25,6 +25,17 @@ CREATE TABLE analytics_recipient_delivery (
     error_title   text,
     replied_at    timestamptz,   -- earliest reply attributed to this recipient's message
     updated_at    timestamptz NOT NULL DEFAULT now(),
+    -- The row as it was before the fold's last change (NULL/false right after an insert).
+    -- Written by analytics_fold_stage() so that RETURNING yields old and new state together
+    -- and the counter deltas need no second lookup. Not meaningful to readers.
+    prev_seen          boolean NOT NULL DEFAULT false,
+    prev_accepted_at   timestamptz,
+    prev_sent_at       timestamptz,
+    prev_delivered_at  timestamptz,
+    prev_read_at       timestamptz,
+    prev_failed_at     timestamptz,
+    prev_error_code    integer,
+    prev_replied_at    timestamptz,
     PRIMARY KEY (campaign_id, recipient_id)
 ) WITH (fillfactor = 80); -- room for HOT updates: the timestamps are not indexed
 CREATE INDEX analytics_recipient_delivery_wamid ON analytics_recipient_delivery (wamid)

@@ -68,6 +68,8 @@ $$ SELECT pg_advisory_xact_lock(4040, (c % 2147483647)::integer) $$;
 
 -- Fold every keyed row of analytics_stage into analytics_recipient_delivery and move the
 -- counters, the per-minute series and the failure breakdown by exactly the transitions made.
+-- The upsert stores the previous values in prev_* and returns them with the new ones, so the
+-- deltas come from the very rows written (no second lookup, no race).
 -- Returns the number of recipient rows that changed. Caller holds the campaign locks.
 CREATE FUNCTION analytics_fold_stage() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
@@ -92,16 +94,6 @@ BEGIN
         WHERE campaign_id IS NOT NULL AND recipient_id IS NOT NULL AND failed_ms IS NOT NULL
         ORDER BY campaign_id, recipient_id, failed_ms, coalesce(error_code, 0),
                  coalesce(error_title, '') COLLATE "C"
-    ), old AS (
-        -- LIMIT keeps this a primary-key probe per row whatever the statistics say.
-        SELECT o.*
-        FROM agg a
-        CROSS JOIN LATERAL (
-            SELECT d.campaign_id, d.recipient_id, d.accepted_at, d.sent_at, d.delivered_at,
-                   d.read_at, d.failed_at, d.error_code, d.error_title, d.replied_at
-            FROM analytics_recipient_delivery d
-            WHERE d.campaign_id = a.campaign_id AND d.recipient_id = a.recipient_id
-            LIMIT 1) o
     ), up AS (
         INSERT INTO analytics_recipient_delivery AS d
             (campaign_id, recipient_id, wamid, phone, accepted_at, sent_at, delivered_at,
@@ -125,7 +117,15 @@ BEGIN
                                     EXCLUDED.error_title, d.failed_at, d.error_code, d.error_title)
                                THEN EXCLUDED.error_title ELSE d.error_title END,
             replied_at = least(d.replied_at, EXCLUDED.replied_at),
-            updated_at = now()
+            updated_at = now(),
+            prev_seen = true,
+            prev_accepted_at = d.accepted_at,
+            prev_sent_at = d.sent_at,
+            prev_delivered_at = d.delivered_at,
+            prev_read_at = d.read_at,
+            prev_failed_at = d.failed_at,
+            prev_error_code = d.error_code,
+            prev_replied_at = d.replied_at
         -- A duplicate or a late lower step changes nothing: no write, no dead tuple, no delta.
         WHERE (d.wamid IS NULL AND EXCLUDED.wamid IS NOT NULL)
            OR (d.phone IS NULL AND EXCLUDED.phone IS NOT NULL)
@@ -141,21 +141,18 @@ BEGIN
                                      EXCLUDED.error_title, d.failed_at, d.error_code, d.error_title)
            OR EXCLUDED.replied_at < d.replied_at
            OR (d.replied_at IS NULL AND EXCLUDED.replied_at IS NOT NULL)
-        RETURNING d.campaign_id, d.recipient_id, d.accepted_at, d.sent_at, d.delivered_at,
-                  d.read_at, d.failed_at, d.error_code, d.error_title, d.replied_at
+        RETURNING d.campaign_id,
+                  d.accepted_at AS n_acc, d.prev_accepted_at AS o_acc,
+                  d.sent_at AS n_sent, d.prev_sent_at AS o_sent,
+                  d.delivered_at AS n_del, d.prev_delivered_at AS o_del,
+                  d.read_at AS n_read, d.prev_read_at AS o_read,
+                  d.failed_at AS n_fail, d.prev_failed_at AS o_fail,
+                  d.error_code AS n_code, d.prev_error_code AS o_code,
+                  d.error_title AS n_title,
+                  d.replied_at AS n_rep, d.prev_replied_at AS o_rep,
+                  NOT d.prev_seen AS is_new
     ), pair AS (
-        SELECT u.campaign_id,
-               u.accepted_at AS n_acc, o.accepted_at AS o_acc,
-               u.sent_at AS n_sent, o.sent_at AS o_sent,
-               u.delivered_at AS n_del, o.delivered_at AS o_del,
-               u.read_at AS n_read, o.read_at AS o_read,
-               u.failed_at AS n_fail, o.failed_at AS o_fail,
-               u.error_code AS n_code, o.error_code AS o_code,
-               u.error_title AS n_title,
-               u.replied_at AS n_rep, o.replied_at AS o_rep,
-               o.campaign_id IS NULL AS is_new
-        FROM up u
-        LEFT JOIN old o ON o.campaign_id = u.campaign_id AND o.recipient_id = u.recipient_id
+        SELECT * FROM up
     ), stats AS (
         INSERT INTO analytics_campaign_stats AS s
             (campaign_id, recipients, settled, accepted, sent, delivered, read, failed, replied,
