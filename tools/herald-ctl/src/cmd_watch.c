@@ -4,8 +4,9 @@
  * 4 redraws a second on a terminal, a line per change each second otherwise).
  *
  * Why the client-side rate: campaign_progress gives rate_per_second and eta_seconds, but
- * they may be NULL (just started) or the view may not exist yet; then the rate is measured
- * here over the last 10 s of samples. Ctrl-C stops watching (exit 0), never the campaign.
+ * they are averaged over whole minutes (too low while a campaign ramps up), may be NULL, or
+ * the view may not exist yet; so the rate is measured here over the last 10 s of samples.
+ * Ctrl-C stops watching (exit 0), never the campaign.
  */
 #include "ctl_eta.h"
 #include "ctl_live_display.h"
@@ -39,12 +40,20 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
-/* Fills in a measured rate (and so the ETA) when the view gives none. */
+/* Once two seconds of samples exist the rate measured here wins over the view's: the view
+ * averages over whole minutes, which reads far too low in a campaign's first minute. The ETA
+ * then follows from that rate. Paused or finished campaigns keep the view's figures. */
 static void apply_local_rate(struct ctl_progress *p, struct ctl_rate_window *w)
 {
     ctl_rate_add(w, now_s(), ctl_progress_done(p));
-    if (p->rate <= 0 && strcmp(p->status, "running") == 0)
+    if (strcmp(p->status, "running") != 0)
+        return;
+    if (ctl_rate_span(w) >= 2.0) {
         p->rate = ctl_rate_per_second(w);
+        p->eta_seconds = -1;
+    } else if (p->rate <= 0) {
+        p->rate = ctl_rate_per_second(w);
+    }
 }
 
 static int finish(const struct ctl_progress_snapshot *s, bool quiet)

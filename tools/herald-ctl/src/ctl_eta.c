@@ -45,6 +45,11 @@ double ctl_rate_per_second(const struct ctl_rate_window *w)
     return (double)dv / dt;
 }
 
+double ctl_rate_span(const struct ctl_rate_window *w)
+{
+    return w->n < 2 ? 0.0 : w->t[w->n - 1] - w->t[0];
+}
+
 double ctl_eta_seconds(long long remaining, double rate)
 {
     if (remaining <= 0)

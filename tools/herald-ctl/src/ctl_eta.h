@@ -29,6 +29,9 @@ void ctl_rate_add(struct ctl_rate_window *w, double t, long long value);
 /* Items per second across the window; 0 when fewer than two samples or no time elapsed. */
 double ctl_rate_per_second(const struct ctl_rate_window *w);
 
+/* Seconds between the oldest and the newest sample (0 with fewer than two). */
+double ctl_rate_span(const struct ctl_rate_window *w);
+
 /* Seconds until `remaining` items are done at `rate`: 0 when nothing remains, -1 unknown. */
 double ctl_eta_seconds(long long remaining, double rate);
 

@@ -18,6 +18,7 @@ static void test_rate_window(void **state)
     assert_true(ctl_rate_per_second(&w) == 0.0);
     ctl_rate_add(&w, 0.0, 0);
     assert_true(ctl_rate_per_second(&w) == 0.0); /* one sample */
+    assert_true(ctl_rate_span(&w) == 0.0);
     ctl_rate_add(&w, 1.0, 100);
     assert_true(fabs(ctl_rate_per_second(&w) - 100.0) < 1e-9);
     /* a slow period long ago drops out of the 10 s window */
@@ -25,6 +26,7 @@ static void test_rate_window(void **state)
         ctl_rate_add(&w, (double)t, 100 + (long long)(t - 1) * 50);
     assert_true(fabs(ctl_rate_per_second(&w) - 50.0) < 1e-9);
     assert_true(w.n <= 12);
+    assert_true(ctl_rate_span(&w) >= 10.0 && ctl_rate_span(&w) < 12.0);
 }
 
 static void test_rate_window_bounded_and_flat(void **state)
