@@ -447,3 +447,24 @@ def test_webhook_queue_is_bounded_and_drops_are_counted(mock_cloud_factory, webh
     assert results == [200] * 300  # the send path never waits for webhooks
     wh = m.stats()["webhooks"]
     assert wh["enqueued"] + wh["queue_dropped"] == 300
+
+
+def test_held_timeouts_do_not_block_other_requests(mock_cloud_factory):
+    m = mock_cloud_factory("--threads", "2", "--timeout-share", "1", "--timeout-ms", "3000")
+
+    def hang(i):
+        try:
+            m.send(f"4915110{i:06d}")
+        except (http.client.RemoteDisconnected, ConnectionResetError):
+            return "closed"
+        return "answered"
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        hanging = [pool.submit(hang, i) for i in range(8)]
+        time.sleep(0.3)
+        m.config(timeout_share=0)
+        t0 = time.time()
+        assert m.send("4915112345678")[0] == 200
+        assert time.time() - t0 < 1.0  # 8 held connections, 2 worker threads, still fast
+        assert [f.result() for f in hanging] == ["closed"] * 8
+    assert m.stats()["faults"]["timeouts"] == 8

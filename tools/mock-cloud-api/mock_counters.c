@@ -4,17 +4,28 @@
 #include "mock_counters.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #define LOAD(x) ((json_int_t)atomic_load(&(x)))
 
 void mock_counters_reset(mock_counters_t *c)
 {
-    /* Pending is a gauge of work still in flight, which a reset does not cancel. */
-    int_fast64_t pending = atomic_load(&c->wh_pending);
-    /* Every field is a 64-bit atomic whose zero value is all bits zero. */
-    memset((void *)c, 0, sizeof *c);
-    atomic_store(&c->wh_pending, pending);
+    /* Field by field with atomic stores: request threads keep counting during a reset.
+       wh_pending is a gauge of work still in flight, which a reset does not cancel. */
+    atomic_uint_fast64_t *plain[] = {
+        &c->requests,      &c->accepted,         &c->rejected,
+        &c->fault_5xx,     &c->fault_timeout,    &c->fault_timeout_accepted,
+        &c->wh_enqueued,   &c->wh_queue_dropped, &c->wh_events_dropped,
+        &c->wh_events,     &c->wh_statuses,      &c->wh_replies,
+        &c->wh_duplicates, &c->wh_reordered,     &c->wh_posts,
+        &c->wh_posts_ok,   &c->wh_posts_failed,  &c->wh_retried,
+        &c->wh_given_up,   &c->wh_batched_posts,
+    };
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        atomic_store(plain[i], 0);
+    for (int i = 0; i < MOCK_MAX_ERROR_CODES; i++) {
+        atomic_store(&c->rejected_count[i], 0);
+        atomic_store(&c->rejected_code[i], 0);
+    }
 }
 
 void mock_counters_count_rejection(mock_counters_t *c, int code)
