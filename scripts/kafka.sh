@@ -12,7 +12,7 @@
 # HERALD_KAFKA_START_TIMEOUT (seconds, 120).
 set -euo pipefail
 
-# shellcheck source=scripts/lib.sh
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 HERALD_LOG_TAG=kafka
 

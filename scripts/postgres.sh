@@ -10,7 +10,7 @@
 # Environment: HERALD_PG_PORT (55432), HERALD_VAR_DIR (var/), HERALD_BUILD_DIR (build/).
 set -euo pipefail
 
-# shellcheck source=scripts/lib.sh
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 HERALD_LOG_TAG=postgres
 
