@@ -42,12 +42,10 @@ static void sleep_s(double s)
 
 /* Once two seconds of samples exist the rate measured here wins over the view's: the view
  * averages over whole minutes, which reads far too low in a campaign's first minute. The ETA
- * then follows from that rate. Paused or finished campaigns keep the view's figures. */
+ * then follows from that rate (a paused campaign measures 0/s: ETA unknown). */
 static void apply_local_rate(struct ctl_progress *p, struct ctl_rate_window *w)
 {
     ctl_rate_add(w, now_s(), ctl_progress_done(p));
-    if (strcmp(p->status, "running") != 0)
-        return;
     if (ctl_rate_span(w) >= 2.0) {
         p->rate = ctl_rate_per_second(w);
         p->eta_seconds = -1;
