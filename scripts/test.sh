@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Why this exists: THE one command that tests Herald, the same on a laptop and in CI. It makes
+# sure the Debian packages and the Python venv are there, builds, starts the real Kafka broker
+# and PostgreSQL through the project's scripts, applies migrations, and runs ctest (cmocka
+# unit tests + the pytest integration suite) twice: a normal RelWithDebInfo build in build/,
+# then an AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/. It keeps going
+# after a failure so one run shows everything, prints a summary, and exits non-zero if any
+# step failed.
+#
+#   scripts/test.sh [--no-asan | --only-asan] [-R ctest-regex] [-k pytest-expr]
+#
+# Environment: ASAN_OPTIONS (default detect_leaks=0), HERALD_CTEST_ARGS (extra ctest args),
+# plus whatever scripts/kafka.sh and scripts/postgres.sh read.
+set -euo pipefail
+
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+HERALD_LOG_TAG="test"
+SCRIPTS="$HERALD_ROOT/scripts"
+
+RUN_NORMAL=1
+RUN_ASAN=1
+CTEST_REGEX=""
+PYTEST_EXPR=""
+SUMMARY=()
+FAILED=0
+
+usage() {
+    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
+    exit 2
+}
+
+parse_args() {
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --no-asan) RUN_ASAN=0 ;;
+        --only-asan) RUN_NORMAL=0 ;;
+        -R) [ $# -ge 2 ] || usage; CTEST_REGEX="$2"; shift ;;
+        -k) [ $# -ge 2 ] || usage; PYTEST_EXPR="$2"; shift ;;
+        -h | --help) usage ;;
+        *) echo "unknown argument: $1" >&2; usage ;;
+        esac
+        shift
+    done
+    if [ "$RUN_NORMAL" -eq 0 ] && [ "$RUN_ASAN" -eq 0 ]; then
+        herald_die "--no-asan and --only-asan together leave nothing to run"
+    fi
+}
+
+banner() {
+    printf '\n==== %s ====\n' "$*"
+}
+
+# step NAME COMMAND... — runs one step, records PASS/FAIL and its duration; never aborts.
+step() {
+    local name="$1" t0=$SECONDS rc=0
+    shift
+    banner "$name"
+    "$@" || rc=$?
+    local verdict=PASS
+    if [ "$rc" -ne 0 ]; then
+        verdict="FAIL (exit $rc)"
+        FAILED=1
+    fi
+    SUMMARY+=("$(printf '%-10s %-44s %5ss' "$verdict" "$name" $((SECONDS - t0)))")
+    return "$rc"
+}
+
+configure_and_build() {
+    local dir="$1"
+    shift
+    cmake -S "$HERALD_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" &&
+        ninja -C "$dir"
+}
+
+run_ctest() {
+    local dir="$1"
+    local args=(--test-dir "$dir" --output-on-failure)
+    [ -n "$CTEST_REGEX" ] && args+=(-R "$CTEST_REGEX")
+    # shellcheck disable=SC2206 # word splitting of the extra args is intended
+    [ -n "${HERALD_CTEST_ARGS:-}" ] && args+=(${HERALD_CTEST_ARGS})
+    if [ -n "$PYTEST_EXPR" ]; then
+        PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-} -k '$PYTEST_EXPR'" HERALD_BUILD_DIR="$dir" ctest "${args[@]}"
+    else
+        HERALD_BUILD_DIR="$dir" ctest "${args[@]}"
+    fi
+}
+
+# Builds one flavour, applies migrations with its herald-stage, runs its tests. A failed build
+# skips that flavour's tests (they would only fail for the same reason).
+test_flavour() {
+    local label="$1" dir="$2"
+    shift 2
+    if ! step "$label: configure + build ($(basename "$dir")/)" configure_and_build "$dir" "$@"; then
+        SUMMARY+=("$(printf '%-10s %-44s' SKIPPED "$label: tests (build failed)")")
+        return 0
+    fi
+    step "$label: migrate (herald db)" env HERALD_BUILD_DIR="$dir" bash "$SCRIPTS/postgres.sh" migrate || true
+    step "$label: ctest" run_ctest "$dir" || true
+}
+
+print_summary() {
+    banner "summary"
+    printf '%s\n' "${SUMMARY[@]}"
+    if [ "$FAILED" -eq 0 ]; then
+        echo "ALL PASSED"
+    else
+        echo "FAILED — see the sections above; service logs: $HERALD_VAR/log/"
+    fi
+}
+
+main() {
+    parse_args "$@"
+    local t0=$SECONDS
+    # Without these nothing below can run: stop at the first failure.
+    step "deps (scripts/deps.sh)" bash "$SCRIPTS/deps.sh" || { print_summary; exit 1; }
+    step "venv (scripts/venv.sh)" bash "$SCRIPTS/venv.sh" || { print_summary; exit 1; }
+    step "postgres (scripts/postgres.sh start)" bash "$SCRIPTS/postgres.sh" start || { print_summary; exit 1; }
+    step "kafka (scripts/kafka.sh start)" bash "$SCRIPTS/kafka.sh" start || { print_summary; exit 1; }
+
+    if [ "$RUN_NORMAL" -eq 1 ]; then
+        test_flavour "RelWithDebInfo" "$HERALD_ROOT/build"
+    fi
+    if [ "$RUN_ASAN" -eq 1 ]; then
+        export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
+        export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+        test_flavour "ASan+UBSan" "$HERALD_ROOT/build-asan" -DHERALD_SANITIZE=ON
+    fi
+    print_summary
+    echo "total $((SECONDS - t0))s"
+    [ "$FAILED" -eq 0 ]
+}
+
+main "$@"
