@@ -5,6 +5,7 @@ ephemeral port and talk HTTP to it; webhooks go to a small HTTP receiver inside 
 which verifies X-Hub-Signature-256 with Python's own HMAC. No Kafka or PostgreSQL needed.
 """
 
+import bisect
 import concurrent.futures
 import hashlib
 import hmac
@@ -254,6 +255,10 @@ def test_throughput_limit_answers_130429_and_window_never_exceeds_rate(mock_clou
     stats = m.stats()
     assert stats["phone_numbers"][PNID]["max_sends_in_1s_window"] <= 50
     assert stats["rejected"]["130429"] == len(codes)
+    # The recorded timestamps agree: no 1000 ms window holds more than the limit.
+    ts = sorted(r["ts_ms"] for r in m.sends())
+    assert max(bisect.bisect_right(ts, t) - bisect.bisect_right(ts, t - 1000) for t in ts) \
+        == stats["phone_numbers"][PNID]["max_sends_in_1s_window"]
     # Another phone number has its own budget; the first one recovers after a second.
     assert m.send("4915300000001", pnid="999000111")[0] == 200
     time.sleep(1.05)

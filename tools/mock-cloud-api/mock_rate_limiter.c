@@ -8,6 +8,7 @@
  */
 #include "mock_rate_limiter.h"
 
+#include "mock_clock.h"
 #include "mock_sliding_window.h"
 
 #include <math.h>
@@ -100,18 +101,35 @@ static number_state_t *number_state(mock_rate_limiter_t *rl, const char *id)
     return n;
 }
 
-int mock_rate_limiter_admit(mock_rate_limiter_t *rl, const char *phone_number_id, double rate,
-                            int64_t now_ms)
+static int admit(mock_rate_limiter_t *rl, const char *phone_number_id, double rate, int64_t now_ms,
+                 int64_t *admitted_ms)
 {
+    *admitted_ms = 0;
     if (rate <= 0)
         return 1;
     size_t limit = rate >= 1.0 ? (size_t)floor(rate) : 1;
     int64_t window_ms = rate >= 1.0 ? 1000 : (int64_t)ceil(1000.0 / rate);
     pthread_mutex_lock(&rl->lock);
+    if (now_ms <= 0)
+        now_ms = mock_wall_ms();
+    *admitted_ms = now_ms;
     int ok = mock_sliding_window_admit(&number_state(rl, phone_number_id)->window, now_ms,
                                        window_ms, limit);
     pthread_mutex_unlock(&rl->lock);
     return ok;
+}
+
+int mock_rate_limiter_admit(mock_rate_limiter_t *rl, const char *phone_number_id, double rate,
+                            int64_t now_ms)
+{
+    int64_t ignored;
+    return admit(rl, phone_number_id, rate, now_ms, &ignored);
+}
+
+int mock_rate_limiter_admit_now(mock_rate_limiter_t *rl, const char *phone_number_id, double rate,
+                                int64_t *admitted_ms)
+{
+    return admit(rl, phone_number_id, rate, 0, admitted_ms);
 }
 
 static pair_slot_t *pair_find(pair_slot_t *slots, size_t cap, uint64_t key)

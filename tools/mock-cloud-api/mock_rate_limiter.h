@@ -26,6 +26,14 @@ void mock_rate_limiter_reset(mock_rate_limiter_t *rl);
 int mock_rate_limiter_admit(mock_rate_limiter_t *rl, const char *phone_number_id, double rate,
                             int64_t now_ms);
 
+/*
+ * The same with the wall clock read under the limiter's lock, so admitted sends get
+ * timestamps in admission order; *admitted_ms receives it (0 when rate <= 0). Recording the
+ * send with that timestamp makes the send log's 1-second windows agree exactly with the limit.
+ */
+int mock_rate_limiter_admit_now(mock_rate_limiter_t *rl, const char *phone_number_id, double rate,
+                                int64_t *admitted_ms);
+
 /* 1 = admitted (and remembered), 0 = same recipient too soon. interval_ms <= 0 admits. */
 int mock_rate_limiter_admit_pair(mock_rate_limiter_t *rl, const char *phone_number_id,
                                  const char *to, int64_t interval_ms, int64_t now_ms);

@@ -56,10 +56,10 @@ static int check_path(const char *version, const char *pnid, mock_error_t *err)
 
 /* Throughput, pair limit and permanent recipient errors, in Meta's order. */
 static int check_limits(mock_app_t *app, const mock_config_t *cfg, const char *pnid,
-                        const mock_send_request_t *req, mock_error_t *err)
+                        const mock_send_request_t *req, int64_t *admitted_ms, mock_error_t *err)
 {
     int64_t now = mock_mono_ms();
-    if (!mock_rate_limiter_admit(app->limiter, pnid, cfg->rate_per_second, now)) {
+    if (!mock_rate_limiter_admit_now(app->limiter, pnid, cfg->rate_per_second, admitted_ms)) {
         mock_error_set(err, (int)cfg->throttle_http_status, 130429,
                        "Message failed to send because there were too many messages sent from "
                        "this phone number in a short period of time.");
@@ -80,12 +80,13 @@ static int check_limits(mock_app_t *app, const mock_config_t *cfg, const char *p
 }
 
 static void accept_send(mock_app_t *app, const mock_config_t *cfg, const char *pnid,
-                        const mock_send_request_t *req, mock_http_reply_t *reply)
+                        const mock_send_request_t *req, int64_t admitted_ms,
+                        mock_http_reply_t *reply)
 {
     char wamid[MOCK_WAMID_MAX];
     uint64_t counter = atomic_fetch_add(&app->wamid_counter, 1);
     mock_wamid_format(wamid, req->wa_id, app->wamid_nonce, counter);
-    mock_send_log_add(app->sends, wamid, pnid, req, 0);
+    mock_send_log_add(app->sends, wamid, pnid, req, admitted_ms);
     atomic_fetch_add(&app->counters.accepted, 1);
     if (app->webhooks && cfg->webhook_url[0]) {
         int fail_code =
@@ -113,6 +114,7 @@ static void handle_with_config(mock_app_t *app, const mock_config_t *cfg, const 
     mock_error_t err;
     mock_send_request_t req;
     int code;
+    int64_t admitted_ms = 0; /* limiter's timestamp, 0 = none */
     if (mock_auth_check(cfg, authorization, mock_wall_ms(), &err) ||
         check_path(version, pnid, &err) || mock_payload_validate(body, body_len, cfg, &req, &err)) {
         reply_error(app, reply, &err);
@@ -127,10 +129,10 @@ static void handle_with_config(mock_app_t *app, const mock_config_t *cfg, const 
         atomic_fetch_add(&app->counters.fault_timeout, 1);
         reply->action = MOCK_REPLY_HANG;
         reply->delay_ms = cfg->timeout_ms;
-    } else if (check_limits(app, cfg, pnid, &req, &err)) {
+    } else if (check_limits(app, cfg, pnid, &req, &admitted_ms, &err)) {
         reply_error(app, reply, &err);
     } else {
-        accept_send(app, cfg, pnid, &req, reply);
+        accept_send(app, cfg, pnid, &req, admitted_ms, reply);
         if (fault == MOCK_FAULT_TIMEOUT_ACCEPTED) {
             atomic_fetch_add(&app->counters.fault_timeout, 1);
             atomic_fetch_add(&app->counters.fault_timeout_accepted, 1);

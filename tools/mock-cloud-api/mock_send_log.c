@@ -212,7 +212,7 @@ static void count_rate_locked(mock_send_log_t *log, const char *pnid, int64_t ts
 {
     number_stats_t *n = number_stats_locked(log, pnid);
     n->accepted++;
-    uint64_t in_window = mock_sliding_window_add(&n->window, ts_ms, WINDOW_MS);
+    uint64_t in_window = mock_sliding_window_insert(&n->window, ts_ms, WINDOW_MS);
     if (in_window > n->max_window) {
         n->max_window = in_window;
         n->max_window_end_ms = ts_ms;

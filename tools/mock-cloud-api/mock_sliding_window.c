@@ -57,3 +57,47 @@ int mock_sliding_window_admit(mock_sliding_window_t *w, int64_t now_ms, int64_t 
     mock_sliding_window_add(w, now_ms, window_ms);
     return 1;
 }
+
+static int64_t at(const mock_sliding_window_t *w, size_t i)
+{
+    return w->ts[(w->head + i) % w->cap];
+}
+
+/* Index of the first element > value (elements are sorted). */
+static size_t upper_bound(const mock_sliding_window_t *w, int64_t value)
+{
+    size_t lo = 0, hi = w->len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (at(w, mid) <= value)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t mock_sliding_window_insert(mock_sliding_window_t *w, int64_t ts_ms, int64_t window_ms)
+{
+    int64_t newest = w->len ? at(w, w->len - 1) : ts_ms;
+    mock_sliding_window_expire(w, (newest > ts_ms ? newest : ts_ms) - window_ms, window_ms);
+    if (w->len == w->cap)
+        grow(w);
+    size_t i = w->len++;
+    while (i > 0 && at(w, i - 1) > ts_ms) { /* usually zero or a few steps */
+        w->ts[(w->head + i) % w->cap] = at(w, i - 1);
+        i--;
+    }
+    w->ts[(w->head + i) % w->cap] = ts_ms;
+    /* Windows ending at this event or at any later one within window_ms gained one. */
+    size_t best = 0;
+    for (size_t j = i; j < w->len && at(w, j) < ts_ms + window_ms;) {
+        int64_t end = at(w, j);
+        size_t last = upper_bound(w, end);
+        size_t count = last - upper_bound(w, end - window_ms);
+        if (count > best)
+            best = count;
+        j = last;
+    }
+    return best;
+}

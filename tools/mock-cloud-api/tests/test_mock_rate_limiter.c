@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "mock_rate_limiter.h"
 #include "mock_sliding_window.h"
@@ -22,6 +23,44 @@ static void sliding_window_counts_only_the_last_window(void **state)
     assert_int_equal(mock_sliding_window_expire(&w, 2000, 1000), 199); /* t=1000 left */
     assert_int_equal(mock_sliding_window_expire(&w, 2199, 1000), 0);
     mock_sliding_window_free(&w);
+}
+
+/* Brute force: most events in any window (e - w, e]. */
+static size_t brute_max(const int64_t *ts, size_t n, int64_t w)
+{
+    size_t best = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t c = 0;
+        for (size_t j = 0; j < n; j++)
+            c += ts[j] > ts[i] - w && ts[j] <= ts[i];
+        if (c > best)
+            best = c;
+    }
+    return best;
+}
+
+static void insert_out_of_order_gives_the_exact_maximum(void **state)
+{
+    srand(7);
+    for (int round = 0; round < 50; round++) {
+        int64_t ts[600];
+        size_t n = 300 + (size_t)(rand() % 300);
+        int64_t t = 1000000;
+        for (size_t i = 0; i < n; i++) {
+            t += rand() % 9;        /* bursts of equal milliseconds and gaps */
+            ts[i] = t - rand() % 6; /* recorded up to 5 ms out of order */
+        }
+        mock_sliding_window_t w;
+        mock_sliding_window_init(&w);
+        size_t best = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t got = mock_sliding_window_insert(&w, ts[i], 1000);
+            if (got > best)
+                best = got;
+        }
+        assert_int_equal(best, brute_max(ts, n, 1000));
+        mock_sliding_window_free(&w);
+    }
 }
 
 static void throughput_limit_is_a_sliding_second(void **state)
@@ -101,6 +140,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sliding_window_counts_only_the_last_window),
+        cmocka_unit_test(insert_out_of_order_gives_the_exact_maximum),
         cmocka_unit_test(throughput_limit_is_a_sliding_second),
         cmocka_unit_test(spread_sends_at_the_limit_all_pass),
         cmocka_unit_test(zero_rate_is_unlimited_and_fractional_rates_work),
