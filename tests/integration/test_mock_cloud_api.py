@@ -150,7 +150,7 @@ class WebhookSink:
 
 
 @pytest.fixture
-def mock_cloud_factory():
+def mockapi_factory():
     started = []
 
     def start(*flags):
@@ -164,7 +164,7 @@ def mock_cloud_factory():
 
 
 @pytest.fixture
-def webhook_sink():
+def mockapi_webhook_sink():
     sink = WebhookSink()
     yield sink
     sink.stop()
@@ -181,8 +181,8 @@ def error_of(status_body):
     return status, err
 
 
-def test_accepted_send_has_cloud_api_shape_and_is_recorded(mock_cloud_factory):
-    m = mock_cloud_factory()
+def test_accepted_send_has_cloud_api_shape_and_is_recorded(mockapi_factory):
+    m = mockapi_factory()
     status, body = m.send("+4915112345678", callback="c=42;r=9917")
     assert status == 200
     assert body["messaging_product"] == "whatsapp"
@@ -200,8 +200,8 @@ def test_accepted_send_has_cloud_api_shape_and_is_recorded(mock_cloud_factory):
     assert len(ids) == 50 and msg["id"] not in ids
 
 
-def test_token_missing_wrong_or_expired_is_190_with_401(mock_cloud_factory):
-    m = mock_cloud_factory()
+def test_token_missing_wrong_or_expired_is_190_with_401(mockapi_factory):
+    m = mockapi_factory()
     for token in (None, "wrong"):
         status, err = error_of(m.send("4915112345678", token=token))
         assert (status, err["code"]) == (401, 190)
@@ -215,8 +215,8 @@ def test_token_missing_wrong_or_expired_is_190_with_401(mock_cloud_factory):
     assert m.stats()["rejected"]["190"] == 4
 
 
-def test_payload_validation_codes(mock_cloud_factory):
-    m = mock_cloud_factory("--template", "spring_sale:2", "--template", "welcome:0")
+def test_payload_validation_codes(mockapi_factory):
+    m = mockapi_factory("--template", "spring_sale:2", "--template", "welcome:0")
     ok = template_body("4915112345678")
     cases = [
         ({**ok, "messaging_product": "sms"}, 400, 100),
@@ -243,8 +243,8 @@ def test_payload_validation_codes(mock_cloud_factory):
     assert m.stats()["accepted"] == 1 and m.sends()[0]["template"] == "spring_sale"
 
 
-def test_throughput_limit_answers_130429_and_window_never_exceeds_rate(mock_cloud_factory):
-    m = mock_cloud_factory("--rate-per-second", "50")
+def test_throughput_limit_answers_130429_and_window_never_exceeds_rate(mockapi_factory):
+    m = mockapi_factory("--rate-per-second", "50")
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         results = list(pool.map(lambda i: m.send(f"4915200{i:06d}"), range(150)))
     codes = [r[1]["error"]["code"] for r in results if r[0] != 200]
@@ -273,8 +273,8 @@ def test_throughput_limit_answers_130429_and_window_never_exceeds_rate(mock_clou
     assert statuses == [200] * 30
 
 
-def test_pair_rate_limit_answers_131056(mock_cloud_factory):
-    m = mock_cloud_factory("--pair-interval-ms", "400")
+def test_pair_rate_limit_answers_131056(mockapi_factory):
+    m = mockapi_factory("--pair-interval-ms", "400")
     assert m.send("4915112345678")[0] == 200
     status, err = error_of(m.send("4915112345678"))
     assert (status, err["code"]) == (400, 131056)
@@ -285,9 +285,9 @@ def test_pair_rate_limit_answers_131056(mock_cloud_factory):
     assert m.send("4915112345678")[0] == 200
 
 
-def test_permanent_errors_per_recipient(mock_cloud_factory, webhook_sink):
-    m = mock_cloud_factory("--permanent", "4915100000001=131026,4915100000002=131050",
-                           "--webhook-url", webhook_sink.url, "--webhook-delay-ms", "20",
+def test_permanent_errors_per_recipient(mockapi_factory, mockapi_webhook_sink):
+    m = mockapi_factory("--permanent", "4915100000001=131026,4915100000002=131050",
+                           "--webhook-url", mockapi_webhook_sink.url, "--webhook-delay-ms", "20",
                            "--reply-share", "0")
     assert error_of(m.send("4915100000001"))[1]["code"] == 131026
     assert error_of(m.send("+4915100000002"))[1]["code"] == 131050
@@ -297,15 +297,15 @@ def test_permanent_errors_per_recipient(mock_cloud_factory, webhook_sink):
     status, body = m.send("4915100000001", callback="c=1;r=1")
     assert status == 200
     wamid = body["messages"][0]["id"]
-    webhook_sink.wait_for(lambda: any(s["id"] == wamid and s["status"] == "failed"
-                                      for s in webhook_sink.statuses()))
-    failed = [s for s in webhook_sink.statuses() if s["id"] == wamid and s["status"] == "failed"]
+    mockapi_webhook_sink.wait_for(lambda: any(s["id"] == wamid and s["status"] == "failed"
+                                      for s in mockapi_webhook_sink.statuses()))
+    failed = [s for s in mockapi_webhook_sink.statuses() if s["id"] == wamid and s["status"] == "failed"]
     assert failed[0]["errors"][0]["code"] == 131026
     assert failed[0]["errors"][0]["title"] == "Message undeliverable"
 
 
-def test_injected_5xx_timeouts_and_latency(mock_cloud_factory):
-    m = mock_cloud_factory("--fail-5xx-share", "1")
+def test_injected_5xx_timeouts_and_latency(mockapi_factory):
+    m = mockapi_factory("--fail-5xx-share", "1")
     status, err = error_of(m.send("4915112345678"))
     assert status == 500 and err["code"] in (131000, 1, 2)
     m.config(fail_5xx_share=0, timeout_share=1, timeout_ms=300)
@@ -334,19 +334,19 @@ def verify_signature(sig, raw):
     return sig is not None and hmac.compare_digest(sig, expected)
 
 
-def test_status_and_reply_webhooks_are_signed_and_shaped(mock_cloud_factory, webhook_sink):
-    m = mock_cloud_factory("--webhook-url", webhook_sink.url, "--webhook-delay-ms", "30",
+def test_status_and_reply_webhooks_are_signed_and_shaped(mockapi_factory, mockapi_webhook_sink):
+    m = mockapi_factory("--webhook-url", mockapi_webhook_sink.url, "--webhook-delay-ms", "30",
                            "--webhook-jitter-ms", "10", "--delivered-share", "1",
                            "--read-share", "1", "--reply-share", "1", "--fail-share", "0")
     wamids = {}
     for i in range(40):
         body = m.send(f"4915500{i:06d}", callback=f"c=7;r={i}")[1]
         wamids[body["messages"][0]["id"]] = (f"4915500{i:06d}", f"c=7;r={i}")
-    webhook_sink.wait_for(lambda: len(webhook_sink.statuses()) >= 120
-                          and len(webhook_sink.messages()) >= 40)
-    for sig, raw in webhook_sink.posts:
+    mockapi_webhook_sink.wait_for(lambda: len(mockapi_webhook_sink.statuses()) >= 120
+                          and len(mockapi_webhook_sink.messages()) >= 40)
+    for sig, raw in mockapi_webhook_sink.posts:
         assert verify_signature(sig, raw), "bad X-Hub-Signature-256"
-    for p in webhook_sink.payloads():
+    for p in mockapi_webhook_sink.payloads():
         assert p["object"] == "whatsapp_business_account"
         for entry in p["entry"]:
             for change in entry["changes"]:
@@ -354,13 +354,13 @@ def test_status_and_reply_webhooks_are_signed_and_shaped(mock_cloud_factory, web
                 assert change["value"]["messaging_product"] == "whatsapp"
                 assert change["value"]["metadata"]["phone_number_id"] == PNID
     seen = {}
-    for s in webhook_sink.statuses():
+    for s in mockapi_webhook_sink.statuses():
         to, cb = wamids[s["id"]]
         assert s["recipient_id"] == to and s["biz_opaque_callback_data"] == cb
         assert s["timestamp"].isdigit()
         seen.setdefault(s["id"], set()).add(s["status"])
     assert all(seen[w] == {"sent", "delivered", "read"} for w in wamids)
-    replies = webhook_sink.messages()
+    replies = mockapi_webhook_sink.messages()
     assert {r["from"] for r in replies} == {to for to, _ in wamids.values()}
     quoted = [r for r in replies if "context" in r]
     assert all(r["context"]["id"] in wamids for r in quoted)
@@ -371,31 +371,31 @@ def test_status_and_reply_webhooks_are_signed_and_shaped(mock_cloud_factory, web
     assert wh["failed"] == 0 and wh["queue_dropped"] == 0
 
 
-def test_webhook_retried_with_backoff_until_200(mock_cloud_factory, webhook_sink):
-    webhook_sink.fail_first = 3
-    m = mock_cloud_factory("--webhook-url", webhook_sink.url, "--webhook-delay-ms", "10",
+def test_webhook_retried_with_backoff_until_200(mockapi_factory, mockapi_webhook_sink):
+    mockapi_webhook_sink.fail_first = 3
+    m = mockapi_factory("--webhook-url", mockapi_webhook_sink.url, "--webhook-delay-ms", "10",
                            "--delivered-share", "0", "--reply-share", "0", "--fail-share", "0",
                            "--retry-initial-ms", "100", "--batch-share", "0")
     wamid = m.send("4915112345678")[1]["messages"][0]["id"]
     t0 = time.time()
-    webhook_sink.wait_for(lambda: webhook_sink.statuses())
+    mockapi_webhook_sink.wait_for(lambda: mockapi_webhook_sink.statuses())
     assert time.time() - t0 >= 0.05 + 0.1 + 0.2  # jittered backoff: >= d/2 each time
-    (status,) = webhook_sink.statuses()
+    (status,) = mockapi_webhook_sink.statuses()
     assert status["id"] == wamid and status["status"] == "sent"
     wh = m.stats()["webhooks"]
     assert (wh["posts"], wh["failed"], wh["retried"], wh["sent"]) == (4, 3, 3, 1)
     assert wh["last_error"] == "HTTP 500"
 
 
-def test_duplicates_reordering_and_batching(mock_cloud_factory, webhook_sink):
-    m = mock_cloud_factory("--webhook-url", webhook_sink.url, "--webhook-delay-ms", "40",
+def test_duplicates_reordering_and_batching(mockapi_factory, mockapi_webhook_sink):
+    m = mockapi_factory("--webhook-url", mockapi_webhook_sink.url, "--webhook-delay-ms", "40",
                            "--webhook-jitter-ms", "5", "--delivered-share", "1",
                            "--read-share", "0", "--reply-share", "0", "--fail-share", "0",
                            "--duplicate-share", "1", "--reorder-share", "1",
                            "--batch-share", "0")
     wamids = [m.send(f"4915600{i:06d}")[1]["messages"][0]["id"] for i in range(20)]
-    webhook_sink.wait_for(lambda: len(webhook_sink.statuses()) >= 80)
-    statuses = webhook_sink.statuses()
+    mockapi_webhook_sink.wait_for(lambda: len(mockapi_webhook_sink.statuses()) >= 80)
+    statuses = mockapi_webhook_sink.statuses()
     for w in wamids:
         mine = [s["status"] for s in statuses if s["id"] == w]
         assert sorted(mine) == ["delivered", "delivered", "sent", "sent"]
@@ -406,19 +406,19 @@ def test_duplicates_reordering_and_batching(mock_cloud_factory, webhook_sink):
     stats = m.stats()["webhooks"]
     assert stats["duplicated"] == 40 and stats["reordered"] == 20
 
-    webhook_sink.posts.clear()
+    mockapi_webhook_sink.posts.clear()
     m.config(duplicate_share=0, reorder_share=0, batch_share=1, batch_max=10,
              delivered_share=0)
     for i in range(30):
         m.send(f"4915700{i:06d}")
-    webhook_sink.wait_for(lambda: len(webhook_sink.statuses()) >= 30)
-    sizes = [len(c["value"]["statuses"]) for p in webhook_sink.payloads()
+    mockapi_webhook_sink.wait_for(lambda: len(mockapi_webhook_sink.statuses()) >= 30)
+    sizes = [len(c["value"]["statuses"]) for p in mockapi_webhook_sink.payloads()
              for e in p["entry"] for c in e["changes"]]
     assert max(sizes) > 1 and max(sizes) <= 10
 
 
-def test_records_paging_duplicates_reset_and_metrics(mock_cloud_factory):
-    m = mock_cloud_factory()
+def test_records_paging_duplicates_reset_and_metrics(mockapi_factory):
+    m = mockapi_factory()
     for i in range(30):
         assert m.send(f"4915800{i:06d}", callback=f"c=1;r={i}")[0] == 200
     m.send("4915800000003", callback="c=1;r=3")  # same recipient and callback again
@@ -444,8 +444,8 @@ def test_records_paging_duplicates_reset_and_metrics(mock_cloud_factory):
     assert m.request("GET", "/v23.0/nothing")[0] == 404
 
 
-def test_webhook_queue_is_bounded_and_drops_are_counted(mock_cloud_factory, webhook_sink):
-    m = mock_cloud_factory("--webhook-url", webhook_sink.url, "--webhook-queue", "1",
+def test_webhook_queue_is_bounded_and_drops_are_counted(mockapi_factory, mockapi_webhook_sink):
+    m = mockapi_factory("--webhook-url", mockapi_webhook_sink.url, "--webhook-queue", "1",
                            "--webhook-delay-ms", "5000")
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         results = list(pool.map(lambda i: m.send(f"4915900{i:06d}")[0], range(300)))
@@ -454,8 +454,8 @@ def test_webhook_queue_is_bounded_and_drops_are_counted(mock_cloud_factory, webh
     assert wh["enqueued"] + wh["queue_dropped"] == 300
 
 
-def test_held_timeouts_do_not_block_other_requests(mock_cloud_factory):
-    m = mock_cloud_factory("--threads", "2", "--timeout-share", "1", "--timeout-ms", "3000")
+def test_held_timeouts_do_not_block_other_requests(mockapi_factory):
+    m = mockapi_factory("--threads", "2", "--timeout-share", "1", "--timeout-ms", "3000")
 
     def hang(i):
         try:

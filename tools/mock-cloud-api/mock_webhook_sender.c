@@ -434,6 +434,8 @@ static void dispatch_due(mock_webhook_sender_t *s, const mock_config_t *cfg, int
            top->due_ms <= now) {
         item_t *it = mock_min_heap_pop(&s->heap);
         if (!cfg->webhook_url[0] || it->generation != s->seen_generation) {
+            if (it->generation == s->seen_generation) /* URL switched off meanwhile */
+                atomic_fetch_add(&s->counters->wh_events_dropped, 1);
             item_free(it);
             atomic_fetch_sub(&s->counters->wh_pending, 1);
             continue;
