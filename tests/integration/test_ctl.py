@@ -47,8 +47,13 @@ def make_campaign(herald, status="draft", name="c"):
 
 
 def answer_next_command(herald, outcome, reason=None, handled_by="test"):
-    """Plays the stage: consumes the next command and records its outcome."""
-    (key, value), = herald.consume("campaign-commands", 1, timeout=30)
+    """Plays the stage: finds the command not answered yet and records its outcome.
+    (herald.consume reads from the start in a fresh group each time.)"""
+    answered = {row[0] for row in herald.sql("SELECT command_id FROM command_results")}
+    messages = herald.consume("campaign-commands", len(answered) + 1, timeout=30)
+    fresh = [(k, v) for k, v in messages if json.loads(v)["command_id"] not in answered]
+    assert len(fresh) == 1, messages
+    key, value = fresh[0]
     cmd = json.loads(value)
     herald.sql("INSERT INTO command_results (command_id, campaign_id, type, outcome, reason, "
                "payload, handled_by) VALUES (%s, %s, %s, %s, %s, %s, %s)",
@@ -83,7 +88,8 @@ def test_every_subcommand_has_help(herald, words):
       "--rule", "{oops"], "--rule: invalid JSON"),
     (["campaign", "update", "1"], "nothing to update"),
     (["segment", "preview", "--audience", "[1]"], "the audience is a JSON object"),
-    (["contacts", "import", "/nonexistent.csv"], "cannot read /nonexistent.csv"),
+    (["contacts", "import", "--list", "x", "/nonexistent.csv"], "cannot read /nonexistent.csv"),
+    (["contacts", "import", "x.csv"], "missing --list NAME"),
     (["lists", "--config", "/nonexistent.conf"], "cannot read config file /nonexistent.conf"),
 ])
 def test_usage_errors_exit_1_with_one_line_reason(herald, args, reason):
