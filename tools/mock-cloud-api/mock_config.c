@@ -623,6 +623,9 @@ void mock_config_print_usage(const char *argv0)
            argv0);
     mock_config_t *d = mock_config_new_default();
     json_t *defaults = mock_config_to_json(d);
+    /* The built-in token and secret are public test values, not secrets: show them. */
+    json_object_set_new(defaults, "token", json_string(d->token));
+    json_object_set_new(defaults, "app_secret", json_string(d->app_secret));
     for (size_t i = 0; i < N_OPTIONS; i++) {
         char flag[128];
         snprintf(flag, sizeof flag, "--%s",
