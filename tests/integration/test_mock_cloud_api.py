@@ -245,11 +245,15 @@ def test_payload_validation_codes(mockapi_factory):
 
 def test_throughput_limit_answers_130429_and_window_never_exceeds_rate(mockapi_factory):
     m = mockapi_factory("--rate-per-second", "50")
+    t0 = time.time()
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         results = list(pool.map(lambda i: m.send(f"4915200{i:06d}"), range(150)))
+    elapsed = time.time() - t0
     codes = [r[1]["error"]["code"] for r in results if r[0] != 200]
     accepted = sum(1 for r in results if r[0] == 200)
-    assert 1 <= accepted <= 50
+    assert 50 <= accepted < 150
+    if elapsed < 0.95:  # the whole burst fell into one window (true unless the host is busy)
+        assert accepted == 50
     assert codes and set(codes) == {130429}
     assert all(r[0] == 429 for r in results if r[0] != 200)
     stats = m.stats()
@@ -470,6 +474,6 @@ def test_held_timeouts_do_not_block_other_requests(mockapi_factory):
         m.config(timeout_share=0)
         t0 = time.time()
         assert m.send("4915112345678")[0] == 200
-        assert time.time() - t0 < 1.0  # 8 held connections, 2 worker threads, still fast
+        assert time.time() - t0 < 2.0  # 8 held connections, 2 worker threads, still fast
         assert [f.result() for f in hanging] == ["closed"] * 8
     assert m.stats()["faults"]["timeouts"] == 8
