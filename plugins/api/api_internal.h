@@ -24,6 +24,7 @@ struct MHD_Daemon;
 struct MHD_Connection;
 struct api_db_pool;
 struct progress_hub;
+struct ack_waiter;
 
 struct api_metrics {
     herald_counter *requests;
@@ -58,6 +59,10 @@ struct api_ctx {
     struct progress_hub *hub;
     char *static_root; /* realpath of static_dir, NULL when not serving files */
     struct api_metrics m;
+    /* commands whose delivery callback is still owed (see api_produce.c) */
+    pthread_mutex_t waiters_lock;
+    struct ack_waiter *waiters;
+    int waiters_ready;
 };
 
 /* What a handler answers: status and a JSON body (heap, owned), or an error. */
@@ -101,6 +106,8 @@ void api_handle_segment_preview(const struct api_call *call, struct api_reply *r
 /* Produces `command` (borrowed) on campaign-commands keyed by campaign_id and waits for the
  * acknowledgement. Returns 0 when acknowledged, -1 after ack_timeout_ms or failure. */
 int api_produce_command(struct api_ctx *ctx, int64_t campaign_id, const json_t *command);
+/* cb_exit: frees waiters whose delivery callback never came (host stopped without it). */
+void api_produce_release_all(struct api_ctx *ctx);
 
 /* SSE stream response for GET /api/campaigns/{id}/progress/stream (api_progress_stream.c).
  * Returns 0 after queueing the stream, -1 when it could not be set up. */

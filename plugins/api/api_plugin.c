@@ -101,12 +101,18 @@ static void release_all(struct api_ctx *ctx)
     if (ctx->hub)
         progress_hub_shutdown(ctx->hub); /* ends SSE streams so MHD threads can finish */
     api_http_stop(ctx);
+    if (ctx->waiters_ready)
+        api_produce_release_all(ctx);
     progress_hub_free(ctx->hub);
     ctx->hub = NULL;
     api_db_pool_free(ctx->db);
     ctx->db = NULL;
     free(ctx->static_root);
     ctx->static_root = NULL;
+    if (ctx->waiters_ready) {
+        pthread_mutex_destroy(&ctx->waiters_lock);
+        ctx->waiters_ready = 0;
+    }
 }
 
 static int api_init(void *vctx, herald_host *host)
@@ -117,6 +123,8 @@ static int api_init(void *vctx, herald_host *host)
     if (check_config(ctx) != 0 || resolve_static_dir(ctx) != 0)
         return -1;
     register_metrics(ctx);
+    pthread_mutex_init(&ctx->waiters_lock, NULL);
+    ctx->waiters_ready = 1;
     ctx->db = api_db_pool_new(host, (int)ctx->db_pool_size);
     ctx->hub = ctx->db ? progress_hub_start(ctx) : NULL;
     if (!ctx->hub || api_http_start(ctx) != 0) {

@@ -15,6 +15,8 @@
 #include <time.h>
 
 struct ack_waiter {
+    struct api_ctx *ctx;
+    struct ack_waiter *prev, *next; /* ctx->waiters while the callback is owed */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int done;
@@ -22,20 +24,60 @@ struct ack_waiter {
     int refs; /* the waiting thread + the pending delivery callback */
 };
 
+static void waiter_free(struct ack_waiter *w)
+{
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cond);
+    free(w);
+}
+
 static void waiter_unref_locked_and_unlock(struct ack_waiter *w)
 {
     int last = --w->refs == 0;
     pthread_mutex_unlock(&w->lock);
-    if (last) {
-        pthread_mutex_destroy(&w->lock);
-        pthread_cond_destroy(&w->cond);
-        free(w);
+    if (last)
+        waiter_free(w);
+}
+
+static void waiters_add(struct api_ctx *ctx, struct ack_waiter *w)
+{
+    pthread_mutex_lock(&ctx->waiters_lock);
+    w->prev = NULL;
+    w->next = ctx->waiters;
+    if (ctx->waiters)
+        ctx->waiters->prev = w;
+    ctx->waiters = w;
+    pthread_mutex_unlock(&ctx->waiters_lock);
+}
+
+static void waiters_remove(struct api_ctx *ctx, struct ack_waiter *w)
+{
+    pthread_mutex_lock(&ctx->waiters_lock);
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        ctx->waiters = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    pthread_mutex_unlock(&ctx->waiters_lock);
+}
+
+void api_produce_release_all(struct api_ctx *ctx)
+{
+    /* Only called after the HTTP server stopped: no thread waits on these any more. */
+    pthread_mutex_lock(&ctx->waiters_lock);
+    while (ctx->waiters) {
+        struct ack_waiter *w = ctx->waiters;
+        ctx->waiters = w->next;
+        waiter_free(w);
     }
+    pthread_mutex_unlock(&ctx->waiters_lock);
 }
 
 static void on_ack(void *opaque, const char *err)
 {
     struct ack_waiter *w = opaque;
+    waiters_remove(w->ctx, w);
     pthread_mutex_lock(&w->lock);
     w->done = 1;
     w->failed = err != NULL;
@@ -69,13 +111,16 @@ int api_produce_command(struct api_ctx *ctx, int64_t campaign_id, const json_t *
     }
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
+    w->ctx = ctx;
     w->refs = 2;
+    waiters_add(ctx, w);
     ctx->api->counter_add(ctx->m.commands, 1);
     int rc = ctx->api->produce(ctx->host, "campaign-commands", key, strlen(key), payload,
                                strlen(payload), NULL, on_ack, w);
     free(payload);
     pthread_mutex_lock(&w->lock);
     if (rc != 0) {
+        waiters_remove(ctx, w);
         w->refs--; /* the callback will never come */
         w->failed = 1;
         w->done = 1;

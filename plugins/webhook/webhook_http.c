@@ -46,8 +46,9 @@ struct webhook_request {
     int failed;      /* a produce failed or was not acknowledged in time */
     unsigned status; /* the answer once decided */
     int64_t deadline_ms;
-    struct webhook_request *prev, *next; /* ctx->waiting while REQ_WAITING */
-    struct webhook_request *wake_next;   /* decided, to be resumed after unlock */
+    struct webhook_request *prev, *next;               /* ctx->waiting while REQ_WAITING */
+    struct webhook_request *wake_next;                 /* decided, to be resumed after unlock */
+    struct webhook_request *orphan_prev, *orphan_next; /* ctx->orphans once conn is gone */
 };
 
 static int64_t wallclock_ms(void)
@@ -143,6 +144,25 @@ static void wake_all(struct webhook_request *wake)
     }
 }
 
+static void orphan_add_locked(struct webhook_ctx *ctx, struct webhook_request *req)
+{
+    req->orphan_prev = NULL;
+    req->orphan_next = ctx->orphans;
+    if (ctx->orphans)
+        ctx->orphans->orphan_prev = req;
+    ctx->orphans = req;
+}
+
+static void orphan_remove_locked(struct webhook_ctx *ctx, struct webhook_request *req)
+{
+    if (req->orphan_prev)
+        req->orphan_prev->orphan_next = req->orphan_next;
+    else
+        ctx->orphans = req->orphan_next;
+    if (req->orphan_next)
+        req->orphan_next->orphan_prev = req->orphan_prev;
+}
+
 /* Returns 1 when nobody refers to req any more and the caller must free it (after unlock). */
 static int release_locked(struct webhook_request *req)
 {
@@ -168,6 +188,8 @@ static void on_delivery(void *opaque, const char *err)
     if (req->state == REQ_WAITING && (req->outstanding == 0 || req->failed))
         decide_locked(ctx, req, &wake);
     int dead = release_locked(req);
+    if (dead)
+        orphan_remove_locked(ctx, req);
     pthread_mutex_unlock(&ctx->lock);
     wake_all(wake);
     if (err)
@@ -190,6 +212,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         list_remove_locked(ctx, req);
     req->conn_alive = 0;
     int dead = release_locked(req);
+    if (!dead)
+        orphan_add_locked(ctx, req);
     pthread_mutex_unlock(&ctx->lock);
     if (dead)
         request_free(req);
@@ -478,4 +502,11 @@ void webhook_http_stop(struct webhook_ctx *ctx)
     wake_all(wake);
     MHD_stop_daemon(ctx->daemon);
     ctx->daemon = NULL;
+    /* The host flushed the producer before cb_exit; callbacks still owed now will never come
+     * (and could not: the plugin is unloaded next). */
+    while (ctx->orphans) {
+        struct webhook_request *req = ctx->orphans;
+        ctx->orphans = req->orphan_next;
+        request_free(req);
+    }
 }

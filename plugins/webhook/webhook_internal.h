@@ -56,11 +56,15 @@ struct webhook_ctx {
     pthread_mutex_t lock;            /* guards every webhook_request's ack state and the list */
     struct webhook_request *waiting; /* suspended requests, for ack timeouts and shutdown */
     int64_t n_waiting;
+    /* answered requests whose delivery callbacks are still owed (freed by the last callback,
+     * or in cb_exit when the host stopped without delivering them) */
+    struct webhook_request *orphans;
 };
 
 /* Starts the MHD daemon on ctx->listen. Returns 0, or -1 after logging why. */
 int webhook_http_start(struct webhook_ctx *ctx);
-/* Answers 503 to every request still waiting for acks, then stops the daemon. */
+/* Answers 503 to every request still waiting for acks, then stops the daemon and frees the
+ * requests whose delivery callbacks never came. */
 void webhook_http_stop(struct webhook_ctx *ctx);
 /* Main thread, from cb_tick: answers 503 to requests whose acks are overdue. */
 void webhook_http_expire(struct webhook_ctx *ctx, int64_t now_ms);
