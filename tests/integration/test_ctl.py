@@ -6,10 +6,14 @@ campaign-commands, checks key and payload, and writes the outcome row into comma
 way a stage would, so accepted/rejected/timeout/exit codes are asserted without depending on
 the segmenter. The end-to-end flow with a real segmenter is in test_ctl_segmenter.py.
 """
+import fcntl
 import json
 import os
+import pty
 import re
+import struct
 import subprocess
+import termios
 import time
 
 import pytest
@@ -310,3 +314,34 @@ def test_watch_reports_failed_campaign_with_reason(herald):
     rc, out, err = ctl(herald, "watch", str(cid))
     assert rc == 1
     assert f"campaign {cid} failed: template rejected" in err
+
+
+def test_watch_on_a_terminal_redraws_the_bar_in_place(herald):
+    cid = make_campaign(herald, status="running")
+    herald.sql("UPDATE campaigns SET audience_size = 4, started_at = now() WHERE id = %s", cid)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 90, 0, 0))
+    p = subprocess.Popen([CTL, "watch", str(cid)], env=ctl_env(herald), cwd=ROOT,
+                         stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    time.sleep(1.5)  # about 6 redraws at 4 Hz
+    herald.sql("UPDATE campaigns SET status = 'cancelled', cancelled_at = now() WHERE id = %s",
+               cid)
+    assert p.wait(30) == 0
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    text = out.decode()
+    assert text.count("\x1b[1A") >= 4  # redrawn in place, not appended
+    first = text.split("\n")[0]
+    assert re.match(rf"campaign {cid} running +\[ +\] +0\.0% 0/4\r?$", first), first
+    drawn = re.split(r"[\r\n]", re.sub(r"\x1b\[[0-9]*[AK]", "", text))
+    assert max(len(segment) for segment in drawn) <= 90  # never wider than the terminal
+    assert text.rstrip().endswith(f"campaign {cid} cancelled")
