@@ -183,6 +183,12 @@ static void intake(struct disp_ctx *c, struct herald_message *msg, int64_t now_m
     }
     disp_index_add(c, e);
     struct disp_campaign *k = disp_campaign_get(c, e->job.campaign_id, now_ms);
+    if (k && k->loaded && !k->running &&
+        msg->timestamp_ms >= c->campaigns_refreshed_wall_ms - 100) {
+        /* produced after our last look (a resume re-emits at once): look again before
+         * skipping it, or a job of a just-resumed campaign would be dropped */
+        disp_campaigns_refresh(c, now_ms, 1);
+    }
     if (!k || !k->loaded) {
         disp_complete(c, e, HERALD_RETRY, "campaign status unknown (database unavailable?)");
     } else if (!k->running) {

@@ -100,8 +100,11 @@ void disp_campaigns_refresh(struct disp_ctx *c, int64_t now_ms, int force)
     for (struct disp_campaign *k = c->campaigns; k; k = k->next)
         disp_array_add_int(&ids, k->id);
     const char *lit = disp_array_end(&ids);
-    if (lit && refresh_ids(c, lit, now_ms) == 0)
+    int64_t wall = disp_wall_ms(); /* taken before the query: the status is at least this new */
+    if (lit && refresh_ids(c, lit, now_ms) == 0) {
         c->campaigns_refreshed_ms = now_ms;
+        c->campaigns_refreshed_wall_ms = wall;
+    }
     disp_strbuf_free(&ids);
 }
 

@@ -129,7 +129,7 @@ static int64_t col_i64(PGresult *r, int row, int col)
 static void claimed(struct disp_ctx *c, struct disp_entry *e, int attempts)
 {
     e->attempts = attempts;
-    disp_start_send(c, e);
+    disp_ready(c, e);
 }
 
 static void give_up(struct disp_ctx *c, struct disp_entry *e, herald_status st, const char *reason)
@@ -310,6 +310,7 @@ static void claim_batch(struct disp_ctx *c, struct disp_entry *batch)
 void disp_claims_run(struct disp_ctx *c, int64_t now_ms)
 {
     (void)now_ms;
+    c->n_to_claim = 0;
     while (c->to_claim) {
         struct disp_entry *batch = c->to_claim, *e = batch;
         for (int64_t n = 1; n < c->claim_batch && e->next; n++)

@@ -32,7 +32,7 @@ int64_t disp_wall_ms(void)
 void disp_complete(struct disp_ctx *c, struct disp_entry *e, herald_status st, const char *reason)
 {
     disp_index_remove(c, e);
-    if (e->st == DISP_ST_CLAIMING)
+    if (e->st == DISP_ST_CLAIMING || e->st == DISP_ST_READY)
         c->n_claiming--;
     if (st != HERALD_OK && reason)
         c->api->done_reason(c->host, e->msg, st, reason);
@@ -73,11 +73,11 @@ int disp_produce_failed(struct disp_ctx *c, struct disp_entry *e, int code, cons
 void disp_refund_tokens(struct disp_ctx *c, struct disp_entry *e)
 {
     if (e->took_number_token && e->num)
-        disp_bucket_refund(&e->num->bucket, e->taken_ms);
+        disp_bucket_refund(&e->num->bucket);
     if (e->took_campaign_token) {
         struct disp_campaign *k = disp_campaign_get(c, e->job.campaign_id, e->taken_ms);
         if (k)
-            disp_bucket_refund(&k->cap_bucket, e->taken_ms);
+            disp_bucket_refund(&k->cap_bucket);
     }
     e->took_number_token = e->took_campaign_token = 0;
 }
@@ -253,7 +253,7 @@ static void on_http_done(void *user, void *opaque, const struct disp_http_result
 
 /* ---- sending --------------------------------------------------------------------------- */
 
-void disp_start_send(struct disp_ctx *c, struct disp_entry *e)
+static void start_send(struct disp_ctx *c, struct disp_entry *e)
 {
     char url[1024];
     int64_t now = c->api->now_ms();
@@ -276,12 +276,40 @@ void disp_start_send(struct disp_ctx *c, struct disp_entry *e)
     c->api->counter_add(c->m.http_requests, 1);
 }
 
+void disp_ready(struct disp_ctx *c, struct disp_entry *e)
+{
+    struct disp_number *n = e->num;
+    e->st = DISP_ST_READY;
+    e->next = NULL;
+    if (n->ready_tail)
+        n->ready_tail->next = e;
+    else
+        n->ready_head = e;
+    n->ready_tail = e;
+}
+
+static void send_ready(struct disp_ctx *c, int64_t now_ms)
+{
+    for (struct disp_number *n = c->numbers; n; n = n->next) {
+        while (n->ready_head && disp_bucket_send(&n->bucket, now_ms)) {
+            struct disp_entry *e = n->ready_head;
+            n->ready_head = e->next;
+            if (!n->ready_head)
+                n->ready_tail = NULL;
+            e->next = NULL;
+            start_send(c, e);
+        }
+    }
+}
+
 /* ---- admission ------------------------------------------------------------------------- */
 
 static void admit_number(struct disp_ctx *c, struct disp_number *n, struct disp_entry ***tail,
                          int64_t now_ms)
 {
-    while ((int64_t)(c->n_in_flight + c->n_claiming) < c->max_concurrency && n->queued > 0) {
+    /* every claim not yet resolved counts: it bounds the `sending` rows a crash can leave */
+    while ((int64_t)(c->n_in_flight + c->n_claiming + c->n_resolving) < c->max_concurrency &&
+           n->queued > 0) {
         int probe = 0;
         if (n->blocked) {
             if (now_ms < n->next_probe_ms)
@@ -293,7 +321,7 @@ static void admit_number(struct disp_ctx *c, struct disp_number *n, struct disp_
             return;
         struct disp_entry *e = disp_lane_next(c, n, now_ms);
         if (!e) {
-            disp_bucket_refund(&n->bucket, now_ms);
+            disp_bucket_refund(&n->bucket);
             return;
         }
         e->took_number_token = 1;
@@ -315,6 +343,7 @@ static void admit_number(struct disp_ctx *c, struct disp_number *n, struct disp_
         } else {
             e->st = DISP_ST_CLAIMING;
             c->n_claiming++;
+            c->n_to_claim++;
             **tail = e;
             *tail = &e->next;
             if (probe)
@@ -382,8 +411,9 @@ void disp_pump(struct disp_ctx *c, int64_t now_ms, int64_t budget_ms)
             move_due(c, now_ms);
             admit(c, now_ms);
         }
-        if (batch_due(c, c->n_claiming, &c->claimed_ms, now_ms))
+        if (batch_due(c, c->n_to_claim, &c->claimed_ms, now_ms))
             disp_claims_run(c, now_ms);
+        send_ready(c, c->api->now_ms());
         disp_http_run(c->http, 0, on_http_done, c);
         if (batch_due(c, c->n_resolving, &c->resolved_ms, c->api->now_ms()))
             disp_resolve_flush(c);
@@ -405,6 +435,11 @@ int64_t disp_next_work_ms(struct disp_ctx *c, int64_t now_ms)
         return 0;
     int64_t best = -1;
     for (struct disp_number *n = c->numbers; n; n = n->next) {
+        if (n->ready_head) {
+            int64_t w = disp_bucket_send_wait_ms(&n->bucket, now_ms);
+            if (best < 0 || w < best)
+                best = w;
+        }
         if (n->queued == 0)
             continue;
         int64_t w =

@@ -30,6 +30,7 @@ struct disp_http;
 enum disp_entry_state {
     DISP_ST_QUEUED = 0, /* in a lane, not claimed */
     DISP_ST_CLAIMING,   /* token taken, in the claim batch */
+    DISP_ST_READY,      /* claimed, waiting for the number's 1-second send window */
     DISP_ST_IN_FLIGHT,  /* claimed, HTTP request running */
     DISP_ST_RESOLVING,  /* outcome known, waiting for its PostgreSQL write */
     DISP_ST_DELAYED,    /* claim released, waiting in the delay queue */
@@ -80,7 +81,8 @@ struct disp_number {
     double rate; /* configured msg/s for the whole number (before share) */
     struct disp_bucket bucket;
     struct disp_lane *lanes;
-    struct disp_lane *rr; /* next lane to serve */
+    struct disp_lane *rr;                       /* next lane to serve */
+    struct disp_entry *ready_head, *ready_tail; /* claimed, waiting for the send window */
     size_t queued;
     int blocked; /* token/permission/policy: hold jobs */
     char block_reason[160];
@@ -145,13 +147,15 @@ struct disp_ctx {
     struct disp_number *numbers;
     struct disp_campaign *campaigns;
     int64_t campaigns_refreshed_ms;
+    int64_t campaigns_refreshed_wall_ms; /* wall clock of the last successful refresh */
     int64_t pairs_pruned_ms;
     int64_t claimed_ms, resolved_ms; /* last claim / resolution batch */
     struct disp_entry **index;       /* (campaign, recipient) -> entry, for duplicate jobs */
     size_t index_buckets, index_len;
     /* batches built during one pump pass */
     struct disp_entry *to_claim, *to_resolve;
-    size_t n_queued, n_claiming, n_in_flight, n_resolving;
+    size_t n_queued, n_claiming, n_in_flight, n_resolving; /* claiming includes READY */
+    size_t n_to_claim;
 };
 
 /* dispatcher_index.c: the jobs this instance currently holds, by (campaign, recipient). */
@@ -186,7 +190,8 @@ void disp_contact_opt_out(struct disp_ctx *c, const char *phone);
 
 /* dispatcher_flow.c: the pump and job completion. */
 void disp_pump(struct disp_ctx *c, int64_t now_ms, int64_t budget_ms);
-void disp_start_send(struct disp_ctx *c, struct disp_entry *e);
+/* A claimed job: queue it on its number until the send window lets it go. */
+void disp_ready(struct disp_ctx *c, struct disp_entry *e);
 void disp_complete(struct disp_ctx *c, struct disp_entry *e, herald_status st, const char *reason);
 int disp_produce_accepted(struct disp_ctx *c, struct disp_entry *e, const char *wamid,
                           int64_t ts_ms, int attempts);

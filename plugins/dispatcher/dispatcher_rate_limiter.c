@@ -91,7 +91,11 @@ static void refill(struct disp_bucket *b, int64_t now_ms)
             b->tokens = b->capacity;
         b->last_ms = now_ms;
     }
-    while (b->window_len > 0 && b->window[b->window_head] <= now_ms - WINDOW_MS) {
+}
+
+static void expire_window(struct disp_bucket *b, int64_t now_ms)
+{
+    while (b->window_len > 0 && b->window[b->window_head] < now_ms - WINDOW_MS) {
         b->window_head = (b->window_head + 1) % b->window_alloc;
         b->window_len--;
     }
@@ -105,9 +109,33 @@ static int window_full(const struct disp_bucket *b)
 int disp_bucket_take(struct disp_bucket *b, int64_t now_ms)
 {
     refill(b, now_ms);
-    if (b->tokens < 1.0 || window_full(b))
+    if (b->tokens < 1.0)
         return 0;
     b->tokens -= 1.0;
+    return 1;
+}
+
+void disp_bucket_refund(struct disp_bucket *b)
+{
+    b->tokens += 1.0;
+    if (b->tokens > b->capacity)
+        b->tokens = b->capacity;
+}
+
+int64_t disp_bucket_wait_ms(struct disp_bucket *b, int64_t now_ms)
+{
+    refill(b, now_ms);
+    double rate = disp_bucket_rate(b);
+    if (b->tokens >= 1.0)
+        return 0;
+    return rate <= 0 ? 1000 : (int64_t)((1.0 - b->tokens) * 1000.0 / rate) + 1;
+}
+
+int disp_bucket_send(struct disp_bucket *b, int64_t now_ms)
+{
+    expire_window(b, now_ms);
+    if (window_full(b))
+        return 0;
     if (b->window_alloc > 0) {
         if (b->window_len == b->window_alloc) { /* cap shrank below the log: drop oldest */
             b->window_head = (b->window_head + 1) % b->window_alloc;
@@ -119,30 +147,12 @@ int disp_bucket_take(struct disp_bucket *b, int64_t now_ms)
     return 1;
 }
 
-void disp_bucket_refund(struct disp_bucket *b, int64_t taken_ms)
+int64_t disp_bucket_send_wait_ms(struct disp_bucket *b, int64_t now_ms)
 {
-    b->tokens += 1.0;
-    if (b->tokens > b->capacity)
-        b->tokens = b->capacity;
-    /* the newest window entry is the refunded send when nothing was taken since */
-    if (b->window_len > 0 &&
-        b->window[(b->window_head + b->window_len - 1) % b->window_alloc] == taken_ms)
-        b->window_len--;
-}
-
-int64_t disp_bucket_wait_ms(struct disp_bucket *b, int64_t now_ms)
-{
-    refill(b, now_ms);
-    int64_t wait = 0;
-    double rate = disp_bucket_rate(b);
-    if (b->tokens < 1.0)
-        wait = rate <= 0 ? 1000 : (int64_t)((1.0 - b->tokens) * 1000.0 / rate) + 1;
-    if (window_full(b)) {
-        int64_t w = b->window[b->window_head] + WINDOW_MS - now_ms + 1;
-        if (w > wait)
-            wait = w;
-    }
-    return wait;
+    expire_window(b, now_ms);
+    if (!window_full(b))
+        return 0;
+    return b->window[b->window_head] + WINDOW_MS - now_ms + 1;
 }
 
 void disp_bucket_throttled(struct disp_bucket *b, int64_t now_ms)

@@ -34,12 +34,18 @@ int disp_bucket_init(struct disp_bucket *b, double rate, int64_t now_ms);
 void disp_bucket_free(struct disp_bucket *b);
 /* Change the target rate (rebalance, campaign cap change) keeping the adaptive factor. */
 void disp_bucket_set_rate(struct disp_bucket *b, double rate, int64_t now_ms);
-/* Refill and take one token. Returns 1 when a token was taken. */
+/* Refill and take one token (admission: paces claims). Returns 1 when a token was taken. */
 int disp_bucket_take(struct disp_bucket *b, int64_t now_ms);
 /* Give back a token taken for a send that did not happen (claim refused). */
-void disp_bucket_refund(struct disp_bucket *b, int64_t taken_ms);
+void disp_bucket_refund(struct disp_bucket *b);
 /* Milliseconds until a token is available (0 = now). */
 int64_t disp_bucket_wait_ms(struct disp_bucket *b, int64_t now_ms);
+/* The moment a request really goes out: 1 and recorded when fewer than floor(rate) sends
+ * happened in the last 1000 ms, else 0 (hold the request). Checked at send time, not at
+ * admission, so claim latency cannot bunch sends into one window. */
+int disp_bucket_send(struct disp_bucket *b, int64_t now_ms);
+/* Milliseconds until disp_bucket_send would admit (0 = now). */
+int64_t disp_bucket_send_wait_ms(struct disp_bucket *b, int64_t now_ms);
 /* The API answered a throughput error: halve the rate (not below 5 % of target). Repeated
  * reports within 200 ms count once, since in-flight requests all fail together. */
 void disp_bucket_throttled(struct disp_bucket *b, int64_t now_ms);

@@ -26,9 +26,14 @@ static int simulate(double rate, int tick_ms, int late_every, int late_ms, int d
     int n = 0;
     assert_int_equal(disp_bucket_init(&b, rate, 0), 0);
     int64_t t = 0;
+    int pending = 0; /* claimed, waiting for the send window */
     for (int i = 0; t < dur_ms; i++) {
         while (disp_bucket_take(&b, t))
+            pending++;
+        while (pending > 0 && disp_bucket_send(&b, t)) {
             sent[n++] = t;
+            pending--;
+        }
         t += tick_ms + ((late_every && i % late_every == 0) ? late_ms : 0);
     }
     *max_window = 0;
@@ -98,11 +103,25 @@ static void refund_and_wait(void **state)
     assert_true(disp_bucket_take(&b, 0));
     assert_false(disp_bucket_take(&b, 0));
     assert_in_range(disp_bucket_wait_ms(&b, 0), 99, 101);
-    disp_bucket_refund(&b, 0);
+    disp_bucket_refund(&b);
     assert_int_equal(disp_bucket_wait_ms(&b, 0), 0);
     assert_true(disp_bucket_take(&b, 0));
     disp_bucket_set_rate(&b, 1000, 0);
     assert_in_range(disp_bucket_wait_ms(&b, 0), 1, 2);
+    disp_bucket_free(&b);
+}
+
+static void send_window_holds_the_rate_plus_one(void **state)
+{
+    struct disp_bucket b;
+    disp_bucket_init(&b, 10, 0);
+    for (int i = 0; i < 10; i++)
+        assert_true(disp_bucket_send(&b, i));
+    assert_false(disp_bucket_send(&b, 500));
+    assert_int_equal(disp_bucket_send_wait_ms(&b, 500), 501); /* until the first one ages out */
+    assert_false(disp_bucket_send(&b, 1000));
+    assert_true(disp_bucket_send(&b, 1001));
+    assert_false(disp_bucket_send(&b, 1001));
     disp_bucket_free(&b);
 }
 
@@ -147,6 +166,7 @@ int main(void)
         cmocka_unit_test(slow_rates_work),
         cmocka_unit_test(throttle_halves_then_recovers),
         cmocka_unit_test(refund_and_wait),
+        cmocka_unit_test(send_window_holds_the_rate_plus_one),
         cmocka_unit_test(pair_limiter_holds_one_recipient),
         cmocka_unit_test(backoff_grows_bounded_with_jitter),
     };
