@@ -159,8 +159,12 @@ install_and_build() {
 start_services() {
     say "Starting Kafka and PostgreSQL"
     [ -f scripts/kafka.sh ] || die "scripts/kafka.sh is missing"
-    bash scripts/kafka.sh start
-    bash scripts/postgres.sh start
+    # side by side: the broker takes ~10 s, PostgreSQL ~1 s
+    local kafka_pid
+    bash scripts/kafka.sh start &
+    kafka_pid=$!
+    bash scripts/postgres.sh start || die "PostgreSQL did not start (var/log/postgres.log)"
+    wait "$kafka_pid" || die "Kafka did not start (scripts/kafka.sh status)"
     say "Applying migrations"
     HERALD_BUILD_DIR="$BUILD" bash scripts/postgres.sh migrate
 }
