@@ -237,10 +237,16 @@ def test_broker_down_is_exit_2_with_clear_reason(herald):
     assert err.count("\n") == 1
 
 
-def test_postgres_down_is_exit_2_with_clear_reason(herald):
+def test_postgres_down_is_exit_2_with_clear_reason(herald, tmp_path):
     port = herald.free_port()
     env = ctl_env(herald, HERALD_PG_CONNINFO=f"host=127.0.0.1 port={port} dbname=x user=x")
-    for args in (["lists"], ["start", "1"], ["campaign", "list"]):
+    csv = tmp_path / "c.csv"
+    csv.write_text("phone,name\n4915100000001,Asha\n")
+    for args in (["lists"], ["start", "1"], ["campaign", "list"], ["campaign", "show", "1"],
+                 ["watch", "1"], ["command", "abc"], ["segment", "preview"],
+                 ["contacts", "import", "--list", "l", str(csv)],
+                 ["campaign", "create", "--name", "n", "--phone-number-id", "1", "--template",
+                  "t"]):
         rc, out, err = ctl(herald, *args, env=env)
         assert rc == 2, args
         assert err.startswith("herald-ctl: postgresql unreachable")

@@ -83,6 +83,9 @@ def test_campaign_lifecycle_through_the_segmenter(herald, segmenter, tmp_path):
     assert herald.sql("SELECT count(*) FROM campaign_recipients WHERE campaign_id = %s",
                       cid) == [(10,)]
 
+    rc, out, err = ctl(herald, "campaign", "update", str(cid), "--rate", "5")
+    assert rc == 1 and err.strip() == "rejected: cannot update a running campaign"
+
     assert ok(herald, "pause", str(cid)) == "accepted\n"
     assert status_of(herald, cid) == "paused"
     rc, out, err = ctl(herald, "pause", str(cid))
