@@ -351,3 +351,34 @@ def test_watch_on_a_terminal_redraws_the_bar_in_place(herald):
     drawn = re.split(r"[\r\n]", re.sub(r"\x1b\[[0-9]*[AK]", "", text))
     assert max(len(segment) for segment in drawn) <= 90  # never wider than the terminal
     assert text.rstrip().endswith(f"campaign {cid} cancelled")
+
+
+def test_create_from_file_with_flag_override(herald, tmp_path):
+    f = tmp_path / "campaign.json"
+    f.write_text(json.dumps({"name": "From file", "phone_number_id": "77",
+                             "template": {"name": "t1", "language": "de", "params": ["name"]},
+                             "audience": {"include_lists": [5]}}))
+    p = ctl_background(herald, "campaign", "create", "--file", str(f), "--rate", "12.5")
+    _, cmd = answer_next_command(herald, "accepted")
+    assert p.wait(30) == 0
+    assert cmd["campaign"] == {"name": "From file", "phone_number_id": "77",
+                               "template": {"name": "t1", "language": "de", "params": ["name"]},
+                               "audience": {"include_lists": [5]},
+                               "rate_limit_per_second": 12.5}
+
+
+def test_segment_preview_counts_and_rejects_bad_rules(herald):
+    herald.sql("INSERT INTO contacts (phone, name, attributes) VALUES "
+               "('4915100000001', 'Asha', '{\"city\":\"Berlin\"}'), "
+               "('4915100000002', 'Ben', '{\"city\":\"Hamburg\"}'), "
+               "('4915100000003', 'Chloe', '{\"city\":\"Berlin\"}')")
+    rc, out, err = ctl(herald, "segment", "preview", "--audience",
+                       '{"rules":{"attr":"city","op":"eq","value":"Berlin"}}')
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "2 contacts match"
+    assert [line.split()[1] for line in lines[3:]] == ["Asha", "Chloe"]
+    rc, out, err = ctl(herald, "segment", "preview", "--audience",
+                       '{"rules":{"attr":"city","op":"frobs","value":"x"}}')
+    assert rc == 1
+    assert err.startswith("herald-ctl: segment preview: ") and "frobs" in err
