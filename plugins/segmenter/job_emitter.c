@@ -221,3 +221,30 @@ int job_emitter_recover(struct segmenter *s)
                     "re-emitting %lld recipients left queued by an earlier run", n);
     return 0;
 }
+
+/* A job can vanish without a claim: a dispatcher that drops it for its own reasons, a topic
+ * whose data was lost. Its row would hold a slot of the window forever and the campaign
+ * would never complete, so rows queued for too long are emitted again (the claim makes a
+ * late duplicate harmless). */
+void job_emitter_requeue_stale(struct segmenter *s)
+{
+    PGconn *conn = s->api->pg_main(s->host);
+    char err[256], secs[32];
+    snprintf(secs, sizeof(secs), "%lld", (long long)s->requeue_stale_seconds);
+    const char *params[] = {secs};
+    PGresult *res = NULL;
+    if (!conn || pgx_exec(conn,
+                          "UPDATE campaign_recipients r SET state = 'pending', updated_at = now() "
+                          "FROM campaigns c WHERE c.id = r.campaign_id AND c.status = 'running' "
+                          "AND r.state = 'queued' AND r.updated_at < now() - make_interval(secs "
+                          "=> $1::integer)",
+                          1, params, &res, err, sizeof(err)) != PGX_OK)
+        return;
+    long long n = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    if (n > 0)
+        s->api->log(s->host, HERALD_LOG_WARN,
+                    "%lld recipients were queued for more than %lld s without being claimed; "
+                    "emitting them again",
+                    n, (long long)s->requeue_stale_seconds);
+}

@@ -11,6 +11,8 @@
 
 #include "segmenter.h"
 
+#define STALE_CHECK_MS 5000
+
 #define OPT(type, name, def, field, desc)                                                          \
     {                                                                                              \
         type, name, def, 0, offsetof(struct segmenter, field), NULL, desc                          \
@@ -32,6 +34,8 @@ static const struct herald_config_option config_map[] = {
         "period of the completion check"),
     OPT(HERALD_CONFIG_INT, "max_campaigns_per_tick", "50", max_campaigns_per_tick,
         "running campaigns stepped per tick (rotating beyond that)"),
+    OPT(HERALD_CONFIG_INT, "requeue_stale_seconds", "600", requeue_stale_seconds,
+        "re-emit recipients queued longer than this (job lost or dropped); 0 = never"),
     OPT(HERALD_CONFIG_BOOL, "recover_queued_on_start", "true", recover_queued_on_start,
         "re-emit recipients left queued by an earlier run (see docs/segmenter.md)"),
     {0, NULL, NULL, 0, 0, NULL, NULL},
@@ -103,6 +107,10 @@ static void cb_tick(void *ctx, int64_t now_ms)
     schedule_tick(s);
     if (s->recovered)
         job_emitter_tick(s);
+    if (s->requeue_stale_seconds > 0 && now_ms >= s->next_stale_check_ms) {
+        job_emitter_requeue_stale(s);
+        s->next_stale_check_ms = now_ms + STALE_CHECK_MS;
+    }
     if (now_ms >= s->next_completion_ms) {
         completion_tick(s);
         s->next_completion_ms = now_ms + s->completion_check_ms;

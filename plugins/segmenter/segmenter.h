@@ -25,6 +25,7 @@ struct segmenter {
     int64_t completion_check_ms;
     int64_t max_campaigns_per_tick;
     int64_t recover_queued_on_start;
+    int64_t requeue_stale_seconds;
 
     /* ---- runtime */
     herald_host *host;
@@ -33,6 +34,7 @@ struct segmenter {
     int64_t inflight; /* jobs produced and not yet acknowledged by Kafka */
     int recovered;    /* 1 once queued-but-maybe-unsent rows were reset */
     int64_t next_completion_ms;
+    int64_t next_stale_check_ms;
     int emit_rotate; /* first campaign of the next emission tick */
     herald_counter *commands_accepted, *commands_rejected, *commands_duplicate;
     herald_counter *jobs_emitted, *jobs_failed, *campaigns_started, *campaigns_completed;
@@ -54,6 +56,8 @@ int campaign_start_locked(struct segmenter *s, PGconn *conn, const char *campaig
 void job_emitter_tick(struct segmenter *s);
 /* job_emitter.c: after a restart, recipients left `queued` may never have reached Kafka. */
 int job_emitter_recover(struct segmenter *s);
+/* job_emitter.c: rows `queued` for longer than requeue_stale_seconds go back to pending. */
+void job_emitter_requeue_stale(struct segmenter *s);
 
 /* schedule.c: start every scheduled campaign whose time has come (once across instances). */
 void schedule_tick(struct segmenter *s);

@@ -528,3 +528,23 @@ def test_restart_re_emits_recipients_left_queued(herald):
     after = sorted(j["recipient_id"] for j in read_jobs(herald, since=mark))
     assert after == list(range(WINDOW + 1, 2 * WINDOW + 1))
     st2.stop()
+
+
+def test_jobs_queued_too_long_are_emitted_again(herald):
+    add_contacts(herald, 10, "l")
+    st = start_segmenter(herald, requeue_stale_seconds=60)
+    cid = create(herald, {"include_lists": [list_id(herald, "l")]})
+    command(herald, "start", cid)
+    wait_for(lambda: count_messages(herald, "jobs") == 10, what="all emitted")
+    time.sleep(0.5)
+    assert count_messages(herald, "jobs") == 10
+    # three jobs were dropped somewhere: their rows sat queued for an hour
+    herald.sql("UPDATE campaign_recipients SET updated_at = now() - interval '1 hour' "
+               "WHERE campaign_id = %s AND recipient_id IN (2, 5, 7)", cid)
+    mark = watermarks(herald, "jobs")
+    wait_for(lambda: count_messages(herald, "jobs") == 13, timeout=10, what="re-emission")
+    assert sorted(j["recipient_id"] for j in read_jobs(herald, since=mark)) == [2, 5, 7]
+    time.sleep(1.0)
+    assert count_messages(herald, "jobs") == 13
+    assert states(herald, cid) == {"queued": 10}
+    st.stop()
