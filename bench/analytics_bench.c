@@ -9,7 +9,10 @@
  * sent (+1 s), delivered (+2 s), read (+10 s) for 60 %, and 3 % failed, ordered by time with a
  * share duplicated, so batches mix steps of different recipients as the live topic does.
  *
- * Usage: analytics_bench CONNINFO [recipients=200000] [batch=5000]
+ * Usage: analytics_bench CONNINFO [recipients=200000] [batch=5000] [sends_per_second=500]
+ * sends_per_second sets how densely sends are spaced in time, hence how often several steps
+ * of one recipient share a batch (and fold into one row write): 500 is one busy phone number
+ * pool; 100000 puts every step of a recipient in a different batch (the worst case).
  * The database must have the migrations applied (bench/analytics_bench.sh does it).
  */
 #include "analytics_batch.h"
@@ -23,7 +26,7 @@
 #include <time.h>
 
 #define CAMPAIGN 900001
-#define T0 1764100000000LL
+#define T0       1764100000000LL
 
 struct ev {
     int64_t ts;
@@ -77,7 +80,7 @@ static void add(struct ev *evs, size_t *n, const char *type, int64_t r, int64_t 
                  type, CAMPAIGN, r, r, r, ts);
 }
 
-static struct ev *make_stream(int64_t recipients, size_t *count)
+static struct ev *make_stream(int64_t recipients, double sends_per_second, size_t *count)
 {
     struct ev *evs = malloc((size_t)recipients * 6 * sizeof *evs);
     if (!evs)
@@ -85,7 +88,7 @@ static struct ev *make_stream(int64_t recipients, size_t *count)
     size_t n = 0;
     srand(42);
     for (int64_t r = 1; r <= recipients; r++) {
-        int64_t t = T0 + r * 2; /* 500 sends/s */
+        int64_t t = T0 + (int64_t)((double)r * 1000.0 / sends_per_second);
         add(evs, &n, "accepted", r, t);
         if (r % 33 == 0) {
             add(evs, &n, "failed", r, t + 1500);
@@ -152,13 +155,18 @@ int main(int argc, char **argv)
     }
     int64_t recipients = argc > 2 ? atoll(argv[2]) : 200000;
     size_t batch = argc > 3 ? (size_t)atoll(argv[3]) : 5000;
+    double sends_per_second = argc > 4 ? atof(argv[4]) : 500;
+    if (recipients <= 0 || batch == 0 || sends_per_second <= 0) {
+        fprintf(stderr, "recipients, batch and sends_per_second must be positive\n");
+        return 2;
+    }
     PGconn *c = PQconnectdb(argv[1]);
     if (PQstatus(c) != CONNECTION_OK) {
         fprintf(stderr, "connect: %s", PQerrorMessage(c));
         return 1;
     }
     size_t n;
-    struct ev *evs = make_stream(recipients, &n);
+    struct ev *evs = make_stream(recipients, sends_per_second, &n);
     if (!evs || reset_tables(c) != 0)
         return 1;
 
@@ -176,8 +184,8 @@ int main(int argc, char **argv)
         double t = now_s();
         analytics_batch_reset(&b);
         for (size_t i = off; i < off + m; i++)
-            if (analytics_batch_add(&b, ANALYTICS_TOPIC_EVENTS, evs[i].json, strlen(evs[i].json),
-                                    0, 0, (int64_t)i, err, sizeof err) != ANALYTICS_V_FOLD) {
+            if (analytics_batch_add(&b, ANALYTICS_TOPIC_EVENTS, evs[i].json, strlen(evs[i].json), 0,
+                                    0, (int64_t)i, err, sizeof err) != ANALYTICS_V_FOLD) {
                 fprintf(stderr, "bad event: %s\n", err);
                 return 1;
             }
@@ -208,8 +216,9 @@ int main(int argc, char **argv)
     }
     PGresult *res = PQexec(c, "SELECT accepted, sent, delivered, read, failed FROM "
                               "analytics_campaign_stats WHERE campaign_id = 900001");
-    printf("events=%zu batch=%zu recipients=%" PRId64 " recipient_changes=%" PRId64 "\n", n,
-           batch, recipients, changed);
+    printf("events=%zu batch=%zu recipients=%" PRId64 " sends/s=%.0f recipient_changes=%" PRId64
+           "\n",
+           n, batch, recipients, sends_per_second, changed);
     if (PQntuples(res) == 1)
         printf("counters accepted=%s sent=%s delivered=%s read=%s failed=%s\n",
                PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
