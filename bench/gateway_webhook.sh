@@ -9,13 +9,17 @@
 # webhook plugin and herald-bench-bare-mhd.
 #
 # Usage: bench/gateway_webhook.sh [seconds=10] [connections=64] [wrk_threads=2]
-# Env: HERALD_BUILD_DIR (default /work/main/build), THREADS (server threads, default 2).
+# Env: HERALD_BUILD_DIR (default /work/main/build), THREADS (server threads, default 2),
+#      LINGER_MS (producer linger.ms, default 2), EXTRA_PROPS (more librdkafka properties).
 set -euo pipefail
 
 DURATION=${1:-10}
 CONNS=${2:-64}
 WRK_THREADS=${3:-2}
 THREADS=${THREADS:-2}
+LINGER_MS=${LINGER_MS:-2}
+EXTRA_PROPS=${EXTRA_PROPS:-}   # more librdkafka properties, e.g. '"socket.nagle.disable=true"'
+
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${HERALD_BUILD_DIR:-$ROOT/build}
 WORK=$(mktemp -d /tmp/herald-gw-bench.XXXXXX)
@@ -89,7 +93,7 @@ cat > "$WORK/gateway.conf" <<CONF
 stage = { name = "gateway-bench"; tick_ms = 20; drain_timeout_ms = 15000;
           metrics_listen = "127.0.0.1:$METRICS_PORT"; };
 kafka = { brokers = "127.0.0.1:19092"; group_id = "herald-gateway-bench"; topic_prefix = "$PREFIX";
-          properties = [ "linger.ms=2" ]; };
+          properties = [ "linger.ms=$LINGER_MS"${EXTRA_PROPS:+, $EXTRA_PROPS} ]; };
 postgres = { conninfo = "host=127.0.0.1 port=55432 dbname=herald user=herald"; };
 plugins = ( { name = "webhook"; consume = [ ];
               config = { listen = "127.0.0.1:$GW_PORT"; threads = $THREADS; ack_timeout_ms = 5000; }; } );
