@@ -309,7 +309,7 @@ def test_many_watchers_share_one_poller(herald, api):
     p0, t0 = polls(), time.monotonic()
     time.sleep(3)
     rate = (polls() - p0) / (time.monotonic() - t0)
-    assert 2 <= rate <= 6, rate  # ~4/s for 12 watchers on 2 campaigns, not 48/s
+    assert 1 <= rate <= 8, rate  # ~4/s for 12 watchers on 2 campaigns, not 48/s
     # and every watcher still gets each change
     herald.sql("UPDATE campaigns SET audience_size = 6 WHERE id = %s", ids[0])
     for s in streams[::2]:
