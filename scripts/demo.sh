@@ -90,11 +90,13 @@ status_demo() {
     [ "$any" = 1 ] || echo "no demo processes"
 }
 
-start_bg() { # name command... : runs in the background, logs and pid under var/
+# name command... : runs in the background, logs and pid under var/. In its own session
+# (setsid), so a Ctrl-C in the demo's terminal (which ends `watch`) never reaches the stages.
+start_bg() {
     local name="$1"
     shift
     : >"$LOG/demo-$name.log"
-    nohup "$@" >>"$LOG/demo-$name.log" 2>&1 </dev/null &
+    setsid nohup "$@" >>"$LOG/demo-$name.log" 2>&1 </dev/null &
     echo $! >"$RUN/demo-$name.pid"
 }
 
@@ -225,8 +227,21 @@ import_contacts() {
     "$CTL" lists
 }
 
+# A campaign an earlier, interrupted demo left running would share the send rate with the new
+# one; cancel those (only campaigns named "Demo ...").
+cancel_earlier_demos() {
+    local status id
+    for status in running paused scheduled; do
+        for id in $("$CTL" campaign list --status "$status" | awk 'NR > 2 && $2 == "Demo" { print $1 }'); do
+            echo "cancelling campaign $id, left $status by an earlier demo"
+            "$CTL" cancel "$id" || true
+        done
+    done
+}
+
 run_campaign() {
     local list_id audience cid
+    cancel_earlier_demos
     list_id="$("$CTL" lists | awk '$2 == "demo" { print $1 }')"
     [ -n "$list_id" ] || die "list 'demo' not found after the import"
     audience="{\"include_lists\":[$list_id],\"rules\":{\"attr\":\"city\",\"op\":\"eq\",\"value\":\"Berlin\"}}"

@@ -40,18 +40,15 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
-/* Once two seconds of samples exist the rate measured here wins over the view's: the view
- * averages over whole minutes, which reads far too low in a campaign's first minute. The ETA
- * then follows from that rate (a paused campaign measures 0/s: ETA unknown). */
+/* The rate shown is measured here, never taken from the view: campaign_progress averages
+ * over whole minutes, which reads far too low (ETA in hours) in a campaign's first minute.
+ * Until one second of samples exists the rate and ETA are shown as unknown; a paused
+ * campaign measures 0/s, so its ETA is unknown too. */
 static void apply_local_rate(struct ctl_progress *p, struct ctl_rate_window *w)
 {
     ctl_rate_add(w, now_s(), ctl_progress_done(p));
-    if (ctl_rate_span(w) >= 2.0) {
-        p->rate = ctl_rate_per_second(w);
-        p->eta_seconds = -1;
-    } else if (p->rate <= 0) {
-        p->rate = ctl_rate_per_second(w);
-    }
+    p->rate = ctl_rate_span(w) >= 1.0 ? ctl_rate_per_second(w) : 0.0;
+    p->eta_seconds = -1;
 }
 
 static int finish(const struct ctl_progress_snapshot *s, bool quiet)
