@@ -181,20 +181,44 @@ BEGIN
             first_accepted_at = least(s.first_accepted_at, EXCLUDED.first_accepted_at),
             updated_at = now()
         RETURNING 1
-    ), moves AS (
-        SELECT p.campaign_id, k.step, k.n_ts, k.o_ts
-        FROM pair p
-        CROSS JOIN LATERAL (VALUES (1, p.n_acc, p.o_acc), (2, p.n_sent, p.o_sent),
-                                   (3, p.n_del, p.o_del), (4, p.n_read, p.o_read),
-                                   (5, p.n_fail, p.o_fail), (6, p.n_rep, p.o_rep))
-            AS k(step, n_ts, o_ts)
-        WHERE k.n_ts IS DISTINCT FROM k.o_ts
     ), minute_moves AS (
-        SELECT campaign_id, analytics_minute(n_ts) AS minute, step, 1 AS n
-        FROM moves WHERE n_ts IS NOT NULL
+        -- A step reached: +1 in its minute. A step whose time moved earlier: -1 in the old
+        -- minute, +1 in the new. Steps 1-6: accepted, sent, delivered, read, failed, replied.
+        SELECT campaign_id, analytics_minute(n_acc) AS minute, 1 AS step, 1 AS n
+        FROM pair WHERE n_acc IS NOT NULL AND n_acc IS DISTINCT FROM o_acc
         UNION ALL
-        SELECT campaign_id, analytics_minute(o_ts), step, -1
-        FROM moves WHERE o_ts IS NOT NULL
+        SELECT campaign_id, analytics_minute(o_acc), 1, -1
+        FROM pair WHERE o_acc IS NOT NULL AND n_acc IS DISTINCT FROM o_acc
+        UNION ALL
+        SELECT campaign_id, analytics_minute(n_sent) AS minute, 2 AS step, 1 AS n
+        FROM pair WHERE n_sent IS NOT NULL AND n_sent IS DISTINCT FROM o_sent
+        UNION ALL
+        SELECT campaign_id, analytics_minute(o_sent), 2, -1
+        FROM pair WHERE o_sent IS NOT NULL AND n_sent IS DISTINCT FROM o_sent
+        UNION ALL
+        SELECT campaign_id, analytics_minute(n_del) AS minute, 3 AS step, 1 AS n
+        FROM pair WHERE n_del IS NOT NULL AND n_del IS DISTINCT FROM o_del
+        UNION ALL
+        SELECT campaign_id, analytics_minute(o_del), 3, -1
+        FROM pair WHERE o_del IS NOT NULL AND n_del IS DISTINCT FROM o_del
+        UNION ALL
+        SELECT campaign_id, analytics_minute(n_read) AS minute, 4 AS step, 1 AS n
+        FROM pair WHERE n_read IS NOT NULL AND n_read IS DISTINCT FROM o_read
+        UNION ALL
+        SELECT campaign_id, analytics_minute(o_read), 4, -1
+        FROM pair WHERE o_read IS NOT NULL AND n_read IS DISTINCT FROM o_read
+        UNION ALL
+        SELECT campaign_id, analytics_minute(n_fail) AS minute, 5 AS step, 1 AS n
+        FROM pair WHERE n_fail IS NOT NULL AND n_fail IS DISTINCT FROM o_fail
+        UNION ALL
+        SELECT campaign_id, analytics_minute(o_fail), 5, -1
+        FROM pair WHERE o_fail IS NOT NULL AND n_fail IS DISTINCT FROM o_fail
+        UNION ALL
+        SELECT campaign_id, analytics_minute(n_rep) AS minute, 6 AS step, 1 AS n
+        FROM pair WHERE n_rep IS NOT NULL AND n_rep IS DISTINCT FROM o_rep
+        UNION ALL
+        SELECT campaign_id, analytics_minute(o_rep), 6, -1
+        FROM pair WHERE o_rep IS NOT NULL AND n_rep IS DISTINCT FROM o_rep
     ), series AS (
         INSERT INTO analytics_campaign_minute AS m
             (campaign_id, minute, accepted, sent, delivered, read, failed, replied)
