@@ -61,7 +61,8 @@ RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
                            < (coalesce(oc, 0), coalesce(ot, '') COLLATE "C")))
 $$;
 
--- Serialises writers of the same campaign (several analytics instances, recalculate). Two-int
+-- Serialises writers of the same campaign: recalculate vs folds, and batches of several
+-- instances (no deadlocks: taken in campaign id order before any row is written). Two-int
 -- form with our own class id so it never collides with other stages' bigint advisory locks.
 CREATE FUNCTION analytics_lock_campaign(c bigint) RETURNS void LANGUAGE sql AS
 $$ SELECT pg_advisory_xact_lock(4040, (c % 2147483647)::integer) $$;

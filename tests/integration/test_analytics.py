@@ -419,3 +419,32 @@ def test_postgres_outage_retries_and_loses_nothing(herald):
         admin(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
     wait_numbers(herald, cid, {"sent": 4, "accepted": 4}, timeout=30)
     st.stop()
+
+
+def test_two_instances_sharing_partitions_stay_exact(herald):
+    """Webhook statuses without biz_opaque_callback_data are keyed by wamid, so they land on
+    other partitions (and instances) than the campaign's own events: two writers of the same
+    campaign at once must still give exact numbers (per-campaign advisory lock)."""
+    n = 600
+    cid = make_campaign(herald, n)
+    evs = []
+    for r in range(1, n + 1):
+        t = T0 + r * 1000
+        evs.append(event("accepted", cid, r, t))
+        evs += [event(k, cid, r, t + d, keyed=False) for k, d in
+                (("sent", 1000), ("delivered", 2000), ("read", 9000)) if r % 3 or k != "read"]
+        evs.append(event("delivered", cid, r, t + 2000, keyed=False))  # Meta's duplicate
+    random.Random(5).shuffle(evs)
+    quick = ["session.timeout.ms=6000", "heartbeat.interval.ms=1000"]
+    a = start_analytics(herald, name="analytics-a", properties=quick)
+    b = start_analytics(herald, name="analytics-b", properties=quick)
+    produce_events(herald, evs)
+    reads = sum(1 for r in range(1, n + 1) if r % 3)
+    wait_numbers(herald, cid, {"accepted": n, "sent": n, "delivered": n, "read": reads,
+                               "failed": 0, "pending": 0}, timeout=60)
+    both = [st.metrics().get("herald_analytics_messages_total", 0) for st in (a, b)]
+    assert all(m > 0 for m in both), f"one instance did nothing: {both}"
+    outcome, reason, _ = recalculate(herald, cid, "recalc-two")
+    assert (outcome, "numbers unchanged" in reason) == ("accepted", True), reason
+    a.stop()
+    b.stop()
