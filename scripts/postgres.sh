@@ -121,7 +121,10 @@ our_server_running() {
 
 cmd_start() {
     if herald_db_ready; then
-        return 0 # fast path: up and provisioned
+        # Fast path: up and provisioned. Say so when the cluster is not this checkout's.
+        our_server_running ||
+            herald_log "reusing the PostgreSQL cluster already on 127.0.0.1:$PG_PORT (not this checkout's)"
+        return 0
     fi
     ensure_package
     herald_lock postgres
