@@ -217,6 +217,13 @@ def test_lifecycle_commands_404_409_202(herald, api):
         assert api.call("POST", f"/api/campaigns/{draft}/{action}").status_code == 202
         assert next_command(herald)[1]["type"] == action
 
+    paused = make_campaign(herald, "paused")
+    assert_error(api.call("POST", f"/api/campaigns/{paused}/pause"), 409, "conflict")
+    r = api.call("POST", f"/api/campaigns/{paused}/resume")
+    assert r.status_code == 202, r.text
+    key, cmd = next_command(herald)
+    assert key == str(paused) and cmd["type"] == "resume" and cmd["campaign_id"] == paused
+
 
 def test_reads_list_get_progress(herald, api):
     a = make_campaign(herald, "running", "first", audience_size=10)
