@@ -260,6 +260,10 @@ def test_job_payload_and_key(herald):
     finally:
         c.close()
     assert states(herald, cid) == {"queued": 3}
+    m = st.metrics()
+    assert m["herald_segmenter_jobs_emitted_total"] == 3
+    assert m["herald_segmenter_campaigns_started_total"] == 1
+    assert m["herald_segmenter_jobs_in_flight"] == 0
     st.stop()
 
 
@@ -323,6 +327,9 @@ def test_every_invalid_command_gets_its_recorded_reason(herald):
     command(herald, "start", draft)
     assert campaign(herald, draft)["status"] == "running"
     assert "rejected" in st.log_text()
+    m = st.metrics()
+    assert m["herald_segmenter_commands_rejected_total"] == len(cases) + 2
+    assert m["herald_segmenter_commands_accepted_total"] == 3  # two creates and the start
     st.stop()
 
 
