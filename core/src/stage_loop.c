@@ -41,7 +41,9 @@ static void tick_plugins(struct stage *s, int64_t now)
             s->plugins[i].p->cb_tick(s->plugins[i].ctx, now);
 }
 
-/* Input pauses when any plugin asked or when too much is in flight; resumes below 90 %. */
+/* Input pauses when any plugin asked or when too much is in flight, and resumes only once
+ * half of it completed: librdkafka drops prefetched messages on pause, so flapping around the
+ * limit would turn every resume into a refetch. */
 static void apply_backpressure(struct stage *s)
 {
     int want = 0;
@@ -50,7 +52,7 @@ static void apply_backpressure(struct stage *s)
     size_t max = (size_t)s->cfg->max_in_flight;
     if (s->in_flight >= max)
         want = 1;
-    else if (s->input_paused && s->in_flight > max - max / 10)
+    else if (s->input_paused && s->in_flight > max / 2)
         want = 1;
     kafka_consumer_set_paused(s, want);
 }

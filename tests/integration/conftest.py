@@ -10,7 +10,7 @@ in herald_testlib.py; this file only wires it into pytest.
         herald.sql("SELECT ... %s", x)   # -> list of tuples (autocommit)
         herald.produce("jobs", key, {"a": 1})          # dict/list -> JSON; str; bytes
         herald.consume("delivery-events", n, timeout=30)  # -> [(key, value_str)], own group
-        herald.consume_all("jobs", idle=3)             # everything in the topic
+        herald.consume_all("jobs")                     # everything in the topic right now
         herald.committed(st.group_id, "jobs")          # {partition: committed offset}
         st = herald.start_stage("dispatcher", plugin_config={...}, consume=["jobs"],
                                 plugin="dispatcher", name="dispatcher-1", env={...})

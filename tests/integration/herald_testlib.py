@@ -134,6 +134,20 @@ def parse_metrics(text: str) -> dict[str, float]:
     return out
 
 
+def _watermarks(consumer, topic: str, partition: int) -> tuple[int, int]:
+    """(low, high) offsets, retrying the transient errors of a topic created a moment ago
+    (leader not elected yet)."""
+    from confluent_kafka import KafkaException, TopicPartition
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            return consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+        except KafkaException:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
 def _decode(b: bytes | None) -> str | None:
     return None if b is None else b.decode("utf-8", "replace")
 
@@ -452,9 +466,10 @@ class Herald:
                          "auto.offset.reset": "earliest", "enable.auto.commit": False,
                          "enable.partition.eof": False})
 
-    def _read(self, logical: str, stop, timeout: float, idle: float | None,
+    def _read(self, logical: str, stop, timeout: float, until_end: bool,
               with_meta: bool = False) -> list:
-        """Reads a prefixed topic from the beginning of every partition."""
+        """Reads a prefixed topic from the beginning of every partition until stop(out) is
+        true, or (until_end) every partition reached the end offsets seen at the start."""
         from confluent_kafka import TopicPartition, OFFSET_BEGINNING
         self.create_topics(logical)
         c = self._consumer(None)
@@ -462,23 +477,29 @@ class Herald:
             t = self.topic(logical)
             md = c.list_topics(t, timeout=10)
             parts = sorted(md.topics[t].partitions)
+            todo = {}
+            if until_end:
+                for p in parts:
+                    lo, hi = _watermarks(c, t, p)
+                    if hi > lo:
+                        todo[p] = hi
+                if not todo:
+                    return []
             c.assign([TopicPartition(t, p, OFFSET_BEGINNING) for p in parts])
             out: list = []
             deadline = time.monotonic() + timeout
-            last_msg = time.monotonic()
             while time.monotonic() < deadline and not stop(out):
-                if idle is not None and time.monotonic() - last_msg >= idle:
+                if until_end and not todo:
                     break
                 msg = c.poll(0.2)
-                if msg is None:
+                if msg is None or msg.error():
                     continue
-                if msg.error():
-                    continue
-                last_msg = time.monotonic()
+                if until_end and msg.partition() in todo and msg.offset() + 1 >= todo[msg.partition()]:
+                    del todo[msg.partition()]
                 item = (_decode(msg.key()), _decode(msg.value()))
                 if with_meta:
                     item = {"key": item[0], "value": item[1], "partition": msg.partition(),
-                            "offset": msg.offset(),
+                            "offset": msg.offset(), "timestamp_ms": msg.timestamp()[1],
                             "headers": {k: _decode(v) for k, v in (msg.headers() or [])}}
                 out.append(item)
             return out
@@ -489,13 +510,15 @@ class Herald:
         """Reads a topic from the beginning (private group, nothing committed) until n
         messages arrived or `timeout` passed; returns [(key, value_str), ...] (may be fewer
         than n on timeout: assert on the length)."""
-        return self._read(logical, lambda out: len(out) >= n, timeout, None)
+        return self._read(logical, lambda out: len(out) >= n, timeout, False)
 
-    def consume_all(self, logical: str, idle: float = 3.0, timeout: float = 60.0,
+    def consume_all(self, logical: str, idle: float | None = None, timeout: float = 60.0,
                     with_meta: bool = False) -> list:
-        """Reads everything currently in a topic: stops after `idle` seconds without a new
-        message. with_meta=True returns dicts with key, value, partition, offset, headers."""
-        return self._read(logical, lambda out: False, timeout, idle, with_meta)
+        """Reads everything in a topic up to the end offsets it has when the call starts
+        (so it returns as soon as that is read). with_meta=True returns dicts with key,
+        value, partition, offset, timestamp_ms, headers. `idle` is accepted for
+        compatibility and ignored."""
+        return self._read(logical, lambda out: False, timeout, True, with_meta)
 
     def end_offsets(self, logical: str) -> dict[int, int]:
         """{partition: high watermark} of a prefixed topic."""
@@ -506,8 +529,7 @@ class Herald:
             md = c.list_topics(t, timeout=10)
             out = {}
             for p in md.topics[t].partitions:
-                lo, hi = c.get_watermark_offsets(TopicPartition(t, p), timeout=10)
-                out[p] = hi
+                out[p] = _watermarks(c, t, p)[1]
             return out
         finally:
             c.close()
