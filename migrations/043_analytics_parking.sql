@@ -52,6 +52,9 @@ CREATE FUNCTION analytics_unpark(p_sweep boolean) RETURNS bigint LANGUAGE plpgsq
 DECLARE
     n bigint;
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM analytics_parked_events) THEN
+        RETURN 0; -- the common case: skip sorting the batch's wamids
+    END IF;
     WITH keyed AS (
         SELECT DISTINCT ON (wamid) wamid, campaign_id, recipient_id
         FROM analytics_stage
