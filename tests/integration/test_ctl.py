@@ -382,3 +382,27 @@ def test_segment_preview_counts_and_rejects_bad_rules(herald):
                        '{"rules":{"attr":"city","op":"frobs","value":"x"}}')
     assert rc == 1
     assert err.startswith("herald-ctl: segment preview: ") and "frobs" in err
+
+
+def test_read_commands_degrade_without_the_analytics_views(herald):
+    cid = make_campaign(herald, status="running", name="NoViews")
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+               "VALUES (%s, 1, '4915100000001', 'accepted'), (%s, 2, '4915100000002', 'queued')",
+               cid, cid)
+    herald.sql("UPDATE campaigns SET audience_size = 2 WHERE id = %s", cid)
+    herald.sql("DROP VIEW campaign_analytics, campaign_failures, campaign_progress CASCADE")
+
+    rc, out, err = ctl(herald, "campaign", "list")
+    assert rc == 0, err
+    assert "view campaign_progress is missing" in err
+    assert out.splitlines()[2].split()[:4] == [str(cid), "NoViews", "running", "2"]
+
+    rc, out, err = ctl(herald, "campaign", "show", str(cid))
+    assert rc == 0, err
+    assert "views campaign_analytics and campaign_progress are missing" in out
+    assert "view campaign_failures is missing" in out
+
+    rc, out, err = ctl(herald, "watch", str(cid), "--once")
+    assert rc == 0, err
+    assert "showing dispatch states only" in err
+    assert out.startswith(f"campaign={cid} status=running audience=2 done=1 accepted=1 ")
