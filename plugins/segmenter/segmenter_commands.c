@@ -291,9 +291,10 @@ static void record_init(struct record *rec, const struct herald_message *m,
     memset(rec, 0, sizeof(*rec));
     if (cmd->command_id)
         snprintf(rec->command_id, sizeof(rec->command_id), "%s", cmd->command_id);
-    else /* no usable id: the Kafka position identifies it, stable across redeliveries */
-        snprintf(rec->command_id, sizeof(rec->command_id), "invalid:%s:%d:%" PRId64, m->topic,
-                 (int)m->partition, m->offset);
+    else /* no usable id: the Kafka position and timestamp identify it across redeliveries
+          * (the timestamp keeps a re-created topic's offsets from colliding) */
+        snprintf(rec->command_id, sizeof(rec->command_id), "invalid:%s:%d:%" PRId64 ":%" PRId64,
+                 m->topic, (int)m->partition, m->offset, m->timestamp_ms);
     if (cmd->campaign_id > 0)
         snprintf(rec->campaign_id, sizeof(rec->campaign_id), "%" JSON_INTEGER_FORMAT,
                  cmd->campaign_id);
