@@ -158,20 +158,49 @@ int ctl_opts_count(const struct ctl_opts *opts, const char *name)
     return idx < 0 ? 0 : opts->vals[idx].count;
 }
 
+/* Prints text word-wrapped to CTL_HELP_WIDTH columns, continuation lines indented. */
+static void print_wrapped(FILE *out, const char *text, int col, int indent)
+{
+    const char *p = text;
+    while (*p) {
+        size_t word = strcspn(p, " ");
+        if (col > indent && col + 1 + (int)word > CTL_HELP_WIDTH) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', out);
+            col++;
+        }
+        fwrite(p, 1, word, out);
+        col += (int)word;
+        p += word;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', out);
+}
+
 void ctl_opts_print_help(FILE *out, const struct ctl_opt_spec *const *tables, int ntables)
 {
     fprintf(out, "Options:\n");
     for (int t = 0; t < ntables; t++) {
         for (const struct ctl_opt_spec *s = tables[t]; s && s->name; s++) {
-            char left[64];
+            char left[64], help[512];
             const char *meta = s->kind == CTL_OPT_FLAG ? "" : (s->metavar ? s->metavar : "VALUE");
             if (s->short_name)
                 snprintf(left, sizeof(left), "-%c, --%s%s%s", s->short_name, s->name,
                          *meta ? " " : "", meta);
             else
                 snprintf(left, sizeof(left), "    --%s%s%s", s->name, *meta ? " " : "", meta);
-            fprintf(out, "  %-30s %s%s\n", left, s->help,
-                    s->kind == CTL_OPT_MULTI ? " (repeatable)" : "");
+            snprintf(help, sizeof(help), "%s%s", s->help,
+                     s->kind == CTL_OPT_MULTI ? " (repeatable)" : "");
+            fprintf(out, "  %-30s ", left);
+            print_wrapped(out, help, 33, 33);
         }
     }
+}
+
+void ctl_print_paragraph(FILE *out, const char *text)
+{
+    print_wrapped(out, text, 0, 0);
 }

@@ -65,7 +65,12 @@ const char **ctl_opts_get_all(const struct ctl_opts *opts, const char *name, int
 /* How many times a flag (or any option) was given. */
 int ctl_opts_count(const struct ctl_opts *opts, const char *name);
 
-/* Prints the option tables as an aligned "Options:" block. */
+#define CTL_HELP_WIDTH 100 /* help lines never get longer than this */
+
+/* Prints the option tables as an aligned "Options:" block, descriptions word-wrapped. */
 void ctl_opts_print_help(FILE *out, const struct ctl_opt_spec *const *tables, int ntables);
+
+/* Prints text word-wrapped to CTL_HELP_WIDTH, then a newline. */
+void ctl_print_paragraph(FILE *out, const char *text);
 
 #endif

@@ -9,8 +9,7 @@
 
 const struct ctl_opt_spec ctl_common_opts[] = {
     {"config", 'c', CTL_OPT_VALUE, "FILE",
-     "stage config file for kafka.brokers, kafka.topic_prefix, postgres.conninfo "
-     "(default config/segmenter.conf; env HERALD_* override)"},
+     "stage config file (default config/segmenter.conf); HERALD_* env wins"},
     {"timeout", 't', CTL_OPT_VALUE, "SECONDS",
      "how long to wait for Kafka and for the outcome (default 15)"},
     {"no-wait", 0, CTL_OPT_FLAG, NULL,
@@ -65,8 +64,7 @@ static const char create_details[] =
 
 const struct ctl_subcommand ctl_subcommands[] = {
     {"contacts import", "FILE.csv", 1, 1, import_opts,
-     "import contacts from a CSV file (phone,name,tags,attributes...) and print accepted/rejected "
-     "rows",
+     "import contacts from CSV; prints accepted/rejected rows with reasons",
      "Columns: phone (E.164 digits), name, tags (';'-separated), any other column becomes an\n"
      "attribute. Rows with an invalid phone are rejected with their line number and reason.\n",
      ctl_cmd_contacts_import},
@@ -91,8 +89,7 @@ const struct ctl_subcommand ctl_subcommands[] = {
               "copy a campaign into a new draft; prints the new id"),
     LIFECYCLE("recalculate", ctl_cmd_recalculate, "rebuild the campaign's analytics counters"),
     {"watch", "ID", 1, 1, watch_opts,
-     "live progress bar until the campaign ends (plain lines when not on a terminal)", NULL,
-     ctl_cmd_watch},
+     "live progress bar until the campaign ends (plain lines if not a TTY)", NULL, ctl_cmd_watch},
     {"command", "COMMAND_ID", 1, 1, NULL, "show the outcome of a posted command", NULL,
      ctl_cmd_command},
     /* `campaign <verb>` spellings of the lifecycle verbs, for those who expect them. */
@@ -171,8 +168,9 @@ void ctl_subcommand_help(const struct ctl_subcommand *sc, FILE *out)
         ctl_opts_print_help(out, tables, 2);
     else
         ctl_opts_print_help(out, tables + 1, 1);
-    fprintf(out, "\nExit status: 0 ok; 1 rejected, not found or usage error; 2 Kafka or "
-                 "PostgreSQL unreachable, or no outcome in time.\n");
+    fputc('\n', out);
+    ctl_print_paragraph(out, "Exit status: 0 ok; 1 rejected, not found or usage error; 2 Kafka "
+                             "or PostgreSQL unreachable, or no outcome in time.");
 }
 
 void ctl_usage(FILE *out)

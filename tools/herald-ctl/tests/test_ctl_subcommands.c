@@ -114,9 +114,28 @@ static void test_every_subcommand_has_help(void **state)
         assert_non_null(strstr(buf, sc->words));
         assert_non_null(strstr(buf, "--timeout SECONDS"));
         assert_non_null(strstr(buf, "Exit status"));
+        for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+            if (strlen(line) > CTL_HELP_WIDTH)
+                fail_msg("help line of '%s' longer than %d: %s", sc->words, CTL_HELP_WIDTH, line);
+        }
         assert_non_null(sc->run);
         free(buf);
     }
+}
+
+static void test_usage_lists_commands_within_width(void **state)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ctl_usage(f);
+    fclose(f);
+    assert_non_null(strstr(buf, "  campaign create "));
+    assert_non_null(strstr(buf, "  watch ID "));
+    assert_null(strstr(buf, "same as")); /* aliases are not listed twice */
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+        assert_true(strlen(line) <= CTL_HELP_WIDTH);
+    free(buf);
 }
 
 int main(void)
@@ -127,6 +146,7 @@ int main(void)
         cmocka_unit_test(test_help_skips_positional_check),
         cmocka_unit_test(test_subcommand_options_are_scoped),
         cmocka_unit_test(test_every_subcommand_has_help),
+        cmocka_unit_test(test_usage_lists_commands_within_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
