@@ -41,17 +41,29 @@ static const struct herald_config_option config_map[] = {
     {0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
+/* One line naming the first bad option, or NULL. */
+static const char *config_problem(const struct segmenter *s)
+{
+    if (!s->jobs_topic || !*s->jobs_topic)
+        return "jobs_topic must not be empty";
+    if (s->default_rate_per_second <= 0)
+        return "default_rate_per_second must be > 0";
+    if (s->lookahead_seconds < 0)
+        return "lookahead_seconds must be >= 0";
+    if (s->lookahead_min < 1 || s->lookahead_max < s->lookahead_min)
+        return "need 1 <= lookahead_min <= lookahead_max";
+    if (s->emit_batch_max < 1)
+        return "emit_batch_max must be >= 1";
+    if (s->completion_check_ms < 10)
+        return "completion_check_ms must be >= 10";
+    if (s->requeue_stale_seconds < 0)
+        return "requeue_stale_seconds must be >= 0";
+    return NULL;
+}
+
 static int validate_config(struct segmenter *s)
 {
-    const char *bad = !s->jobs_topic || !*s->jobs_topic ? "jobs_topic must not be empty"
-                      : s->default_rate_per_second <= 0 ? "default_rate_per_second must be > 0"
-                      : s->lookahead_seconds < 0        ? "lookahead_seconds must be >= 0"
-                      : s->lookahead_min < 1            ? "lookahead_min must be >= 1"
-                      : s->lookahead_max < s->lookahead_min
-                          ? "lookahead_max must be >= lookahead_min"
-                      : s->emit_batch_max < 1       ? "emit_batch_max must be >= 1"
-                      : s->completion_check_ms < 10 ? "completion_check_ms must be >= 10"
-                                                    : NULL;
+    const char *bad = config_problem(s);
     if (bad)
         s->api->log(s->host, HERALD_LOG_ERROR, "segmenter config: %s", bad);
     return bad ? -1 : 0;
