@@ -117,7 +117,8 @@ int ctl_post_command(struct ctl_ctx *ctx, long long campaign_id, const char *typ
         return CTL_EXIT_INFRA;
     }
     snprintf(key, sizeof(key), "%lld", campaign_id);
-    int kafka_ms = (int)(ctx->timeout_s * 1000.0);
+    /* at least 1 s: message.timeout.ms = 0 would mean "forever" to librdkafka */
+    int kafka_ms = ctx->timeout_s < 1.0 ? 1000 : (int)(ctx->timeout_s * 1000.0);
     int rc = ctl_produce_command(&ctx->cfg, key, payload, kafka_ms, err, sizeof(err));
     free(payload);
     if (rc != 0) {
