@@ -44,8 +44,9 @@ static int setup_ctx(struct ctl_ctx *ctx, const struct ctl_opts *opts, const cha
     ctx->no_wait = ctl_opts_count(opts, "no-wait") > 0;
     ctx->timeout_s = 15.0;
     const char *timeout = ctl_opts_get(opts, "timeout");
-    if (timeout && ctl_parse_positive(timeout, &ctx->timeout_s) != 0) {
-        ctl_errorf("--timeout %s: give a number of seconds > 0", timeout);
+    if (timeout && (ctl_parse_positive(timeout, &ctx->timeout_s) != 0 || ctx->timeout_s > 86400)) {
+        ctl_errorf("--timeout %s: give a number of seconds, more than 0 and at most 86400",
+                   timeout);
         return CTL_EXIT_FAIL;
     }
     if (ctl_config_load(&ctx->cfg, ctl_opts_get(opts, "config"), err, sizeof(err)) != 0) {
