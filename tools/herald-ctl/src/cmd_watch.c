@@ -68,8 +68,8 @@ static double interval_for(const struct ctl_opts *opts, bool tty, int *rc)
     const char *arg = ctl_opts_get(opts, "interval");
     double interval = tty ? 0.25 : 1.0;
     *rc = CTL_EXIT_OK;
-    if (arg && ctl_parse_positive(arg, &interval) != 0) {
-        ctl_errorf("--interval %s: give a number of seconds > 0", arg);
+    if (arg && (ctl_parse_positive(arg, &interval) != 0 || interval > 3600)) {
+        ctl_errorf("--interval %s: give a number of seconds, more than 0 and at most 3600", arg);
         *rc = CTL_EXIT_FAIL;
     }
     return interval;
