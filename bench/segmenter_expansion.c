@@ -232,6 +232,21 @@ static double raw_produce(rd_kafka_t *rk, const char *topic, long n, size_t size
     return now_s() - t0;
 }
 
+/* The benchmark's topic holds a few hundred MB: remove it once measured. */
+static void delete_topic(rd_kafka_t *rk, const char *topic)
+{
+    rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(topic);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteTopics(rk, &dt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 10000);
+    if (!ev)
+        fprintf(stderr, "segmenter_expansion: topic %s not deleted (timeout)\n", topic);
+    else
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_DeleteTopic_destroy(dt);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -253,6 +268,7 @@ int main(int argc, char **argv)
     size_t avg = rows ? bytes / (size_t)rows : 100;
     double t_raw = raw_produce(rk, argv[3], rows, avg);
     rd_kafka_flush(rk, 10000);
+    delete_topic(rk, argv[3]);
     rd_kafka_destroy(rk);
     PQfinish(conn);
     printf("| step | rows | seconds | rows/s |\n|---|---:|---:|---:|\n");
