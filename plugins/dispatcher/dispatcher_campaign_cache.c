@@ -32,7 +32,7 @@ void disp_campaign_set_cap_rate(struct disp_ctx *c, struct disp_campaign *k, int
     if (k->cap <= 0)
         return;
     /* the number's own bucket still applies: this only ever lowers the rate */
-    double rate = k->cap * c->share * c->rate_safety;
+    double rate = k->cap * c->share;
     if (rate != k->cap_bucket_rate) {
         disp_bucket_set_rate(&k->cap_bucket, rate, now_ms);
         k->cap_bucket_rate = rate;
@@ -120,6 +120,7 @@ struct disp_campaign *disp_campaign_get(struct disp_ctx *c, int64_t id, int64_t 
         free(k);
         return NULL;
     }
+    disp_bucket_set_safety(&k->cap_bucket, c->rate_safety);
     k->id = id;
     k->last_used_ms = now_ms;
     k->next = c->campaigns;

@@ -169,6 +169,8 @@ static void unblock(struct disp_ctx *c, struct disp_number *n)
 static void act(struct disp_ctx *c, struct disp_entry *e, enum disp_action a,
                 const struct disp_response *resp, int64_t now_ms)
 {
+    if (a != DISP_ACT_ACCEPTED && a != DISP_ACT_UNCERTAIN && a != DISP_ACT_RETRY_RECIPIENT)
+        pair_limiter_forget(c->pairs, e->job.phone); /* refused: the person got nothing */
     switch (a) {
     case DISP_ACT_ACCEPTED:
         snprintf(e->wamid, sizeof(e->wamid), "%s", resp->wamid);
@@ -288,18 +290,25 @@ void disp_ready(struct disp_ctx *c, struct disp_entry *e)
     n->ready_tail = e;
 }
 
+/* Releases claimed jobs as the 1-second windows allow, then pushes the requests onto the wire
+ * before anything else runs (a database commit next could hold them back for milliseconds and
+ * bunch them into the API's next window). */
 static void send_ready(struct disp_ctx *c, int64_t now_ms)
 {
+    int released = 0;
     for (struct disp_number *n = c->numbers; n; n = n->next) {
-        while (n->ready_head && disp_bucket_send(&n->bucket, now_ms)) {
+        while (n->ready_head && disp_bucket_send(&n->bucket, c->api->now_ms())) {
             struct disp_entry *e = n->ready_head;
             n->ready_head = e->next;
             if (!n->ready_head)
                 n->ready_tail = NULL;
             e->next = NULL;
             start_send(c, e);
+            released++;
         }
     }
+    if (released)
+        disp_http_push(c->http, 3, on_http_done, c);
 }
 
 /* ---- admission ------------------------------------------------------------------------- */

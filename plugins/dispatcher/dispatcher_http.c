@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_BODY 65536
 
@@ -21,6 +22,8 @@ struct disp_transfer {
     char *body;
     size_t len;
     char errbuf[CURL_ERROR_SIZE];
+    int unsent; /* started, request not yet on the wire */
+    struct disp_http *owner;
     struct disp_transfer *next_free;
     struct disp_transfer *next_all; /* every transfer ever made, for cleanup */
 };
@@ -31,6 +34,7 @@ struct disp_http {
     long timeout_ms, connect_timeout_ms;
     int running;
     int in_flight;
+    int unsent;
     struct disp_transfer *free_list;
     struct disp_transfer *all;
 };
@@ -76,6 +80,18 @@ struct disp_http *disp_http_new(const struct disp_http_config *cfg, char *err, s
     h->timeout_ms = cfg->timeout_ms;
     h->connect_timeout_ms = cfg->connect_timeout_ms;
     return h;
+}
+
+/* libcurl calls this once the connection is up, right before it sends the request. */
+static int on_prereq(void *clientp, char *conn_primary_ip, char *conn_local_ip,
+                     int conn_primary_port, int conn_local_port)
+{
+    struct disp_transfer *t = clientp;
+    if (t->unsent) {
+        t->unsent = 0;
+        t->owner->unsent--;
+    }
+    return CURL_PREREQFUNC_OK;
 }
 
 static struct disp_transfer *take_transfer(struct disp_http *h)
@@ -126,6 +142,8 @@ static void set_options(struct disp_http *h, struct disp_transfer *t, const char
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, t);
 }
 
 int disp_http_post(struct disp_http *h, const char *url, const char *body, void *opaque)
@@ -134,6 +152,7 @@ int disp_http_post(struct disp_http *h, const char *url, const char *body, void 
     if (!t)
         return -1;
     t->opaque = opaque;
+    t->owner = h;
     t->errbuf[0] = '\0';
     set_options(h, t, url, body);
     if (curl_multi_add_handle(h->multi, t->easy) != CURLM_OK) {
@@ -141,6 +160,8 @@ int disp_http_post(struct disp_http *h, const char *url, const char *body, void 
         return -1;
     }
     h->in_flight++;
+    t->unsent = 1;
+    h->unsent++;
     return 0;
 }
 
@@ -159,6 +180,10 @@ static void finish(struct disp_http *h, CURLMsg *m, disp_http_cb cb, void *user)
     r.error = t->errbuf[0] ? t->errbuf : curl_easy_strerror(m->data.result);
     curl_multi_remove_handle(h->multi, m->easy_handle);
     h->in_flight--;
+    if (t->unsent) {
+        t->unsent = 0;
+        h->unsent--;
+    }
     void *opaque = t->opaque;
     cb(user, opaque, &r);
     give_back(h, t);
@@ -176,6 +201,20 @@ void disp_http_run(struct disp_http *h, int wait_ms, disp_http_cb cb, void *user
     while ((m = curl_multi_info_read(h->multi, &left)))
         if (m->msg == CURLMSG_DONE)
             finish(h, m, cb, user);
+}
+
+void disp_http_push(struct disp_http *h, int max_ms, disp_http_cb cb, void *user)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    disp_http_run(h, 0, cb, user);
+    while (h->unsent > 0) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (elapsed >= max_ms)
+            return;
+        disp_http_run(h, 1, cb, user);
+    }
 }
 
 int disp_http_in_flight(const struct disp_http *h)

@@ -38,6 +38,9 @@ int disp_http_post(struct disp_http *h, const char *url, const char *body, void 
 /* Waits up to wait_ms for socket activity (0 = just look), advances every transfer and calls
  * cb for each finished one. */
 void disp_http_run(struct disp_http *h, int wait_ms, disp_http_cb cb, void *user);
+/* Drives transfers until every started request has been written (connect included) or
+ * max_ms passed; completions found on the way are reported through cb. */
+void disp_http_push(struct disp_http *h, int max_ms, disp_http_cb cb, void *user);
 int disp_http_in_flight(const struct disp_http *h);
 /* Aborts whatever is still running (no callbacks) and frees everything. */
 void disp_http_free(struct disp_http *h);

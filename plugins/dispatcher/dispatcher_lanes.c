@@ -31,7 +31,7 @@ static double configured_rate(struct disp_ctx *c, const char *pnid)
 
 static double instance_rate(struct disp_ctx *c, double rate)
 {
-    return rate * c->share * c->rate_safety;
+    return rate * c->share;
 }
 
 struct disp_number *disp_number_get(struct disp_ctx *c, const char *pnid)
@@ -50,10 +50,11 @@ struct disp_number *disp_number_get(struct disp_ctx *c, const char *pnid)
         free(n);
         return NULL;
     }
+    disp_bucket_set_safety(&n->bucket, c->rate_safety);
     n->next = c->numbers;
     c->numbers = n;
     c->api->log(c->host, HERALD_LOG_INFO, "number %s: %.1f msg/s (this instance %.2f)", pnid,
-                n->rate, instance_rate(c, n->rate));
+                n->rate, disp_bucket_rate(&n->bucket));
     return n;
 }
 

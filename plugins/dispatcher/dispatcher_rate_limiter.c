@@ -3,22 +3,47 @@
  * decrease / additive increase.
  *
  * Why AIMD: a throughput error means the real limit is lower than we believed (another sender
- * on the number, a downgraded tier). Halving stops the hammering at once; recovering by 10 %
- * of the target per quiet second returns to full speed in ~10 s when the limit was transient.
+ * on the number, a downgraded tier) or that network jitter bunched a few requests. Each report
+ * (at most one per 200 ms) cuts the rate by 20 %, so a persistent lower limit is reached within
+ * a second or two; after a quiet second the rate climbs back by 5 % of the target every 250 ms,
+ * so one stray error costs little.
  */
 #include "dispatcher_rate_limiter.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #define MIN_FACTOR           0.05
-#define RECOVER_STEP         0.10
+#define RECOVER_STEP         0.05
+#define RECOVER_EVERY_MS     250
+#define CUT_FACTOR           0.8
 #define RECOVER_QUIET_MS     1000
 #define THROTTLE_DEBOUNCE_MS 200
 #define WINDOW_MS            1000
 
+static int resize(struct disp_bucket *b);
+
 double disp_bucket_rate(const struct disp_bucket *b)
 {
-    return b->target * b->factor;
+    return b->target * b->factor * b->safety;
+}
+
+/* The window allows the limit itself minus a jitter margin of ~5 ms of traffic (one message
+ * at 100/s, five at 1000/s): the safety factor only slows the tokens, so low rates keep
+ * their whole window (5/s stays 5, not 4). */
+static int window_cap_for(const struct disp_bucket *b)
+{
+    double x = b->target * b->factor;
+    if (x < 1.0)
+        return 0;
+    long cap = (long)floor(x + 1e-9) - lround(x * 0.005);
+    return cap < 1 ? 1 : (int)cap;
+}
+
+void disp_bucket_set_safety(struct disp_bucket *b, double safety)
+{
+    b->safety = safety > 0 && safety <= 1 ? safety : 1.0;
+    (void)resize(b);
 }
 
 /* Size the burst and the window for the current effective rate. */
@@ -26,10 +51,10 @@ static int resize(struct disp_bucket *b)
 {
     double rate = disp_bucket_rate(b);
     double c = rate * 0.05;
-    b->capacity = c < 1.0 ? 1.0 : c;
+    b->capacity = c < 2.0 ? 2.0 : c; /* >= 2: a late tick must not round a token away */
     if (b->tokens > b->capacity)
         b->tokens = b->capacity;
-    int cap = rate >= 1.0 ? (int)rate : 0;
+    int cap = window_cap_for(b);
     if (cap > b->window_alloc) {
         int64_t *w = malloc((size_t)cap * sizeof(*w));
         if (!w)
@@ -50,6 +75,7 @@ int disp_bucket_init(struct disp_bucket *b, double rate, int64_t now_ms)
     *b = (struct disp_bucket){0};
     b->target = rate > 0 ? rate : 0;
     b->factor = 1.0;
+    b->safety = 1.0;
     b->tokens = 1.0;
     b->last_ms = now_ms;
     b->recovered_ms = now_ms;
@@ -73,7 +99,7 @@ void disp_bucket_set_rate(struct disp_bucket *b, double rate, int64_t now_ms)
 static void recover(struct disp_bucket *b, int64_t now_ms)
 {
     if (b->factor >= 1.0 || now_ms - b->throttled_ms < RECOVER_QUIET_MS ||
-        now_ms - b->recovered_ms < RECOVER_QUIET_MS)
+        now_ms - b->recovered_ms < RECOVER_EVERY_MS)
         return;
     b->factor += RECOVER_STEP;
     if (b->factor > 1.0)
@@ -131,11 +157,23 @@ int64_t disp_bucket_wait_ms(struct disp_bucket *b, int64_t now_ms)
     return rate <= 0 ? 1000 : (int64_t)((1.0 - b->tokens) * 1000.0 / rate) + 1;
 }
 
+/* Minimum ms between two sends: 20 % of the mean interval (the pump runs every few ms). Without it,
+ * sends released together (a tick after a stall, or a full window reopening) stay bunched second
+ * after second, and a few ms of network jitter then moves a whole bunch into the API's next window.
+ */
+static int64_t min_gap_ms(const struct disp_bucket *b)
+{
+    double rate = disp_bucket_rate(b);
+    return rate > 0 ? (int64_t)(200.0 / rate) : 0;
+}
+
 int disp_bucket_send(struct disp_bucket *b, int64_t now_ms)
 {
     expire_window(b, now_ms);
-    if (window_full(b))
+    if (window_full(b) || (b->sent_any && now_ms - b->last_send_ms < min_gap_ms(b)))
         return 0;
+    b->last_send_ms = now_ms;
+    b->sent_any = 1;
     if (b->window_alloc > 0) {
         if (b->window_len == b->window_alloc) { /* cap shrank below the log: drop oldest */
             b->window_head = (b->window_head + 1) % b->window_alloc;
@@ -150,9 +188,12 @@ int disp_bucket_send(struct disp_bucket *b, int64_t now_ms)
 int64_t disp_bucket_send_wait_ms(struct disp_bucket *b, int64_t now_ms)
 {
     expire_window(b, now_ms);
-    if (!window_full(b))
-        return 0;
-    return b->window[b->window_head] + WINDOW_MS - now_ms + 1;
+    int64_t wait = 0;
+    if (b->sent_any && now_ms - b->last_send_ms < min_gap_ms(b))
+        wait = b->last_send_ms + min_gap_ms(b) - now_ms;
+    if (window_full(b) && b->window[b->window_head] + WINDOW_MS - now_ms + 1 > wait)
+        wait = b->window[b->window_head] + WINDOW_MS - now_ms + 1;
+    return wait;
 }
 
 void disp_bucket_throttled(struct disp_bucket *b, int64_t now_ms)
@@ -162,7 +203,7 @@ void disp_bucket_throttled(struct disp_bucket *b, int64_t now_ms)
     refill(b, now_ms);
     b->throttled_ms = now_ms;
     b->recovered_ms = now_ms;
-    b->factor *= 0.5;
+    b->factor *= CUT_FACTOR;
     if (b->factor < MIN_FACTOR)
         b->factor = MIN_FACTOR;
     if (b->tokens > 0)

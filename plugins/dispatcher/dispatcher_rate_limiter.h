@@ -15,7 +15,8 @@
 #include <stdint.h>
 
 struct disp_bucket {
-    double target; /* configured msg/s for this instance (rate * share * safety) */
+    double target; /* configured msg/s for this instance (rate * share) */
+    double safety; /* tokens run at target * factor * safety (default 1) */
     double factor; /* adaptive multiplier in [min_factor, 1]; cut on throttling */
     double tokens;
     double capacity;
@@ -27,11 +28,16 @@ struct disp_bucket {
     int window_len;
     int window_head; /* index of the oldest entry */
     int window_alloc;
+    int64_t last_send_ms; /* sends are spaced by at least 20 % of the mean interval */
+    int sent_any;
 };
 
 /* Returns 0, -1 on out of memory. */
 int disp_bucket_init(struct disp_bucket *b, double rate, int64_t now_ms);
 void disp_bucket_free(struct disp_bucket *b);
+/* Tokens run at rate * safety (a margin below the limit); the 1-second window keeps the
+ * limit itself, less ~5 ms of traffic for network jitter. */
+void disp_bucket_set_safety(struct disp_bucket *b, double safety);
 /* Change the target rate (rebalance, campaign cap change) keeping the adaptive factor. */
 void disp_bucket_set_rate(struct disp_bucket *b, double rate, int64_t now_ms);
 /* Refill and take one token (admission: paces claims). Returns 1 when a token was taken. */
@@ -41,15 +47,16 @@ void disp_bucket_refund(struct disp_bucket *b);
 /* Milliseconds until a token is available (0 = now). */
 int64_t disp_bucket_wait_ms(struct disp_bucket *b, int64_t now_ms);
 /* The moment a request really goes out: 1 and recorded when fewer than floor(rate) sends
- * happened in the last 1000 ms, else 0 (hold the request). Checked at send time, not at
- * admission, so claim latency cannot bunch sends into one window. */
+ * happened in the last 1000 ms and the previous send is at least 20 % of the mean interval
+ * ago, else 0 (hold the request). Checked at send time, not at admission, so claim latency
+ * cannot bunch sends into one window. */
 int disp_bucket_send(struct disp_bucket *b, int64_t now_ms);
 /* Milliseconds until disp_bucket_send would admit (0 = now). */
 int64_t disp_bucket_send_wait_ms(struct disp_bucket *b, int64_t now_ms);
-/* The API answered a throughput error: halve the rate (not below 5 % of target). Repeated
- * reports within 200 ms count once, since in-flight requests all fail together. */
+/* The API answered a throughput error: cut the rate by 20 % (not below 5 % of target).
+ * Repeated reports within 200 ms count once, since in-flight requests all fail together. */
 void disp_bucket_throttled(struct disp_bucket *b, int64_t now_ms);
-/* Current effective rate in msg/s. */
+/* Current effective token rate in msg/s (target * factor * safety). */
 double disp_bucket_rate(const struct disp_bucket *b);
 
 #endif

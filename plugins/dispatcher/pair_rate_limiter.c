@@ -131,6 +131,20 @@ int pair_limiter_penalise(struct pair_limiter *p, const char *phone, int64_t now
     return set_next(p, phone, now_ms + (p->interval_ms > 0 ? p->interval_ms : 6000));
 }
 
+void pair_limiter_forget(struct pair_limiter *p, const char *phone)
+{
+    struct pair_entry **pp = &p->buckets[hash_str(phone) % p->n_buckets];
+    for (; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->phone, phone) == 0) {
+            struct pair_entry *e = *pp;
+            *pp = e->next;
+            free(e);
+            p->n_entries--;
+            return;
+        }
+    }
+}
+
 size_t pair_limiter_prune(struct pair_limiter *p, int64_t now_ms)
 {
     for (size_t i = 0; i < p->n_buckets; i++) {

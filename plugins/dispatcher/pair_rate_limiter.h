@@ -22,6 +22,9 @@ int64_t pair_limiter_wait_ms(struct pair_limiter *p, const char *phone, int64_t 
 int pair_limiter_record(struct pair_limiter *p, const char *phone, int64_t now_ms);
 /* The API said "too fast" for this recipient: hold it for a full interval from now. */
 int pair_limiter_penalise(struct pair_limiter *p, const char *phone, int64_t now_ms);
+/* The send recorded for `phone` was refused by the API (never reached the person): forget it,
+ * so its retry is not held for a whole interval. */
+void pair_limiter_forget(struct pair_limiter *p, const char *phone);
 /* Forget entries whose interval has passed (bounds memory); returns how many remain. */
 size_t pair_limiter_prune(struct pair_limiter *p, int64_t now_ms);
 
