@@ -205,7 +205,7 @@ def test_no_outcome_in_time_is_exit_2_naming_the_stage(herald):
     t0 = time.monotonic()
     rc, out, err = ctl(herald, "start", str(cid), "--timeout", "2")
     assert rc == 2
-    assert time.monotonic() - t0 < 10
+    assert time.monotonic() - t0 < 20
     assert "is the segmenter stage running?" in err
     rc, out, err = ctl(herald, "recalculate", str(cid), "--timeout", "1")
     assert rc == 2 and "is the analytics stage running?" in err
@@ -233,7 +233,7 @@ def test_broker_down_is_exit_2_with_clear_reason(herald):
     rc, out, err = ctl(herald, "start", str(cid), env=env)
     assert rc == 2
     assert f"kafka unreachable at 127.0.0.1:{port}" in err
-    assert time.monotonic() - t0 < 10
+    assert time.monotonic() - t0 < 20
     assert err.count("\n") == 1
 
 
@@ -302,10 +302,11 @@ def test_watch_plain_lines_until_campaign_ends(herald):
     cid = make_campaign(herald, status="running")
     herald.sql("UPDATE campaigns SET audience_size = 2, started_at = now() WHERE id = %s", cid)
     p = ctl_background(herald, "watch", str(cid), "--interval", "0.2")
-    time.sleep(1.0)
+    first = p.stdout.readline()  # the first line is printed at once
     herald.sql("UPDATE campaigns SET status = 'completed', completed_at = now() WHERE id = %s", cid)
     out, err = p.communicate(timeout=30)
     assert p.returncode == 0, err
+    out = first + out
     lines = out.splitlines()
     assert "\033" not in out  # no terminal escapes into a pipe
     assert lines[0].startswith(f"campaign={cid} status=running audience=2 ")
@@ -330,18 +331,21 @@ def test_watch_on_a_terminal_redraws_the_bar_in_place(herald):
     p = subprocess.Popen([CTL, "watch", str(cid)], env=ctl_env(herald), cwd=ROOT,
                          stdin=slave, stdout=slave, stderr=slave, close_fds=True)
     os.close(slave)
-    time.sleep(1.5)  # about 6 redraws at 4 Hz
+
+    def read_some():
+        try:
+            return os.read(master, 65536)
+        except OSError:  # the pty is closed once herald-ctl has exited
+            return b""
+
+    out = b""
+    deadline = time.monotonic() + 30
+    while out.count(b"\x1b[1A") < 4 and time.monotonic() < deadline:  # ~1 s at 4 Hz
+        out += read_some()
     herald.sql("UPDATE campaigns SET status = 'cancelled', cancelled_at = now() WHERE id = %s",
                cid)
     assert p.wait(30) == 0
-    out = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
+    while chunk := read_some():
         out += chunk
     os.close(master)
     text = out.decode()
