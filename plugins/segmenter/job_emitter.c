@@ -180,15 +180,31 @@ static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
     PQclear(rows);
 }
 
+/* One statement per tick finds the running campaigns that have room in their window and
+ * pending recipients; only those pay for a locked emission step (which checks again). With
+ * full windows - the steady state while dispatchers work - a tick is this one query. */
+static const char RUNNING_SQL[] =
+    "SELECT c.id, c.rate_limit_per_second, (SELECT count(*) FROM campaign_recipients r WHERE "
+    "r.campaign_id = c.id AND r.state = 'queued'), EXISTS (SELECT 1 FROM campaign_recipients r "
+    "WHERE r.campaign_id = c.id AND r.state = 'pending') FROM campaigns c WHERE c.status = "
+    "'running' ORDER BY c.id";
+
+static int has_room(const struct segmenter *s, PGresult *res, int row)
+{
+    double rate = PQgetisnull(res, row, 1) ? 0 : atof(PQgetvalue(res, row, 1));
+    long long queued = strtoll(PQgetvalue(res, row, 2), NULL, 10);
+    return strcmp(PQgetvalue(res, row, 3), "t") == 0 &&
+           emission_budget(&s->emission, rate, queued) > 0;
+}
+
 void job_emitter_tick(struct segmenter *s)
 {
-    static const char *const sql = "SELECT id FROM campaigns WHERE status = 'running' ORDER BY id";
     PGconn *conn = s->api->pg_main(s->host);
     if (!conn)
         return;
     PGresult *res = NULL;
     char err[256];
-    if (pgx_exec(conn, sql, 0, NULL, &res, err, sizeof(err)) != PGX_OK)
+    if (pgx_exec(conn, RUNNING_SQL, 0, NULL, &res, err, sizeof(err)) != PGX_OK)
         return;
     int n = PQntuples(res);
     /* start at a rotating offset so that, past max_campaigns_per_tick, every campaign gets
@@ -197,8 +213,11 @@ void job_emitter_tick(struct segmenter *s)
     int limit = s->max_campaigns_per_tick > 0 && n > s->max_campaigns_per_tick
                     ? (int)s->max_campaigns_per_tick
                     : n;
-    for (int k = 0; k < limit; k++)
-        emit_campaign(s, conn, PQgetvalue(res, (rotate + k) % n, 0));
+    for (int k = 0; k < limit; k++) {
+        int row = (rotate + k) % n;
+        if (has_room(s, res, row))
+            emit_campaign(s, conn, PQgetvalue(res, row, 0));
+    }
     s->emit_rotate = n ? (rotate + limit) % n : 0;
     PQclear(res);
 }
