@@ -23,6 +23,7 @@ RUN_ASAN=1
 CTEST_REGEX=""
 PYTEST_EXPR=""
 SUMMARY=()
+FAILED_TESTS=()
 FAILED=0
 
 usage() {
@@ -62,7 +63,7 @@ step() {
         verdict="FAIL (exit $rc)"
         FAILED=1
     fi
-    SUMMARY+=("$(printf '%-10s %-44s %5ss' "$verdict" "$name" $((SECONDS - t0)))")
+    SUMMARY+=("$(printf '%-14s %-44s %5ss' "$verdict" "$name" $((SECONDS - t0)))")
     return "$rc"
 }
 
@@ -73,17 +74,28 @@ configure_and_build() {
         ninja -C "$dir"
 }
 
+# Runs ctest for one build folder; the output is also kept in var/log/ctest-<folder>.log so
+# the summary can name every failed ctest entry and pytest test.
 run_ctest() {
     local dir="$1"
     local args=(--test-dir "$dir" --output-on-failure)
-    [ -n "$CTEST_REGEX" ] && args+=(-R "$CTEST_REGEX")
+    local log
+    log="$HERALD_VAR/log/ctest-$(basename "$dir").log"
+    mkdir -p "$HERALD_VAR/log"
+    if [ -n "$CTEST_REGEX" ]; then args+=(-R "$CTEST_REGEX"); fi
     # shellcheck disable=SC2206 # word splitting of the extra args is intended
-    [ -n "${HERALD_CTEST_ARGS:-}" ] && args+=(${HERALD_CTEST_ARGS})
-    if [ -n "$PYTEST_EXPR" ]; then
-        PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-} -k '$PYTEST_EXPR'" HERALD_BUILD_DIR="$dir" ctest "${args[@]}"
-    else
-        HERALD_BUILD_DIR="$dir" ctest "${args[@]}"
-    fi
+    if [ -n "${HERALD_CTEST_ARGS:-}" ]; then args+=(${HERALD_CTEST_ARGS}); fi
+    local addopts="${PYTEST_ADDOPTS:-}"
+    if [ -n "$PYTEST_EXPR" ]; then addopts="$addopts -k '$PYTEST_EXPR'"; fi
+    local rc=0
+    # pipefail: the pipeline's status is ctest's (tee succeeds).
+    PYTEST_ADDOPTS="$addopts" HERALD_BUILD_DIR="$dir" ctest "${args[@]}" 2>&1 | tee "$log" ||
+        rc=$?
+    local line
+    while IFS= read -r line; do
+        FAILED_TESTS+=("$(basename "$dir"): ${line#"${line%%[![:space:]]*}"}")
+    done < <(grep -E '^(FAILED|ERROR) |^[[:space:]]*[0-9]+ - .*\((Failed|Timeout|SEGFAULT|Subprocess aborted|Exception|Not Run)\)' "$log" || true)
+    return "$rc"
 }
 
 # Builds one flavour, applies migrations with its herald-stage, runs its tests. A failed build
@@ -92,7 +104,7 @@ test_flavour() {
     local label="$1" dir="$2"
     shift 2
     if ! step "$label: configure + build ($(basename "$dir")/)" configure_and_build "$dir" "$@"; then
-        SUMMARY+=("$(printf '%-10s %-44s' SKIPPED "$label: tests (build failed)")")
+        SUMMARY+=("$(printf '%-14s %-44s' SKIPPED "$label: tests (build failed)")")
         return 0
     fi
     step "$label: migrate (herald db)" env HERALD_BUILD_DIR="$dir" bash "$SCRIPTS/postgres.sh" migrate || true
@@ -102,6 +114,10 @@ test_flavour() {
 print_summary() {
     banner "summary"
     printf '%s\n' "${SUMMARY[@]}"
+    if [ "${#FAILED_TESTS[@]}" -gt 0 ]; then
+        echo "failed tests:"
+        printf '  %s\n' "${FAILED_TESTS[@]}"
+    fi
     if [ "$FAILED" -eq 0 ]; then
         echo "ALL PASSED"
     else
