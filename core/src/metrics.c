@@ -32,7 +32,16 @@ struct metrics *metrics_new(const char *stage)
 {
     struct metrics *m = calloc(1, sizeof *m);
     pthread_mutex_init(&m->lock, NULL);
-    m->stage = strdup(stage ? stage : "");
+    /* the stage name becomes a label value: escape what the text format requires */
+    const char *src = stage ? stage : "";
+    m->stage = malloc(strlen(src) * 2 + 1);
+    char *d = m->stage;
+    for (; *src; src++) {
+        if (*src == '\\' || *src == '"')
+            *d++ = '\\';
+        *d++ = *src == '\n' ? ' ' : *src;
+    }
+    *d = '\0';
     return m;
 }
 

@@ -159,5 +159,5 @@ int stage_loop_run(struct stage *s)
     }
     drain(s, &next_tick, &next_lag);
     atomic_store(&s->running, 0);
-    return atomic_load(&s->fatal) ? 1 : 0;
+    return atomic_load(&s->fatal) ? 3 : 0;
 }

@@ -6,8 +6,9 @@
  *   herald-stage --help-config PLUGIN       list a plugin's options
  *   herald-stage --version
  *
- * Exit status: 0 clean stop; 1 refused to start (bad config, bad plugin, failed migration);
- * 2 bad command line; 3 runtime failure (Kafka client could not be created, fatal error).
+ * Exit status: 0 clean stop; 1 refused to start (bad config, bad plugin, failed migration,
+ * Kafka client or metrics port unusable); 2 bad command line; 3 stopped by a fatal runtime
+ * error (e.g. the idempotent producer's fatal error).
  */
 #include <getopt.h>
 #include <librdkafka/rdkafka.h>

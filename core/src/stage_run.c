@@ -148,8 +148,9 @@ static void teardown(struct stage *s)
         if (hp->initialised && hp->p->cb_exit)
             hp->p->cb_exit(hp->ctx);
     }
-    kafka_consumer_destroy(s);
+    /* producer first: its queue-event callback wakes the consumer queue */
     kafka_producer_destroy(s);
+    kafka_consumer_destroy(s);
     inflight_free_all(s);
     for (size_t i = 0; i < s->n_plugins; i++) {
         struct host_plugin *hp = &s->plugins[i];
@@ -175,13 +176,11 @@ static int start(struct stage *s, char *err, size_t errlen)
         if (load_plugin(s, &s->plugins[i], err, errlen))
             return 1;
     }
-    if (start_io(s, err, errlen))
-        return 3;
-    if (init_plugins(s))
+    if (start_io(s, err, errlen) || init_plugins(s))
         return 1;
     err[0] = '\0';
     if (needs_consumer(s) && kafka_consumer_create(s, err, errlen))
-        return 3;
+        return 1;
     return 0;
 }
 

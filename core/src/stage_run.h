@@ -6,7 +6,8 @@
 
 #include "stage_config.h"
 
-/* Exit status for main(): 0 clean stop, 1 refused start (plugin/config), 3 runtime failure. */
+/* Exit status for main(): 0 clean stop, 1 refused to start (config, plugin, Kafka client,
+ * metrics port, cb_init), 3 stopped by a fatal runtime error. */
 int stage_run(struct stage_config *cfg);
 
 #endif

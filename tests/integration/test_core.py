@@ -117,7 +117,8 @@ def test_kill9_and_restart_loses_nothing(herald):
     where = {json.loads(m["value"])["i"]: (m["partition"], m["offset"]) for m in inputs}
     assert len(where) == n
     slow = dict(delay_ms=100, kafka_options={"batch_size": 100, "max_in_flight": 400},
-                properties=["auto.commit.interval.ms=500"])
+                # a killed member holds its partitions until its session times out
+                properties=["auto.commit.interval.ms=500", "consumer.session.timeout.ms=6000"])
     st = echo(herald, **slow)
     st.wait_metric("herald_messages_out_total", 600)
     time.sleep(1.0)  # let at least one auto-commit happen
