@@ -146,9 +146,11 @@ def test_kill9_and_restart_loses_nothing(herald):
 
 # ---- consumer groups -----------------------------------------------------------------------
 
-def test_two_processes_split_partitions(herald):
-    a = echo(herald, name="echo-a")
-    b = echo(herald, name="echo-b")
+@pytest.mark.parametrize("strategy", ["range", "cooperative-sticky"])
+def test_two_processes_split_partitions(herald, strategy):
+    props = [f"consumer.partition.assignment.strategy={strategy}"]
+    a = echo(herald, name="echo-a", properties=props)
+    b = echo(herald, name="echo-b", properties=props)
 
     def balanced():
         owned = [a.metrics().get("herald_echo_partitions_owned", 0),
@@ -180,6 +182,31 @@ def test_partitions_move_to_the_survivor(herald):
     produce_numbers(herald, 200)
     assert sorted(set(numbers(wait_out(herald, 200)))) == list(range(200))
     a.stop()
+
+
+def test_two_plugins_in_one_stage_each_get_their_topics(herald):
+    herald.create_topics("in", "out", "in2", "out2")
+    st = herald.start_stage("duo", plugins=[
+        {"name": "echo", "consume": ["in"], "config": {"output": "out"}},
+        {"name": "echo", "consume": ["in2"], "config": {"output": "out2"}},
+    ]).wait_healthy()
+    produce_numbers(herald, 30)
+    produce_numbers(herald, 20, start=100, topic="in2")
+    assert sorted(numbers(herald.consume("out", 30))) == list(range(30))
+    assert sorted(numbers(herald.consume("out2", 20))) == list(range(100, 120))
+    st.wait_metric("herald_echo_forwarded_total", 50)  # both instances share the metric
+    st.stop()
+    assert_all_committed(herald, st, "in")
+    assert_all_committed(herald, st, "in2")
+
+
+def test_stage_without_consumed_topics_runs_producer_and_ticks(herald):
+    st = herald.start_stage("idle", plugin="echo", plugin_config={"output": "out"},
+                            consume=[]).wait_healthy()
+    assert "kafka consumer" not in st.log_text()
+    code, body = st.healthz()
+    assert code == 200 and body["running"]
+    st.stop()
 
 
 # ---- retries, errors, backpressure ---------------------------------------------------------
