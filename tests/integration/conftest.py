@@ -58,7 +58,11 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def herald(request, tmp_path, herald_services):
     h = Herald(tmp_path)
-    h.setup()
+    try:
+        h.setup()
+    except BaseException:
+        h.teardown()
+        raise
     yield h
     failed = getattr(request.node, "herald_failed_call", False)
     if failed:
