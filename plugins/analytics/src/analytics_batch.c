@@ -19,6 +19,7 @@ const char ANALYTICS_STAGE_REPLY_COLUMNS[] =
 void analytics_batch_init(struct analytics_batch *b)
 {
     memset(b, 0, sizeof *b);
+    analytics_merge_init(&b->merged);
     analytics_copybuf_init(&b->events);
     analytics_copybuf_init(&b->replies);
 }
@@ -32,6 +33,7 @@ static void free_commands(struct analytics_batch *b)
 
 void analytics_batch_reset(struct analytics_batch *b)
 {
+    analytics_merge_reset(&b->merged);
     analytics_copybuf_reset(&b->events);
     analytics_copybuf_reset(&b->replies);
     free_commands(b);
@@ -42,6 +44,7 @@ void analytics_batch_free(struct analytics_batch *b)
 {
     free_commands(b);
     free(b->commands);
+    analytics_merge_free(&b->merged);
     analytics_copybuf_free(&b->events);
     analytics_copybuf_free(&b->replies);
     memset(b, 0, sizeof *b);
@@ -49,7 +52,7 @@ void analytics_batch_free(struct analytics_batch *b)
 
 int analytics_batch_empty(const struct analytics_batch *b)
 {
-    return b->events.rows == 0 && b->replies.rows == 0 && b->ncommands == 0;
+    return b->merged.n == 0 && b->events.rows == 0 && b->replies.rows == 0 && b->ncommands == 0;
 }
 
 static const char *or_null(const char *s)
@@ -62,23 +65,45 @@ static void put_ms(struct analytics_copybuf *c, int64_t ms)
     analytics_copybuf_int(c, ms, ms != 0);
 }
 
-static void encode_event(struct analytics_copybuf *c, const struct analytics_event *ev)
+static void encode_row(struct analytics_copybuf *c, int64_t campaign_id, int64_t recipient_id,
+                       const char *wamid, const char *phone, const struct analytics_state *st)
 {
-    struct analytics_state st;
-    analytics_event_state(ev, &st);
-    analytics_copybuf_int(c, ev->campaign_id, ev->campaign_id != 0);
-    analytics_copybuf_int(c, ev->recipient_id, ev->recipient_id != 0);
-    analytics_copybuf_text(c, or_null(ev->wamid));
-    analytics_copybuf_text(c, or_null(ev->phone));
-    put_ms(c, st.accepted_ms);
-    put_ms(c, st.sent_ms);
-    put_ms(c, st.delivered_ms);
-    put_ms(c, st.read_ms);
-    put_ms(c, st.failed_ms);
-    analytics_copybuf_int(c, st.error_code, st.failed_ms != 0 && st.error_code != 0);
-    analytics_copybuf_text(c, or_null(st.error_title));
+    analytics_copybuf_int(c, campaign_id, campaign_id != 0);
+    analytics_copybuf_int(c, recipient_id, recipient_id != 0);
+    analytics_copybuf_text(c, or_null(wamid));
+    analytics_copybuf_text(c, or_null(phone));
+    put_ms(c, st->accepted_ms);
+    put_ms(c, st->sent_ms);
+    put_ms(c, st->delivered_ms);
+    put_ms(c, st->read_ms);
+    put_ms(c, st->failed_ms);
+    analytics_copybuf_int(c, st->error_code, st->failed_ms != 0 && st->error_code != 0);
+    analytics_copybuf_text(c, or_null(st->failed_ms ? st->error_title : NULL));
     analytics_copybuf_null(c); /* replied_ms: only reply attribution sets it */
     analytics_copybuf_end_row(c);
+}
+
+/* Keyed events are merged per recipient; wamid-only ones go straight to a row (SQL resolves
+ * and, if need be, parks them one by one). */
+static void add_event(struct analytics_batch *b, const struct analytics_event *ev)
+{
+    if (ev->campaign_id != 0 && ev->recipient_id != 0) {
+        if (analytics_merge_add(&b->merged, ev) != 0)
+            b->failed = 1;
+        return;
+    }
+    struct analytics_state st;
+    analytics_event_state(ev, &st);
+    encode_row(&b->events, ev->campaign_id, ev->recipient_id, ev->wamid, ev->phone, &st);
+}
+
+void analytics_batch_seal(struct analytics_batch *b)
+{
+    for (size_t i = 0; i < b->merged.n; i++) {
+        const struct analytics_merge_entry *e = &b->merged.entries[i];
+        encode_row(&b->events, e->campaign_id, e->recipient_id, e->wamid, e->phone, &e->state);
+    }
+    analytics_merge_reset(&b->merged);
 }
 
 static void encode_reply(struct analytics_copybuf *c, const struct analytics_reply *r)
@@ -137,7 +162,7 @@ analytics_verdict analytics_batch_add(struct analytics_batch *b, const char *top
         struct analytics_event ev;
         if (analytics_event_parse(payload, len, kafka_ts_ms, &ev, err, errlen) != 0)
             return ANALYTICS_V_ERROR;
-        encode_event(&b->events, &ev);
+        add_event(b, &ev);
         return ANALYTICS_V_FOLD;
     }
     if (strcmp(topic, ANALYTICS_TOPIC_REPLIES) == 0) {

@@ -4,13 +4,15 @@
  * Why: the plugin must fold a whole cb_process batch in one transaction. This file decides,
  * per message, what it is (a status to fold, a reply to store, a recalculate to run, something
  * to ignore, or an error with a reason) and encodes the foldable ones as COPY rows for the
- * staging tables of migrations/041. Pure: no database, no host; the unit tests drive it.
+ * staging tables of migrations/041, statuses of the same recipient merged into one row
+ * (analytics_merge.h). Pure: no database, no host; the unit tests drive it.
  */
 #ifndef HERALD_ANALYTICS_BATCH_H
 #define HERALD_ANALYTICS_BATCH_H
 
 #include "analytics_command.h"
 #include "analytics_copy.h"
+#include "analytics_merge.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +36,7 @@ struct analytics_batch_command {
 };
 
 struct analytics_batch {
+    struct analytics_merge merged;    /* keyed events, one entry per recipient until sealed */
     struct analytics_copybuf events;  /* analytics_stage rows */
     struct analytics_copybuf replies; /* analytics_stage_replies rows */
     struct analytics_batch_command *commands;
@@ -50,6 +53,10 @@ void analytics_batch_init(struct analytics_batch *b);
 void analytics_batch_reset(struct analytics_batch *b); /* keeps buffers for reuse */
 void analytics_batch_free(struct analytics_batch *b);
 int analytics_batch_empty(const struct analytics_batch *b);
+
+/* Write the merged per-recipient rows into `events`. Idempotent; the store calls it before
+ * COPY, so a batch is always complete when applied. */
+void analytics_batch_seal(struct analytics_batch *b);
 
 /* Classify one consumed message and encode it. */
 analytics_verdict analytics_batch_add(struct analytics_batch *b, const char *topic,

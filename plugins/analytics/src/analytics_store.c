@@ -158,14 +158,15 @@ static analytics_store_rc run(struct analytics_store *st, PGconn *conn,
 }
 
 analytics_store_rc analytics_store_apply(struct analytics_store *st, PGconn *conn,
-                                         const struct analytics_batch *b, int sweep,
+                                         struct analytics_batch *b, int sweep,
                                          const struct analytics_settings *s,
                                          struct analytics_apply_result *out, char *err,
                                          size_t errlen)
 {
     memset(out, 0, sizeof *out);
     out->parked_pending = out->replies_pending = -1;
-    if (b->failed || b->events.failed || b->replies.failed) {
+    analytics_batch_seal(b);
+    if (b->failed || b->merged.failed || b->events.failed || b->replies.failed) {
         snprintf(err, errlen, "out of memory while encoding the batch");
         return ANALYTICS_STORE_TRANSIENT;
     }

@@ -47,10 +47,11 @@ struct analytics_store {
     int backend_pid;
 };
 
-/* sweep: also retry every parked status and reply, expire old parked statuses.
+/* Seals the batch (analytics_batch_seal) and applies it.
+ * sweep: also retry every parked status and reply, expire old parked statuses.
  * On failure err holds the server's message. */
 analytics_store_rc analytics_store_apply(struct analytics_store *st, PGconn *conn,
-                                         const struct analytics_batch *b, int sweep,
+                                         struct analytics_batch *b, int sweep,
                                          const struct analytics_settings *s,
                                          struct analytics_apply_result *out, char *err,
                                          size_t errlen);

@@ -43,14 +43,40 @@ static void test_events_become_lattice_rows(void **state)
     assert_int_equal(add("delivery-events", "{\"type\":\"sent\",\"wamid\":\"only\","
                                             "\"ts_ms\":1764100000002}"),
                      ANALYTICS_V_FOLD);
+    /* wamid-only rows are written at once; keyed ones when the batch is sealed */
+    assert_int_equal(b.events.rows, 1);
+    analytics_batch_seal(&b);
     assert_rows(&b.events,
+                "\\N\t\\N\tonly\t\\N\t1764100000002\t1764100000002\t\\N\t\\N\t\\N\t\\N\t\\N"
+                "\t\\N\n"
                 "42\t17\tw\t\\N\t1764100000000\t1764100000000\t1764100000000\t1764100000000"
                 "\t\\N\t\\N\t\\N\t\\N\n"
                 "42\t18\t\\N\t4915100000018\t\\N\t\\N\t\\N\t\\N\t1764100000001\t131026"
-                "\ttab\\there\t\\N\n"
-                "\\N\t\\N\tonly\t\\N\t1764100000002\t1764100000002\t\\N\t\\N\t\\N\t\\N\t\\N"
-                "\t\\N\n");
+                "\ttab\\there\t\\N\n");
     assert_int_equal(b.events.rows, 3);
+    analytics_batch_seal(&b); /* idempotent */
+    assert_int_equal(b.events.rows, 3);
+    analytics_batch_free(&b);
+}
+
+static void test_same_recipient_becomes_one_row(void **state)
+{
+    (void)state;
+    analytics_batch_init(&b);
+    const char *sent = "{\"type\":\"sent\",\"campaign_id\":7,\"recipient_id\":1,"
+                       "\"wamid\":\"w1\",\"ts_ms\":1764100001000}";
+    assert_int_equal(add("delivery-events", sent), ANALYTICS_V_FOLD);
+    assert_int_equal(add("delivery-events", "{\"type\":\"read\",\"campaign_id\":7,"
+                                            "\"recipient_id\":1,\"ts_ms\":1764100009000}"),
+                     ANALYTICS_V_FOLD);
+    assert_int_equal(add("delivery-events", sent), ANALYTICS_V_FOLD); /* duplicate */
+    assert_int_equal(add("delivery-events", "{\"type\":\"accepted\",\"campaign_id\":7,"
+                                            "\"recipient_id\":1,\"phone\":\"4915\","
+                                            "\"ts_ms\":1764100000000}"),
+                     ANALYTICS_V_FOLD);
+    analytics_batch_seal(&b);
+    assert_rows(&b.events, "7\t1\tw1\t4915\t1764100000000\t1764100001000\t1764100009000"
+                           "\t1764100009000\t\\N\t\\N\t\\N\t\\N\n");
     analytics_batch_free(&b);
 }
 
@@ -97,6 +123,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_events_become_lattice_rows),
+        cmocka_unit_test(test_same_recipient_becomes_one_row),
         cmocka_unit_test(test_replies_rows),
         cmocka_unit_test(test_commands_and_verdicts),
     };
