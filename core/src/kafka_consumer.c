@@ -15,6 +15,9 @@
 #include "inflight.h"
 #include "kafka_producer.h"
 #include "log.h"
+#include "stage_loop.h"
+
+#define REVOKE_SETTLE_MS 3000
 
 struct topic_total {
     char *logical;
@@ -118,8 +121,29 @@ static void on_assign(struct stage *s, rd_kafka_t *rk, rd_kafka_topic_partition_
     notify_plugins(s, parts, 1);
 }
 
+/* Messages of `parts` handed out and not yet complete. */
+static int revoked_busy(struct stage *s, void *opaque)
+{
+    rd_kafka_topic_partition_list_t *parts = opaque;
+    size_t pending = 0;
+    for (int k = 0; k < parts->cnt; k++) {
+        struct partition_state *ps =
+            find_partition(s, parts->elems[k].topic, parts->elems[k].partition, 0);
+        if (ps && ps->assigned)
+            pending += offset_tracker_pending(&ps->tracker);
+    }
+    return pending > 0;
+}
+
 static void on_revoke(struct stage *s, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts)
 {
+    /* Give work in flight a short chance to finish so its offsets are committed here rather
+     * than redone by the next owner (bounded: the group waits for us). */
+    if (!atomic_load(&s->stopping)) {
+        int64_t max = s->cfg->drain_timeout_ms < REVOKE_SETTLE_MS ? s->cfg->drain_timeout_ms
+                                                                  : REVOKE_SETTLE_MS;
+        stage_loop_settle(s, revoked_busy, parts, max);
+    }
     kafka_consumer_store_offsets(s);
     rd_kafka_resp_err_t cerr = rd_kafka_commit(rk, NULL, 0);
     if (cerr && cerr != RD_KAFKA_RESP_ERR__NO_OFFSET)

@@ -89,7 +89,8 @@ struct stage {
     atomic_int running;        /* main loop entered; drives /healthz */
     atomic_int kafka_ok, pg_ok;
 
-    struct herald_pg *pg_main; /* NULL when no conninfo */
+    struct herald_pg *pg_main;         /* NULL when no conninfo */
+    int64_t next_tick_ms, next_lag_ms; /* [main] */
 
     struct metrics *metrics;
     struct {

@@ -71,9 +71,9 @@ static void wait_for_work(struct stage *s, int timeout_ms)
     }
 }
 
-static int timeout_until(struct stage *s, int64_t now, int64_t next_tick)
+static int timeout_until(struct stage *s, int64_t now)
 {
-    int64_t t = next_tick - now;
+    int64_t t = s->next_tick_ms - now;
     int64_t due = retry_scheduler_next_due(&s->retries);
     if (due >= 0 && due - now < t)
         t = due - now;
@@ -84,29 +84,45 @@ static int timeout_until(struct stage *s, int64_t now, int64_t next_tick)
     return t < 0 ? 0 : (int)t;
 }
 
+/* Delivery reports, offsets, ticks and gauges: everything but taking new input. */
+static void service(struct stage *s)
+{
+    kafka_producer_poll(s);
+    kafka_consumer_store_offsets(s);
+    int64_t now = host_api_table.now_ms();
+    if (now >= s->next_tick_ms || atomic_exchange(&s->wake_requested, 0)) {
+        tick_plugins(s, now);
+        s->next_tick_ms = now + s->cfg->tick_ms;
+        metric_set(s->m.in_flight, (double)s->in_flight);
+    }
+    if (now >= s->next_lag_ms) {
+        metric_set(s->m.lag, kafka_consumer_lag(s));
+        s->next_lag_ms = now + LAG_EVERY_MS;
+    }
+}
+
 /* One turn of the loop; shared by the run phase and the drain phase. */
-static void turn(struct stage *s, int64_t *next_tick, int64_t *next_lag)
+static void turn(struct stage *s)
 {
     int64_t now = host_api_table.now_ms();
     if (!atomic_load(&s->stopping)) {
         inflight_collect_retries(s, now);
         dispatch_batches(s);
     }
-    wait_for_work(s, timeout_until(s, now, *next_tick));
+    wait_for_work(s, timeout_until(s, now));
     dispatch_batches(s);
-    kafka_producer_poll(s);
-    kafka_consumer_store_offsets(s);
     if (!atomic_load(&s->stopping))
         apply_backpressure(s);
-    now = host_api_table.now_ms();
-    if (now >= *next_tick || atomic_exchange(&s->wake_requested, 0)) {
-        tick_plugins(s, now);
-        *next_tick = now + s->cfg->tick_ms;
-        metric_set(s->m.in_flight, (double)s->in_flight);
-    }
-    if (now >= *next_lag) {
-        metric_set(s->m.lag, kafka_consumer_lag(s));
-        *next_lag = now + LAG_EVERY_MS;
+    service(s);
+}
+
+void stage_loop_settle(struct stage *s, int (*busy)(struct stage *, void *), void *opaque,
+                       int64_t max_ms)
+{
+    int64_t deadline = host_api_table.now_ms() + max_ms;
+    while (busy(s, opaque) && host_api_table.now_ms() < deadline) {
+        rd_kafka_poll(s->producer, 5); /* waits for delivery reports, applied below */
+        service(s);
     }
 }
 
@@ -124,7 +140,7 @@ static int plugins_drained(struct stage *s, int64_t now)
 
 /* Messages waiting for a retry are not waited for: they stay uncommitted and are redelivered
  * to whoever consumes the partition next. */
-static void drain(struct stage *s, int64_t *next_tick, int64_t *next_lag)
+static void drain(struct stage *s)
 {
     int64_t deadline = host_api_table.now_ms() + s->cfg->drain_timeout_ms;
     LOG_INFO("shutdown: draining %zu in-flight message(s) (timeout %lld ms)", s->in_flight,
@@ -140,7 +156,7 @@ static void drain(struct stage *s, int64_t *next_tick, int64_t *next_lag)
                      s->in_flight);
             break;
         }
-        turn(s, next_tick, next_lag);
+        turn(s);
     }
     int64_t left = deadline - host_api_table.now_ms();
     kafka_producer_flush(s, left > 2000 ? (int)left : 2000);
@@ -149,15 +165,15 @@ static void drain(struct stage *s, int64_t *next_tick, int64_t *next_lag)
 
 int stage_loop_run(struct stage *s)
 {
-    int64_t next_tick = host_api_table.now_ms(), next_lag = next_tick;
+    s->next_tick_ms = s->next_lag_ms = host_api_table.now_ms();
     atomic_store(&s->running, 1);
     LOG_INFO("stage running");
     while (!atomic_load(&s->stopping)) {
-        turn(s, &next_tick, &next_lag);
+        turn(s);
         if (signals_stop_requested())
             atomic_store(&s->stopping, 1);
     }
-    drain(s, &next_tick, &next_lag);
+    drain(s);
     atomic_store(&s->running, 0);
     return atomic_load(&s->fatal) ? 3 : 0;
 }
