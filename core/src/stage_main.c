@@ -34,7 +34,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: herald-stage --config FILE [--migrate]\n"
-            "       herald-stage [--config FILE] --help-config PLUGIN\n"
+            "       herald-stage [--config FILE] --help-config PLUGIN  (or --plugin PLUGIN "
+            "--help-config)\n"
             "       herald-stage --version\n"
             "\n"
             "  --config FILE         stage configuration (libconfig), see docs/configuration.md\n"
@@ -106,6 +107,15 @@ static int migrate(const char *config_file)
     return rc;
 }
 
+/* `--plugin X --help-config` (the form plugin.h mentions) has no argument after
+ * --help-config; rewrite it to `--help-config=` so getopt accepts it and --plugin names it. */
+static void normalise_help_config(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help-config") == 0 && (i + 1 == argc || argv[i + 1][0] == '-'))
+            argv[i] = "--help-config=";
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -117,8 +127,9 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *config = NULL, *help_plugin = NULL;
-    int do_migrate = 0, opt;
+    const char *config = NULL, *help_plugin = NULL, *plugin_opt = NULL;
+    int do_migrate = 0, want_help_config = 0, opt;
+    normalise_help_config(argc, argv);
     while ((opt = getopt_long(argc, argv, "c:mH:p:Vh", opts, NULL)) != -1) {
         switch (opt) {
         case 'c':
@@ -128,8 +139,12 @@ int main(int argc, char **argv)
             do_migrate = 1;
             break;
         case 'H':
+            want_help_config = 1;
+            if (optarg[0])
+                help_plugin = optarg;
+            break;
         case 'p':
-            help_plugin = optarg;
+            plugin_opt = optarg;
             break;
         case 'V':
             printf("herald-stage %s (plugin ABI %d, librdkafka %s)\n", HERALD_VERSION,
@@ -148,8 +163,15 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (help_plugin)
+    if (want_help_config || plugin_opt) {
+        if (!help_plugin)
+            help_plugin = plugin_opt;
+        if (!help_plugin) {
+            fprintf(stderr, "herald-stage: --help-config needs a plugin name\n");
+            return 2;
+        }
         return help_config(help_plugin, config);
+    }
     if (do_migrate)
         return migrate(config);
     if (!config) {
