@@ -157,14 +157,14 @@ int64_t disp_bucket_wait_ms(struct disp_bucket *b, int64_t now_ms)
     return rate <= 0 ? 1000 : (int64_t)((1.0 - b->tokens) * 1000.0 / rate) + 1;
 }
 
-/* Minimum ms between two sends: 20 % of the mean interval (the pump runs every few ms). Without it,
+/* Minimum ms between two sends: 40 % of the mean interval (the pump runs every few ms). Without it,
  * sends released together (a tick after a stall, or a full window reopening) stay bunched second
  * after second, and a few ms of network jitter then moves a whole bunch into the API's next window.
  */
 static int64_t min_gap_ms(const struct disp_bucket *b)
 {
     double rate = disp_bucket_rate(b);
-    return rate > 0 ? (int64_t)(200.0 / rate) : 0;
+    return rate > 0 ? (int64_t)(400.0 / rate) : 0;
 }
 
 int disp_bucket_send(struct disp_bucket *b, int64_t now_ms)

@@ -28,7 +28,7 @@ struct disp_bucket {
     int window_len;
     int window_head; /* index of the oldest entry */
     int window_alloc;
-    int64_t last_send_ms; /* sends are spaced by at least 20 % of the mean interval */
+    int64_t last_send_ms; /* sends are spaced by at least 40 % of the mean interval */
     int sent_any;
 };
 
@@ -47,7 +47,7 @@ void disp_bucket_refund(struct disp_bucket *b);
 /* Milliseconds until a token is available (0 = now). */
 int64_t disp_bucket_wait_ms(struct disp_bucket *b, int64_t now_ms);
 /* The moment a request really goes out: 1 and recorded when fewer than floor(rate) sends
- * happened in the last 1000 ms and the previous send is at least 20 % of the mean interval
+ * happened in the last 1000 ms and the previous send is at least 40 % of the mean interval
  * ago, else 0 (hold the request). Checked at send time, not at admission, so claim latency
  * cannot bunch sends into one window. */
 int disp_bucket_send(struct disp_bucket *b, int64_t now_ms);

@@ -117,8 +117,8 @@ static void send_window_holds_the_rate_plus_one(void **state)
     struct disp_bucket b;
     disp_bucket_init(&b, 10, 0);
     assert_true(disp_bucket_send(&b, 0));
-    assert_false(disp_bucket_send(&b, 19)); /* spaced by 20 % of 100 ms */
-    assert_int_equal(disp_bucket_send_wait_ms(&b, 19), 1);
+    assert_false(disp_bucket_send(&b, 39)); /* spaced by 40 % of 100 ms */
+    assert_int_equal(disp_bucket_send_wait_ms(&b, 39), 1);
     for (int i = 1; i < 10; i++)
         assert_true(disp_bucket_send(&b, i * 40));
     assert_false(disp_bucket_send(&b, 500));
