@@ -110,10 +110,3 @@ BEGIN
     RETURN n;
 END
 $$;
-
--- The staging tables are temporary and never analysed, so the planner believes a batch holds
--- a handful of wamid-only rows and would join them to the batch's own wamids with a nested
--- loop (quadratic: seconds for a 5000-event batch). Hash joins are right for every batch size;
--- the LATERAL index probes stay nested loops (they cannot be anything else).
-ALTER FUNCTION analytics_resolve_stage() SET enable_nestloop = off;
-ALTER FUNCTION analytics_unpark(boolean) SET enable_nestloop = off;
