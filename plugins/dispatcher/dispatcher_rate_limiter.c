@@ -28,15 +28,18 @@ double disp_bucket_rate(const struct disp_bucket *b)
     return b->target * b->factor * b->safety;
 }
 
-/* The window allows the limit itself minus a jitter margin of ~5 ms of traffic (one message
- * at 100/s, five at 1000/s): the safety factor only slows the tokens, so low rates keep
- * their whole window (5/s stays 5, not 4). */
+/* The window allows the limit itself minus a jitter margin of ~10 ms of traffic, at least one
+ * message from 20/s up (one at 100/s, ten at 1000/s): the safety factor only slows the tokens,
+ * so low rates keep their whole window (5/s stays 5, not 4). */
 static int window_cap_for(const struct disp_bucket *b)
 {
     double x = b->target * b->factor;
     if (x < 1.0)
         return 0;
-    long cap = (long)floor(x + 1e-9) - lround(x * 0.005);
+    long margin = lround(x * 0.01);
+    if (margin < 1 && x >= 20.0)
+        margin = 1;
+    long cap = (long)floor(x + 1e-9) - margin;
     return cap < 1 ? 1 : (int)cap;
 }
 

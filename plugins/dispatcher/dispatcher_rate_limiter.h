@@ -36,7 +36,7 @@ struct disp_bucket {
 int disp_bucket_init(struct disp_bucket *b, double rate, int64_t now_ms);
 void disp_bucket_free(struct disp_bucket *b);
 /* Tokens run at rate * safety (a margin below the limit); the 1-second window keeps the
- * limit itself, less ~5 ms of traffic for network jitter. */
+ * limit itself, less ~10 ms of traffic (at least 1 from 20/s up) for network jitter. */
 void disp_bucket_set_safety(struct disp_bucket *b, double safety);
 /* Change the target rate (rebalance, campaign cap change) keeping the adaptive factor. */
 void disp_bucket_set_rate(struct disp_bucket *b, double rate, int64_t now_ms);
