@@ -110,13 +110,14 @@ def produce_jobs(herald, cid, where="TRUE", template="spring_sale"):
     return herald.produce_many("jobs", ((phone, job(cid, rid, phone, template)) for rid, phone in rows))
 
 
-def start_dispatcher(herald, api, name="dispatcher-1", **config):
+def start_dispatcher(herald, api, name="dispatcher-1", properties=None, **config):
     cfg = {"api_base_url": api.url, "rate_per_second": 20000.0, "backoff_initial_ms": 50,
            "backoff_max_ms": 500, "campaign_refresh_ms": 200}
     cfg.update(config)
     st = herald.start_stage("dispatcher", plugin_config=cfg, consume=["jobs"], plugin="dispatcher",
                             name=name, env={"HERALD_WA_TOKEN": TOKEN},
-                            stage_options={"tick_ms": 5, "drain_timeout_ms": 10000})
+                            stage_options={"tick_ms": 5, "drain_timeout_ms": 10000},
+                            properties=properties)
     st.wait_healthy()
     return st
 
@@ -387,7 +388,9 @@ def _crash_run(herald, mock_api, resend_uncertain):
     n, window = 3000, 64
     api = mock_api("--latency-ms", "30")
     cid = make_campaign(herald, n)
-    cfg = dict(rate_per_second=2000.0, max_concurrency=window, resend_uncertain=resend_uncertain)
+    cfg = dict(rate_per_second=2000.0, max_concurrency=window, resend_uncertain=resend_uncertain,
+               # the killed member leaves the group after the session timeout, not 45 s
+               properties=["session.timeout.ms=6000", "heartbeat.interval.ms=500"])
     st = start_dispatcher(herald, api, **cfg)
     produce_jobs(herald, cid)
     wait_for(lambda: states(herald, cid).get("accepted", 0) >= 800, 30, 0.02, "800 accepted")
@@ -423,3 +426,22 @@ def test_kill9_with_resend_uncertain_sends_everyone_duplicates_bounded(herald, m
     assert s == {"accepted": 3000}
     assert len(per) == 3000
     print(f"in flight at the crash: {len(in_flight)}, duplicates: {len(dups)}")
+
+
+def test_graceful_stop_of_one_instance_hands_its_jobs_over(herald, mock_api):
+    n = 2000
+    api = mock_api()
+    cid = make_campaign(herald, n)
+    d1 = start_dispatcher(herald, api, "dispatcher-1", rate_per_second=400.0)
+    d2 = start_dispatcher(herald, api, "dispatcher-2", rate_per_second=400.0)
+    for st in (d1, d2):
+        wait_for(lambda: dispatcher_metric(st, "rate_share") == 0.5, 30, 0.2, f"share {st.name}")
+    produce_jobs(herald, cid)
+    wait_for(lambda: states(herald, cid).get("accepted", 0) >= 300, 20, 0.05, "300 accepted")
+    d2.stop()  # SIGTERM: in-flight requests finish, queued jobs are handed back uncommitted
+    wait_for(lambda: dispatcher_metric(d1, "rate_share") == 1.0, 30, 0.2, "d1 owns everything")
+    s = wait_final(herald, cid, n, timeout=60)
+    assert s == {"accepted": n}, "a graceful stop leaves nothing uncertain"
+    sends = api.sends()
+    assert len(sends) == n and len({callback(x) for x in sends}) == n
+    d1.stop()
