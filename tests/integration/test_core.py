@@ -349,6 +349,33 @@ def test_metrics_and_healthz(herald):
     assert all(l.startswith("{") for l in st.log_text().splitlines())
 
 
+def test_healthz_reports_an_unreachable_database(herald):
+    port = herald.free_port()  # nothing listens there
+    cfg = herald.stage_config("echo", plugin_config={"output": "out"}, consume=["in"])
+    cfg["postgres"]["conninfo"] = f"host=127.0.0.1 port={port} user=herald dbname=x"
+    st = herald.start_stage("echo", config=cfg)
+
+    def degraded():
+        try:
+            code, body = st.healthz()
+        except OSError:
+            return None
+        return (code, body) if body.get("running") else None
+    code, body = wait_for(degraded, 30, 0.2, "the loop running")
+    assert code == 503
+    assert body["status"] == "degraded" and body["postgres"] is False
+    produce_numbers(herald, 5)  # a plugin that does not need the database keeps working
+    assert len(herald.consume("out", 5)) == 5
+    assert "postgres: cannot connect" in st.log_text()
+    st.stop()
+
+
+def test_version(herald):
+    r = herald.run_stage(["--version"])
+    assert r.returncode == 0
+    assert re.match(r"herald-stage \S+ \(plugin ABI 1, librdkafka 2\.", r.stdout), r.stdout
+
+
 def test_idempotent_producer_is_really_enabled(herald):
     st = echo(herald, properties=["producer.debug=eos"])
     produce_numbers(herald, 5)
