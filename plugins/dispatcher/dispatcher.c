@@ -197,9 +197,7 @@ static void intake(struct disp_ctx *c, struct herald_message *msg, int64_t now_m
     } else if (!(e->num = disp_number_get(c, e->job.phone_number_id))) {
         disp_complete(c, e, HERALD_RETRY, "out of memory");
     } else {
-        if (k->cap <= 0 && e->job.rate_limit > 0 && !k->known)
-            k->cap = e->job.rate_limit;
-        disp_lane_push(c, e, 0);
+        disp_lane_push(c, e, 0); /* the campaign's cap comes from `campaigns` (cache) */
     }
 }
 

@@ -445,3 +445,18 @@ def test_graceful_stop_of_one_instance_hands_its_jobs_over(herald, mock_api):
     sends = api.sends()
     assert len(sends) == n and len({callback(x) for x in sends}) == n
     d1.stop()
+
+
+def test_campaign_cap_below_the_number_rate_is_honoured(herald, mock_api):
+    n, cap = 70, 20
+    api = mock_api()
+    cid = make_campaign(herald, n, rate=float(cap))
+    st = start_dispatcher(herald, api, rate_per_second=1000.0)
+    produce_jobs(herald, cid)
+    wait_final(herald, cid, n, timeout=30)
+    ts = sorted(s["ts_ms"] for s in api.sends())
+    assert len(ts) == n
+    assert api.stats()["max_sends_in_1s_window"] <= cap
+    rate = (n - 1) / ((ts[-1] - ts[0]) / 1000.0)
+    assert cap * 0.9 <= rate <= cap, f"{rate:.1f} msg/s for a campaign cap of {cap}"
+    st.stop()
