@@ -460,3 +460,27 @@ def test_campaign_cap_below_the_number_rate_is_honoured(herald, mock_api):
     rate = (n - 1) / ((ts[-1] - ts[0]) / 1000.0)
     assert cap * 0.9 <= rate <= cap, f"{rate:.1f} msg/s for a campaign cap of {cap}"
     st.stop()
+
+
+def test_retry_waiting_for_its_backoff_survives_a_crash(herald, mock_api):
+    n = 40
+    api = mock_api("--fail-5xx-share", "1")
+    cid = make_campaign(herald, n)
+    cfg = dict(backoff_initial_ms=60000, backoff_max_ms=60000,
+               properties=["session.timeout.ms=6000", "heartbeat.interval.ms=500"])
+    st = start_dispatcher(herald, api, **cfg)
+    produce_jobs(herald, cid)
+    # every first attempt failed: the claims are released, the jobs wait a minute in memory
+    wait_for(lambda: herald.sql("SELECT count(*) FROM campaign_recipients WHERE campaign_id = %s "
+                                "AND state = 'queued' AND attempts = 1", cid)[0][0] == n,
+             20, 0.1, "all released after one failed attempt")
+    assert dispatcher_metric(st, "delayed") == n
+    st.kill9()
+    api.config(fail_5xx_share=0)
+    st2 = start_dispatcher(herald, api, **cfg)
+    wait_final(herald, cid, n, timeout=30)  # far sooner than the backoff: redelivered, not lost
+    assert states(herald, cid) == {"accepted": n}
+    assert {a for a, in herald.sql("SELECT attempts FROM campaign_recipients "
+                                   "WHERE campaign_id = %s", cid)} == {2}
+    assert len(api.sends()) == n
+    st2.stop()
