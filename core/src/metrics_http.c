@@ -8,6 +8,7 @@
 #include "metrics_http.h"
 
 #include <arpa/inet.h>
+#include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -32,17 +33,18 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned code, const ch
 
 static enum MHD_Result healthz(struct stage *s, struct MHD_Connection *c)
 {
-    int running = atomic_load(&s->running) && !atomic_load(&s->stopping);
+    int stopping = atomic_load(&s->stopping);
+    int running = atomic_load(&s->running) && !stopping;
     int kafka = atomic_load(&s->kafka_ok), pg = atomic_load(&s->pg_ok);
     int ok = running && kafka && pg;
-    char *body = malloc(512);
-    snprintf(body, 512,
-             "{\"status\":\"%s\",\"stage\":\"%s\",\"running\":%s,\"kafka\":%s,\"postgres\":%s,"
-             "\"in_flight\":%.0f}\n",
-             ok ? "ok"
-                : (running ? "degraded" : (atomic_load(&s->stopping) ? "stopping" : "starting")),
-             s->cfg->name, running ? "true" : "false", kafka ? "true" : "false",
-             pg ? "true" : "false", metric_get(s->m.in_flight));
+    const char *status = ok ? "ok" : running ? "degraded" : stopping ? "stopping" : "starting";
+    json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:I}", "status", status, "stage", s->cfg->name,
+                          "running", running, "kafka", kafka, "postgres", pg, "in_flight",
+                          (json_int_t)metric_get(s->m.in_flight));
+    char *body = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (!body)
+        return respond(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", strdup("oom\n"));
     return respond(c, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", body);
 }
 
