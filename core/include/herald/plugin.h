@@ -72,7 +72,7 @@ typedef enum herald_log_level {
 /* ---------------------------------------------------------------------------------------------
  * Configuration map (Fluent Bit style): the plugin lists its options once; the host parses the
  * plugin's section of the config file straight into the plugin's context struct and the same
- * table documents the options (`herald-stage --plugin X --help-config`).
+ * table documents the options (`herald-stage --help-config X`).
  */
 typedef enum herald_config_type {
     HERALD_CONFIG_STR = 1,    /* char *   (owned by the host; valid until after cb_exit) */
@@ -134,8 +134,8 @@ struct herald_host_api {
     /* Stage name from the config file ("dispatcher-1"), for logs and ids. */
     const char *(*stage_name)(herald_host *h);
 
-    /* ---- Kafka, producing. `topic` is a logical name ("jobs") resolved through the stage's
-     * topics map, so tests can run with prefixed topics. Payload and key are copied.
+    /* ---- Kafka, producing. `topic` is a logical name ("jobs"); the host prepends the
+     * stage's kafka.topic_prefix, so tests can run with prefixed topics. Payload and key are copied.
      * `parent`, if not NULL, is a consumed message that is not complete until this produce is
      * acknowledged. `cb` (optional) fires from the main thread on ack/failure.
      * Returns 0 when queued, -1 with a logged reason when it could not even be queued (queue
@@ -211,7 +211,8 @@ struct herald_plugin {
     /* Optional: every tick_ms and after wakeup(). */
     void (*cb_tick)(void *ctx, int64_t now_ms);
     /* Optional: partitions `assigned` (1) or revoked (0). On revoke, messages of those
-     * partitions still in flight will not be committed; finish or drop them quickly. */
+     * partitions still in flight will not be committed; finish them quickly, and still
+     * complete each with done() (any status) so the host can release it. */
     void (*cb_assign)(void *ctx, const struct herald_partition *parts, size_t n, int assigned);
     /* Optional: shutdown has begun; no new messages will arrive. Return 1 when all in-flight
      * work is complete, 0 to be called again (the host stops waiting at drain_timeout_ms). */
