@@ -23,7 +23,10 @@ PACKAGES=(
     kafkacat wrk gnuplot-nox python3-venv
     # used by the scripts themselves (usually present already)
     util-linux procps iproute2 git curl ca-certificates
-    # --- browser for dashboard tests: add `chromium` here when the dashboard lands ---
+    # dashboard browser test: Debian's Chromium driven by playwright-core (npm)
+    chromium nodejs npm
+    # reliability and performance work: leak checks and profiles
+    valgrind linux-perf
 )
 
 # One dpkg-query for all packages; a package dpkg has never heard of prints nothing.
