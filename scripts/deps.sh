@@ -35,6 +35,10 @@ missing_packages() {
     installed="$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null |
         awk '/install ok installed/ { sub(/:.*/, "", $1); print $1 }' || true)"
     for p in "${PACKAGES[@]}"; do
+        # A nodejs from NodeSource bundles npm and conflicts with Debian's npm package.
+        if [ "$p" = npm ] && command -v npm >/dev/null; then
+            continue
+        fi
         grep -qx -- "$p" <<<"$installed" || echo "$p"
     done
 }
