@@ -36,7 +36,7 @@ def test_import_reports_rejected_rows_and_upserts_the_rest(herald, tmp_path):
     path = tmp_path / "contacts.csv"
     path.write_text(CSV)
     rc, out, err = run(herald, "import", "--list", "spring", str(path))
-    assert rc == 0, err
+    assert rc == 1, err  # herald-ctl's convention: rows were rejected (the rest imported)
     assert out.splitlines() == [
         "accepted 5, rejected 3",
         "line 4: bad phone '0151 999': no country code",
@@ -86,7 +86,7 @@ def test_fatal_import_errors_import_nothing(herald, tmp_path):
 def test_preview_counts_what_the_rules_select(herald, tmp_path):
     path = tmp_path / "contacts.csv"
     path.write_text(CSV)
-    assert run(herald, "import", "--list", "spring", str(path))[0] == 0
+    assert run(herald, "import", "--list", "spring", str(path))[0] == 1  # 3 rows rejected
     (lid,), = herald.sql("SELECT id FROM contact_lists WHERE name = 'spring'")
     cases = [
         ({}, ["4915112345678", "4915112345679", "4915100000003", "4915100000006"]),
@@ -110,3 +110,42 @@ def test_preview_counts_what_the_rules_select(herald, tmp_path):
     rc, out, err = run(herald, "preview", "--audience", '{"rules":{"attr":"a","op":"zz"}}')
     assert rc == 1 and "unknown op 'zz'" in err
     assert herald.sql("SELECT count(*) FROM contacts") == [(5,)]
+
+
+def test_exit_codes_follow_herald_ctl(herald, tmp_path):
+    """0 done, 1 refused input (one line + usage line), 2 PostgreSQL unreachable: the same
+    convention as herald-ctl, which passes this binary's status through."""
+    good = tmp_path / "good.csv"
+    good.write_text("phone,name\n4915100000001,Asha\n")
+    p = subprocess.run([CONTACTS, "--help"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and p.stdout.startswith("usage: herald-contacts") and \
+        "Exit status" in p.stdout
+    assert subprocess.run([CONTACTS, "import", "--help"], capture_output=True,
+                          timeout=30).returncode == 0
+    for args, reason in ([[], "missing COMMAND"], [["frob"], "unknown command 'frob'"],
+                         [["import", str(good)], "missing --list NAME"],
+                         [["import", "--list", "x"], "missing FILE.csv"],
+                         [["import", "--list", "x", "/nonexistent.csv"],
+                          "cannot read /nonexistent.csv"],
+                         [["preview"], "missing --audience"],
+                         [["preview", "--audience", "{}", "--sample", "x"], "--sample"],
+                         [["lists", "extra"], "lists takes no arguments"]):
+        rc, out, err = run(herald, *args)
+        assert rc == 1, (args, err)
+        assert err.startswith("herald-contacts: ") and reason in err.splitlines()[0], err
+        assert out == ""
+    p = subprocess.run([CONTACTS, "--config", "/nonexistent.conf", "lists"],
+                       capture_output=True, text=True, timeout=30,
+                       env={k: v for k, v in os.environ.items() if k != "HERALD_PG_CONNINFO"})
+    assert p.returncode == 1 and "cannot read config file /nonexistent.conf" in p.stderr
+    port = herald.free_port()
+    for args in (["lists"], ["import", "--list", "x", str(good)], ["preview", "--audience", "{}"]):
+        p = subprocess.run([CONTACTS, "--pg", f"host=127.0.0.1 port={port} dbname=x user=x",
+                            *args], capture_output=True, text=True, timeout=30)
+        assert p.returncode == 2, (args, p.stderr)
+        assert p.stderr.startswith("herald-contacts: postgresql unreachable: ")
+        assert p.stderr.count("\n") == 1, p.stderr  # one line, even for libpq's two
+    rc, out, err = run(herald, "import", "--list", "x", str(good))
+    assert (rc, out) == (0, "accepted 1, rejected 0\n"), err
+    rc, out, err = run(herald, "preview", "--audience", '{"rules":{"attr":"a","op":"zz"}}')
+    assert rc == 1 and err.count("\n") == 1
