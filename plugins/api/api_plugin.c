@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define OPT(type, name, def, req, field, env, desc)                                                \
@@ -83,11 +84,28 @@ static int check_config(struct api_ctx *ctx)
     return bad ? -1 : 0;
 }
 
+/* A relative static_dir ("web/dashboard", as in config/gateway.conf) is looked up in the
+ * working directory first, then in the source tree the plugin was built from, so a stage
+ * started from anywhere (tests run in a temporary directory) still finds the dashboard. */
+static char *find_static_root(const char *dir)
+{
+    char *root = realpath(dir, NULL);
+#ifdef HERALD_API_SOURCE_DIR
+    if (!root && dir[0] != '/') {
+        char in_source[PATH_MAX];
+        int n = snprintf(in_source, sizeof(in_source), "%s/%s", HERALD_API_SOURCE_DIR, dir);
+        if (n > 0 && (size_t)n < sizeof(in_source))
+            root = realpath(in_source, NULL);
+    }
+#endif
+    return root;
+}
+
 static int resolve_static_dir(struct api_ctx *ctx)
 {
     if (!ctx->static_dir || !*ctx->static_dir)
         return 0;
-    ctx->static_root = realpath(ctx->static_dir, NULL);
+    ctx->static_root = find_static_root(ctx->static_dir);
     if (!ctx->static_root) {
         ctx->api->log(ctx->host, HERALD_LOG_ERROR, "api: static_dir %s does not exist",
                       ctx->static_dir);
