@@ -10,7 +10,10 @@
  *   3. emission: steps of `batch` rows pending -> queued + produce of each job to Kafka,
  *      until every recipient is emitted and acknowledged (no lookahead pacing: raw capacity)
  *   4. raw librdkafka produce of the same number of messages of the same size (baseline)
- *
+ *   5. raw COPY of the same recipient rows into `campaign_recipients` (another campaign, same
+ *      indexes): the baseline of the snapshot, which writes exactly these rows
+ * Besides the Markdown table it prints `RESULT <step> <rows> <seconds>` lines that
+ * bench/segmenter.sh turns into the result TSV of issue 9.
  * Usage: segmenter_expansion CONNINFO BROKERS TOPIC [contacts=1000000] [batch=5000]
  * The database must be empty with migrations 001 and 010 applied (segmenter_expansion.sh).
  */
@@ -126,6 +129,59 @@ static double snapshot(PGconn *conn, long *rows)
     sql_params_free(&p);
     json_decref(aud);
     json_decref(map);
+    return t;
+}
+
+/* Baseline of the snapshot: the rows it wrote, read back with COPY TO and written again with
+ * COPY FROM as campaign 2 (same table, same indexes), one transaction. Only the write is
+ * timed. */
+static double copy_recipients(PGconn *conn, long *rows)
+{
+    PQclear(exec(conn,
+                 "INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
+                 "VALUES (2, 'bench copy', '1098765', 'spring_sale', 'draft')",
+                 0, NULL));
+    PGresult *r = PQexec(conn, "COPY (SELECT 2, recipient_id, contact_id, phone, name, params, "
+                               "state FROM campaign_recipients WHERE campaign_id = 1) TO STDOUT");
+    if (PQresultStatus(r) != PGRES_COPY_OUT)
+        die("COPY TO", conn);
+    PQclear(r);
+    struct sbuf b;
+    sbuf_init(&b);
+    char *line;
+    int len;
+    *rows = 0;
+    while ((len = PQgetCopyData(conn, &line, 0)) > 0) {
+        sbuf_printf(&b, "%.*s", len, line);
+        PQfreemem(line);
+        (*rows)++;
+    }
+    while ((r = PQgetResult(conn)))
+        PQclear(r);
+    if (b.failed)
+        die("out of memory", NULL);
+    double t0 = now_s();
+    PQclear(exec(conn, "BEGIN", 0, NULL));
+    r = PQexec(conn, "COPY campaign_recipients (campaign_id, recipient_id, contact_id, phone, "
+                     "name, params, state) FROM STDIN");
+    if (PQresultStatus(r) != PGRES_COPY_IN)
+        die("COPY FROM", conn);
+    PQclear(r);
+    for (size_t off = 0; off < b.len; off += 1 << 20) {
+        size_t n = b.len - off < (1 << 20) ? b.len - off : (1 << 20);
+        if (PQputCopyData(conn, b.data + off, (int)n) != 1)
+            die("COPY data", conn);
+    }
+    if (PQputCopyEnd(conn, NULL) != 1)
+        die("COPY end", conn);
+    while ((r = PQgetResult(conn))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            die("COPY result", conn);
+        PQclear(r);
+    }
+    PQclear(exec(conn, "COMMIT", 0, NULL));
+    double t = now_s() - t0;
+    sbuf_free(&b);
     return t;
 }
 
@@ -270,6 +326,8 @@ int main(int argc, char **argv)
     rd_kafka_flush(rk, 10000);
     delete_topic(rk, argv[3]);
     rd_kafka_destroy(rk);
+    long copied = 0;
+    double t_copy_rcpt = copy_recipients(conn, &copied);
     PQfinish(conn);
     printf("| step | rows | seconds | rows/s |\n|---|---:|---:|---:|\n");
     printf("| raw PostgreSQL COPY of contacts (baseline) | %ld | %.2f | %.0f |\n", n, t_copy,
@@ -280,7 +338,12 @@ int main(int argc, char **argv)
            batch, rows, t_emit, rows / t_emit);
     printf("| raw librdkafka produce, %zu-byte messages + acks (baseline) | %ld | %.2f | %.0f |\n",
            avg, rows, t_raw, rows / t_raw);
+    printf("| raw PostgreSQL COPY of the same recipient rows (baseline) | %ld | %.2f | %.0f |\n",
+           copied, t_copy_rcpt, copied / t_copy_rcpt);
     printf("| expansion end to end (snapshot + emission) | %ld | %.2f | %.0f |\n", rows,
            t_snap + t_emit, rows / (t_snap + t_emit));
+    printf("RESULT contacts_copy %ld %.3f\nRESULT snapshot %ld %.3f\nRESULT emission %ld %.3f\n"
+           "RESULT raw_produce %ld %.3f\nRESULT recipients_copy %ld %.3f\nRESULT bytes %zu 0\n",
+           n, t_copy, rows, t_snap, rows, t_emit, rows, t_raw, copied, t_copy_rcpt, avg);
     return 0;
 }
