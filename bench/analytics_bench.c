@@ -236,9 +236,8 @@ int main(int argc, char **argv)
                PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4));
     PQclear(res);
     res = PQexec(c, "SELECT changed FROM analytics_recalculate(900001)");
-    printf("recalculate: numbers %s\n",
-           PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "f") == 0 ? "unchanged (exact)"
-                                                                          : "DIFFER");
+    int exact = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "f") == 0;
+    printf("recalculate: numbers %s\n", exact ? "unchanged (exact)" : "DIFFER");
     PQclear(res);
     printf("parse+encode: %.0f events/s (%.2f s)\n", (double)n / parse_s, parse_s);
     printf("raw COPY:     %.0f events/s (%.2f s wall); %.0f events per server CPU second\n",
@@ -247,6 +246,13 @@ int main(int argc, char **argv)
            "second\n",
            (double)n / fold_s, fold_s, fold_cpu > 0 ? (double)n / fold_cpu : 0);
     printf("fold+parse:   %.0f events/s\n", (double)n / (fold_s + parse_s));
+    /* Machine-readable lines for bench/analytics.sh. */
+    printf("RESULT events %zu\nRESULT raw_wall_eps %.0f\nRESULT raw_cpu_eps %.0f\n", n,
+           (double)n / raw_s, raw_cpu > 0 ? (double)n / raw_cpu : 0);
+    printf("RESULT fold_wall_eps %.0f\nRESULT fold_cpu_eps %.0f\nRESULT fold_parse_eps %.0f\n",
+           (double)n / fold_s, fold_cpu > 0 ? (double)n / fold_cpu : 0,
+           (double)n / (fold_s + parse_s));
+    printf("RESULT parse_eps %.0f\nRESULT exact %d\n", (double)n / parse_s, exact);
     analytics_batch_free(&b);
     analytics_batch_free(&raw);
     free(evs);

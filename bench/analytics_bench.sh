@@ -13,12 +13,13 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${HERALD_BUILD_DIR:-$ROOT/build}"
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 ADMIN="${HERALD_PG_ADMIN_CONNINFO:-host=127.0.0.1 port=55432 user=herald dbname=postgres}"
 DB="herald_bench_analytics"
 CONN="${ADMIN/dbname=postgres/dbname=$DB}"
 
 cmake -S "$ROOT" -B "$BUILD" -G Ninja >/dev/null
-ninja -C "$BUILD" analytics_bench >/dev/null
+ninja -C "$BUILD" -j2 analytics_bench >/dev/null
 psql "$ADMIN" -qc "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
     -c "CREATE DATABASE $DB"
 for f in "$ROOT"/migrations/001_*.sql "$ROOT"/migrations/04*.sql; do
