@@ -14,6 +14,10 @@
  *   `pending`. A crash between commit and produce leaves rows `queued` without a job, so on
  *   start the plugin resets `queued` rows of running campaigns to `pending`
  *   (job_emitter_recover) and they are emitted again; resume does the same for its campaign.
+ *   The same recovery runs again once the database answers after an emission COMMIT failed
+ *   (a connection lost during COMMIT leaves its outcome unknown) or a refused job could not
+ *   be put back to `pending`: otherwise those rows would hold their window slots until
+ *   requeue_stale_seconds.
  *   Re-emitting a job that did reach Kafka is harmless: the dispatcher's claim is idempotent.
  */
 #include <stdio.h>
@@ -40,11 +44,13 @@ static void revert_to_pending(struct segmenter *s, const char *campaign, const c
                           "UPDATE campaign_recipients SET state = 'pending', updated_at = now() "
                           "WHERE campaign_id = $1::bigint AND recipient_id = ANY($2::bigint[]) "
                           "AND state = 'queued'",
-                          2, params, NULL, err, sizeof(err)) != PGX_OK)
+                          2, params, NULL, err, sizeof(err)) != PGX_OK) {
         s->api->log(s->host, HERALD_LOG_WARN,
-                    "campaign %s: could not return unsent recipients %.200s to pending (they "
-                    "are re-emitted on resume or restart)",
+                    "campaign %s: could not return unsent recipients %.200s to pending; every "
+                    "queued recipient is re-emitted once the database answers",
                     campaign, ids);
+        s->recovered = 0;
+    }
 }
 
 static void on_delivery(void *opaque, const char *err)
@@ -162,8 +168,13 @@ static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
     long long budget = queued >= 0 ? emission_budget(&s->emission, rate, queued) : 0;
     PGresult *rows = budget > 0 ? queue_next(conn, id, budget, campaign, err, sizeof(err)) : NULL;
     PQclear(campaign);
-    if (!rows || pgx_cmd(conn, "COMMIT", err, sizeof(err)) != PGX_OK) {
+    int commit_failed = rows && pgx_cmd(conn, "COMMIT", err, sizeof(err)) != PGX_OK;
+    if (!rows || commit_failed) {
         pgx_rollback(conn);
+        /* A COMMIT cut off by a lost connection may have committed: its rows would sit
+         * `queued` with no job until requeue_stale_seconds. Recover as after a restart. */
+        if (commit_failed)
+            s->recovered = 0;
         if (err[0])
             s->api->log(s->host, HERALD_LOG_WARN, "campaign %s: emission step failed: %s", id, err);
         PQclear(rows);
@@ -237,7 +248,9 @@ int job_emitter_recover(struct segmenter *s)
     PQclear(res);
     if (n > 0)
         s->api->log(s->host, HERALD_LOG_INFO,
-                    "re-emitting %lld recipients left queued by an earlier run", n);
+                    "re-emitting %lld recipients left queued (start-up, or an emission cut off "
+                    "by a database outage)",
+                    n);
     return 0;
 }
 

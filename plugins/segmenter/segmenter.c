@@ -84,6 +84,9 @@ static int cb_init(void *ctx, herald_host *host)
         .batch_max = s->emit_batch_max,
     };
     s->recovered = !s->recover_queued_on_start;
+    s->order = command_order_new();
+    if (!s->order)
+        return -1;
     const struct herald_host_api *a = s->api;
     s->commands_accepted = a->counter(host, "commands_accepted_total", "commands applied");
     s->commands_rejected = a->counter(host, "commands_rejected_total",
@@ -95,6 +98,9 @@ static int cb_init(void *ctx, herald_host *host)
     s->campaigns_started = a->counter(host, "campaigns_started_total", "audience snapshots taken");
     s->campaigns_completed = a->counter(host, "campaigns_completed_total", "campaigns completed");
     s->inflight_gauge = a->gauge(host, "jobs_in_flight", "jobs produced, not yet acknowledged");
+    s->parked_gauge = a->gauge(host, "commands_parked",
+                               "commands waiting for an earlier command of their campaign that "
+                               "waits for a retry");
     a->log(host, HERALD_LOG_INFO,
            "segmenter ready: lookahead %.1f s (min %lld, max %lld), default rate %.1f/s",
            s->lookahead_seconds, (long long)s->lookahead_min, (long long)s->lookahead_max,
@@ -102,11 +108,43 @@ static int cb_init(void *ctx, herald_host *host)
     return 0;
 }
 
+/* Runs one command, then every command of the same campaign that was parked behind it
+ * (command_order.h): a retried command never lets a later one of its campaign overtake it. */
+static void run_in_order(struct segmenter *s, struct herald_message *m)
+{
+    int admitted = command_order_admit(s->order, m);
+    if (admitted < 0)
+        s->api->done(s->host, m, HERALD_RETRY);
+    while (admitted > 0 && m) {
+        herald_status st = segmenter_handle_command(s, m);
+        struct herald_message *next = command_order_settled(s->order, m, st == HERALD_RETRY);
+        s->api->done(s->host, m, st);
+        m = next;
+    }
+}
+
 static void cb_process(void *ctx, struct herald_message **msgs, size_t n)
 {
     struct segmenter *s = ctx;
     for (size_t i = 0; i < n; i++)
-        s->api->done(s->host, msgs[i], segmenter_handle_command(s, msgs[i]));
+        run_in_order(s, msgs[i]);
+    s->api->gauge_set(s->parked_gauge, (double)command_order_parked(s->order));
+}
+
+static void give_back(void *arg, struct herald_message *m)
+{
+    struct segmenter *s = arg;
+    s->api->done(s->host, m, HERALD_RETRY);
+}
+
+/* Parked commands of revoked partitions are handed back unprocessed: their next owner reads
+ * them again from the committed offset, in order. */
+static void cb_assign(void *ctx, const struct herald_partition *parts, size_t n, int assigned)
+{
+    struct segmenter *s = ctx;
+    for (size_t i = 0; !assigned && i < n; i++)
+        command_order_release(s->order, parts[i].topic, parts[i].partition, give_back, s);
+    s->api->gauge_set(s->parked_gauge, (double)command_order_parked(s->order));
 }
 
 static void cb_tick(void *ctx, int64_t now_ms)
@@ -132,7 +170,17 @@ static void cb_tick(void *ctx, int64_t now_ms)
 static int cb_drain(void *ctx, int64_t now_ms)
 {
     struct segmenter *s = ctx;
+    (void)now_ms;
+    /* uncommitted: after the restart they come again, behind the command they waited for */
+    command_order_release(s->order, NULL, -1, give_back, s);
     return s->inflight <= 0;
+}
+
+static void cb_exit(void *ctx)
+{
+    struct segmenter *s = ctx;
+    command_order_free(s->order);
+    s->order = NULL;
 }
 
 static const struct herald_plugin segmenter_plugin = {
@@ -144,7 +192,9 @@ static const struct herald_plugin segmenter_plugin = {
     .cb_init = cb_init,
     .cb_process = cb_process,
     .cb_tick = cb_tick,
+    .cb_assign = cb_assign,
     .cb_drain = cb_drain,
+    .cb_exit = cb_exit,
 };
 
 HERALD_PLUGIN_EXPORT(segmenter_plugin)

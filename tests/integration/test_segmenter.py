@@ -555,3 +555,31 @@ def test_jobs_queued_too_long_are_emitted_again(herald):
     assert count_messages(herald, "jobs") == 13
     assert states(herald, cid) == {"queued": 10}
     st.stop()
+
+
+def test_completion_counts_uncertain_as_final_and_waits_for_sending(herald):
+    """A recipient the dispatcher marked `uncertain` (the request may or may not have reached
+    the Cloud API) is final: it is never resent, so the campaign must not wait for it. One
+    still `sending` is not final. A paused campaign does not complete."""
+    add_contacts(herald, 4, "l")
+    st = start_segmenter(herald)
+    cid = create(herald, {"include_lists": [list_id(herald, "l")]})
+    command(herald, "start", cid)
+    wait_for(lambda: states(herald, cid).get("queued") == 4, what="all queued")
+    herald.sql("UPDATE campaign_recipients SET state = CASE recipient_id WHEN 1 THEN 'accepted' "
+               "WHEN 2 THEN 'failed' WHEN 3 THEN 'uncertain' ELSE 'sending' END "
+               "WHERE campaign_id = %s", cid)
+    time.sleep(1.0)  # ten completion checks
+    assert campaign(herald, cid)["status"] == "running"
+    command(herald, "pause", cid)
+    herald.sql("UPDATE campaign_recipients SET state = 'uncertain' WHERE campaign_id = %s AND "
+               "recipient_id = 4", cid)
+    time.sleep(1.0)
+    assert campaign(herald, cid)["status"] == "paused"
+    command(herald, "resume", cid)
+    wait_for(lambda: campaign(herald, cid)["status"] == "completed", what="completed")
+    c = campaign(herald, cid)
+    assert c["completed_at"] >= c["resumed_at"]
+    assert states(herald, cid) == {"accepted": 1, "failed": 1, "uncertain": 2}
+    assert st.metrics()["herald_segmenter_campaigns_completed_total"] == 1
+    st.stop()
