@@ -43,6 +43,9 @@ BROKERS = os.environ.get("HERALD_KAFKA_BROKERS", "127.0.0.1:19092")
 PG_ADMIN = os.environ.get("HERALD_PG_ADMIN_CONNINFO",
                           "host=127.0.0.1 port=55432 user=herald dbname=postgres")
 PARTITIONS = 6
+# What AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer print when they find
+# something (builds with -DHERALD_SANITIZE=ON).
+SANITIZER_REPORT = re.compile(r"ERROR: (LeakSanitizer|AddressSanitizer)|runtime error: ")
 # The topics every test gets without asking (the architecture's four, plus a dead-letter topic).
 STANDARD_TOPICS = ("campaign-commands", "jobs", "delivery-events", "replies", "dead-letters")
 # Environment variables that override a stage's config file: never inherited from the shell
@@ -357,6 +360,11 @@ class Herald:
         self._delete_topics()
         if self._db_created and not os.environ.get("HERALD_TEST_KEEP_DB"):
             self._drop_database()
+        # A sanitizer report (leak at exit, ASan, UBSan) in any stage log fails the test, even
+        # when the test did not check that stage's exit status.
+        reports = [st.log_tail(80) for st in self.stages if SANITIZER_REPORT.search(st.log_text())]
+        if reports:
+            raise AssertionError("sanitizer report in a stage log:\n" + "\n".join(reports))
 
     # ---- naming ---------------------------------------------------------------------------
     def topic(self, logical: str) -> str:
