@@ -107,6 +107,22 @@ def test_every_subcommand_has_help(words):
     (["contacts", "import", "--list", "x", "/nonexistent.csv"], "cannot read /nonexistent.csv"),
     (["contacts", "import", "x.csv"], "missing --list NAME"),
     (["lists", "--config", "/nonexistent.conf"], "cannot read config file /nonexistent.conf"),
+    (["lists", "extra"], "unexpected argument 'extra'"),
+    (["campaign", "list", "--status", "bogus"], "--status bogus: one of draft"),
+    (["campaign", "list", "--limit", "x"], "--limit x"),
+    (["campaign", "show"], "missing ID"),
+    (["campaign", "create", "--file", "/nonexistent.json"], "unable to open /nonexistent.json"),
+    (["campaign", "create", "--name", "n", "--phone-number-id", "1", "--template", "t",
+      "--rate", "-1"], "--rate -1"),
+    (["campaign", "create", "--name", "n", "--phone-number-id", "1", "--template", "t",
+      "--list", "abc"], "--list abc"),
+    (["campaign", "create", "--param"], "option --param needs a value"),
+    (["duplicate", "0"], "'0' is not a campaign id"),
+    (["recalculate"], "missing ID"),
+    (["watch", "1", "--interval", "0"], "--interval 0"),
+    (["segment", "preview", "--sample", "5000"], "--sample 5000"),
+    (["command"], "missing COMMAND_ID"),
+    (["contacts", "import", "--list", "x"], "missing FILE.csv"),
 ])
 def test_usage_errors_exit_1_with_one_line_reason(args, reason):
     rc, out, err = ctl(None, *args)

@@ -8,7 +8,9 @@
 #include "ctl_result_print.h"
 #include "ctl_subcommands.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char with_progress[] =
     "SELECT c.id, c.name, c.status, coalesce(p.audience_size, c.audience_size) AS audience, "
@@ -23,12 +25,30 @@ static const char without_progress[] =
     "FROM campaigns c WHERE ($1::text IS NULL OR c.status = $1) ORDER BY c.id DESC "
     "LIMIT $2::bigint";
 
+/* A typo in --status would otherwise list nothing and look like "no campaigns". */
+static bool known_status(const char *s)
+{
+    static const char *const statuses[] = {"draft",     "scheduled", "running", "paused",
+                                           "completed", "cancelled", "failed"};
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+        if (strcmp(s, statuses[i]) == 0)
+            return true;
+    return false;
+}
+
 int ctl_cmd_campaign_list(struct ctl_ctx *ctx, const struct ctl_opts *opts)
 {
     const char *limit = ctl_opts_get(opts, "limit");
     long long n = 50;
     if (limit && ctl_parse_id(limit, &n) != 0) {
         ctl_errorf("--limit %s: give a positive integer", limit);
+        return CTL_EXIT_FAIL;
+    }
+    const char *status = ctl_opts_get(opts, "status");
+    if (status && !known_status(status)) {
+        ctl_errorf("--status %s: one of draft, scheduled, running, paused, completed, "
+                   "cancelled, failed",
+                   status);
         return CTL_EXIT_FAIL;
     }
     PGconn *pg = ctl_ctx_pg(ctx);

@@ -9,7 +9,9 @@ json_t *ctl_json_file_load(const char *path, char *err, size_t errlen)
 {
     json_error_t je;
     json_t *v = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!v)
+    if (!v && je.line < 0) /* not a parse error: the file itself (jansson names it) */
+        snprintf(err, errlen, "%s", je.text);
+    else if (!v)
         snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
     return v;
 }
