@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -63,14 +64,51 @@ def machine_busy() -> tuple[float, float]:
 
 
 def kafka_broker_pid() -> int | None:
+    """The shared broker of scripts/kafka.sh (not a private one a chaos test runs)."""
+    mine = str(Path(os.environ.get("HERALD_VAR_DIR", REPO / "var")) / "kafka").encode()
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
             try:
-                if b"kafka.Kafka" in (d / "cmdline").read_bytes():
-                    return int(d.name)
+                cmd = (d / "cmdline").read_bytes()
             except OSError:
-                pass
+                continue
+            if b"kafka.Kafka" in cmd and mine in cmd:
+                return int(d.name)
     return None
+
+
+def local_ports(pid: int) -> set[int]:
+    """Local TCP ports of the sockets a process holds (to tell its PostgreSQL backends)."""
+    inodes = set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                link = os.readlink(fd)
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    except OSError:
+        return set()
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if len(f) > 9 and f[9] in inodes:
+                ports.add(int(f[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def backends_by_owner(db, pids: dict) -> dict[int, str]:
+    """{backend pid: name of the process whose connection it serves} for this database."""
+    owner_of_port = {port: name for name, pid in pids.items() for port in local_ports(pid)}
+    rows = db.execute("SELECT pid, client_port FROM pg_stat_activity WHERE datname = "
+                      "current_database() AND pid <> pg_backend_pid()").fetchall()
+    return {pid: owner_of_port.get(port, "other") for pid, port in rows}
 
 
 # ------------------------------------------------------------------------------ mock
@@ -179,7 +217,37 @@ def all_folded(h, st: dict, mock: Mock) -> bool:
     return st["analytics"].metrics().get("herald_analytics_messages_total", 0) >= total
 
 
-def run_campaign(n: int, dispatchers: int, series_path: Path | None, timeout: float) -> dict:
+def start_perf(pids: dict, backends: list, out: Path) -> subprocess.Popen:
+    """perf record (cpu-clock, call graphs) of every process of the run while it lasts."""
+    targets = [p for name, p in pids.items() if not name.startswith("kafka")] + backends
+    return subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "499", "-g", "-o",
+                             str(out.with_suffix(".data")), "-p",
+                             ",".join(str(p) for p in targets)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def finish_perf(perf: subprocess.Popen, pids: dict, owners: dict, out: Path) -> None:
+    """Stops perf and writes, per process, its hottest symbols (self time) to `out`."""
+    import signal
+    perf.send_signal(signal.SIGINT)
+    perf.wait(60)
+    names = {p: name for name, p in pids.items() if not name.startswith("kafka")}
+    names.update({p: f"postgres backend for {o}" for p, o in owners.items()})
+    with open(out, "w") as f:
+        for pid, name in names.items():
+            r = subprocess.run(["perf", "report", "-i", str(out.with_suffix(".data")), "--stdio",
+                                "--no-children", "-g", "none", "--percent-limit", "1.5",
+                                "--percentage", "relative",
+                                "--sort", "dso,sym", f"--pid={pid}"],
+                               capture_output=True, text=True)
+            body = [ln for ln in r.stdout.splitlines() if ln and not ln.startswith("#")]
+            samples = re.search(r"# Samples: (\S+)", r.stdout)
+            f.write(f"== {name} (pid {pid}), {samples.group(1) if samples else 0} samples\n")
+            f.write("\n".join(body[:25]) + "\n\n")
+
+
+def run_campaign(n: int, dispatchers: int, series_path: Path | None, timeout: float,
+                 perf_out: Path | None = None) -> dict:
     """One campaign of n recipients; returns the measurements (seconds relative to start)."""
     import psycopg
     h = herald_testlib.Herald(Path(tempfile.mkdtemp(prefix="herald-bench-e2e-")))
@@ -205,13 +273,13 @@ def run_campaign(n: int, dispatchers: int, series_path: Path | None, timeout: fl
         kafka = kafka_broker_pid()
         if kafka:
             pids["kafka broker (shared)"] = kafka
-        backends = [r[0] for r in db.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()").fetchall()]
+        owners = backends_by_owner(db, pids)
+        backends = list(owners)
         cpu0 = {k: proc_cpu(p) for k, p in pids.items()}
         pg0 = {p: proc_cpu(p) for p in backends}
         busy0, total0 = machine_busy()
 
+        perf = start_perf(pids, backends, perf_out) if perf_out else None
         t0 = time.time()
         command(h, "start", cid)
         series, row, folded_checks, t_running = [], None, 0, None
@@ -235,12 +303,13 @@ def run_campaign(n: int, dispatchers: int, series_path: Path | None, timeout: fl
         else:
             raise RuntimeError(f"campaign not finished after {timeout} s: {row}")
         t_end = time.time()
-        cpu = {k: proc_cpu(p) - cpu0[k] for k, p in pids.items()}
-        now_backends = [r[0] for r in db.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()").fetchall()]
-        cpu["postgres backends (this db)"] = sum(proc_cpu(p) - pg0.get(p, 0.0)
-                                                 for p in now_backends)
+        if perf:
+            finish_perf(perf, pids, owners, perf_out)
+        cpu = {k: max(proc_cpu(p) - cpu0[k], 0.0) for k, p in pids.items()}
+        owners.update({p: o for p, o in backends_by_owner(db, pids).items() if p not in owners})
+        for p, owner in owners.items():
+            key = f"postgres for {owner}"
+            cpu[key] = cpu.get(key, 0.0) + max(proc_cpu(p) - pg0.get(p, 0.0), 0.0)
         busy1, total1 = machine_busy()
         first, last = db.execute(
             "SELECT extract(epoch FROM min(accepted_at)), extract(epoch FROM max(accepted_at)) "
@@ -292,7 +361,8 @@ def fmt(x: float) -> str:
 def e2e(args) -> int:
     n = args.recipients
     print(f"e2e: {n} recipients, {args.dispatchers} dispatcher(s), rate limit off", flush=True)
-    r = run_campaign(n, args.dispatchers, OUT / "e2e-progress.dat", args.timeout)
+    perf_out = OUT / "e2e-perf.txt" if args.perf else None
+    r = run_campaign(n, args.dispatchers, OUT / "e2e-progress.dat", args.timeout, perf_out)
     wall = r["last_fold"]
     cores = os.cpu_count() or 1
     label = f"{n:,} recipients"
@@ -346,8 +416,9 @@ def scaling(args) -> int:
         for k, r in results:
             e2e_rate = n / r["last_fold"]
             dcpu = sum(v for name, v in r["cpu"].items() if name.startswith("dispatcher"))
+            pcpu = sum(v for name, v in r["cpu"].items() if name.startswith("postgres"))
             f.write(f"{k} {r['send_rate']:.0f} {e2e_rate:.0f} {r['last_fold']:.2f} {dcpu:.2f} "
-                    f"{r['cpu'].get('postgres backends (this db)', 0):.2f}\n")
+                    f"{pcpu:.2f}\n")
             for what, value, bval in (("sends/s (first -> last send)", r["send_rate"],
                                        base and base["send_rate"]),
                                       ("e2e recipients/s", e2e_rate,
@@ -367,6 +438,8 @@ def main() -> int:
     a.add_argument("--recipients", type=int, default=100000)
     a.add_argument("--dispatchers", type=int, default=1)
     a.add_argument("--timeout", type=float, default=600)
+    a.add_argument("--perf", action="store_true",
+                   help="profile every process with perf (slows the run; not for timing)")
     b = sub.add_parser("scaling")
     b.add_argument("--recipients", type=int, default=50000)
     b.add_argument("--instances", type=int, nargs="+", default=[1, 2, 3])

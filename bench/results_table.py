@@ -53,6 +53,46 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}")
 
 
+def run(*cmd: str) -> str:
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+        return r.stdout.strip().splitlines()[0] if r.returncode == 0 and r.stdout.strip() else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+
+
+def kafka_version() -> str:
+    """The broker's version, from the libs folder of the running broker (scripts/kafka.sh)."""
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                cmd = (d / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if "kafka.Kafka" in cmd and "/var/kafka/" in cmd:
+                for part in cmd.split("\0"):
+                    if "kafka-libs/" in part:
+                        return part.split("kafka-libs/")[1].split("/")[0]
+    return "?"
+
+
+def software() -> str:
+    libs = ", ".join(f"{name} {run('pkg-config', '--modversion', pc)}" for name, pc in (
+        ("librdkafka", "rdkafka"), ("libpq", "libpq"), ("jansson", "jansson"),
+        ("libcurl", "libcurl"), ("libmicrohttpd", "libmicrohttpd"), ("OpenSSL", "libcrypto")))
+    pg = run("psql", "host=127.0.0.1 port=55432 user=herald dbname=postgres", "-Atc",
+             "SHOW server_version")
+    debian = Path("/etc/debian_version").read_text().strip() if Path(
+        "/etc/debian_version").exists() else "?"
+    return (f"Debian {debian}; Kafka {kafka_version()} (single KRaft node); PostgreSQL {pg} "
+            f"(default settings); {libs}; {run('gcc', '--version')}; build RelWithDebInfo")
+
+
+def load_start(out: Path) -> str:
+    p = out / "run-load-start.txt"
+    return " ".join(p.read_text().split()[:3]) if p.exists() else "?"
+
+
 def commit() -> str:
     r = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
                        capture_output=True, text=True)
@@ -98,8 +138,9 @@ def main() -> int:
     md = [f"# Herald benchmark results",
           "",
           f"Run finished {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit "
-          f"`{commit()}`, {machine()}; load average at the end "
+          f"`{commit()}`, {machine()}; load average at the start {load_start(out)}, at the end "
           f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}.",
+          f"Software: {software()}.",
           "Ratio = value / baseline value, both measured in the same run.",
           "",
           "| figure | value | baseline | baseline value | ratio | goal | met? |",

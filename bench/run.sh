@@ -29,6 +29,7 @@ fi
 mkdir -p "$BENCH_OUT"
 STATUS="$BENCH_OUT/run-status.tsv"
 : >"$STATUS"
+cp /proc/loadavg "$BENCH_OUT/run-load-start.txt"
 
 bench_log "results in $BENCH_OUT, build in $BENCH_BUILD"
 if ! bench_services; then
