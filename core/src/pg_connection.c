@@ -30,6 +30,25 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* libpq prints server notices, and errors that arrive while the connection is idle (e.g.
+ * "FATAL: terminating connection due to administrator command" when the server shuts
+ * down), straight to stderr. Route them into the JSON log so every line stays JSON. */
+static void notice_to_log(void *arg, const char *message)
+{
+    (void)arg;
+    char line[512];
+    size_t n = 0;
+    for (const char *p = message; *p && n + 1 < sizeof line; p++)
+        line[n++] = (*p == '\n' || *p == '\t') ? ' ' : *p;
+    while (n > 0 && line[n - 1] == ' ')
+        n--;
+    line[n] = '\0';
+    if (strncmp(line, "NOTICE", 6) == 0 || strncmp(line, "INFO", 4) == 0)
+        LOG_INFO("postgres: %s", line);
+    else
+        LOG_WARN("postgres: %s", line);
+}
+
 herald_pg *pg_connection_new(const char *conninfo)
 {
     herald_pg *pg = calloc(1, sizeof *pg);
@@ -57,6 +76,7 @@ PGconn *pg_connection_get(herald_pg *pg)
         return NULL;
     pg->conn = PQconnectdb(pg->conninfo);
     if (PQstatus(pg->conn) == CONNECTION_OK) {
+        PQsetNoticeProcessor(pg->conn, notice_to_log, NULL);
         if (pg->reported_down)
             LOG_INFO("postgres: connection re-established");
         pg->reported_down = 0;
