@@ -147,3 +147,5 @@ def test_commands_and_emission_survive_a_postgres_outage(herald, private_pg):
     assert st.alive()
     assert "postgres" in st.log_text()  # the outage was logged
     st.stop()
+    # libpq's own messages ("FATAL: terminating connection ...") went through the JSON log
+    assert all(line.startswith("{") for line in st.log_text().splitlines()), st.log_text()
