@@ -114,7 +114,7 @@ function campaignRow(c) {
     ["id", String(c.id)],
     ["name", null],
     ["status", null],
-    ["audience_size", num(p.audience_size ?? c.audience_size)],
+    ["audience_size", num(c.audience_size ?? (c.status === "draft" ? null : p.audience_size))],
     ["accepted", num(p.accepted)],
     ["delivered", num(p.delivered)],
     ["read", num(p.read)],
