@@ -17,6 +17,7 @@ in that time, read from /proc.
 
     e2e_campaign.py e2e [--recipients 100000] [--dispatchers 1]     -> <out>/e2e.tsv, .dat
     e2e_campaign.py scaling [--recipients 50000] [--instances 1 2 3] -> <out>/scaling.tsv, .dat
+    e2e_campaign.py expansion [--contacts 1000000]   the segmenter stage alone (segmenter.sh)
 <out> is $HERALD_BENCH_OUT (default var/bench); the build is $HERALD_BUILD_DIR.
 """
 from __future__ import annotations
@@ -431,6 +432,70 @@ def scaling(args) -> int:
     return 0 if len(results) == len(args.instances) else 1
 
 
+def expansion(args) -> int:
+    """The segmenter stage alone: start -> snapshot -> every job produced and acknowledged,
+    with an unbounded window (no dispatcher consumes), on the audience of
+    bench/segmenter_expansion.c. Prints `RESULT stage_expansion <rows> <seconds>` and
+    `RESULT stage_snapshot <rows> <seconds>` for bench/segmenter.sh."""
+    import psycopg
+    n = args.contacts
+    h = herald_testlib.Herald(Path(tempfile.mkdtemp(prefix="herald-bench-expansion-")))
+    h.setup()
+    try:
+        h.sql("INSERT INTO contact_lists (id, name) VALUES (1, 'all')")
+        h.sql("INSERT INTO contacts (phone, name, attributes, tags) SELECT "
+              "(4910000000000 + i)::text, 'Person ' || i, jsonb_build_object('city', "
+              "(ARRAY['Berlin','Hamburg','Munich','Cologne'])[i %% 4 + 1], 'age', "
+              "(18 + i %% 60)::text, 'discount', (i %% 50) || '%%'), CASE WHEN i %% 10 = 0 "
+              "THEN ARRAY['vip'] ELSE ARRAY[]::text[] END FROM generate_series(1, %s) i", n)
+        h.sql("INSERT INTO contact_list_members (list_id, contact_id) SELECT 1, id FROM contacts")
+        h.sql("ANALYZE")
+        seg = h.start_stage(
+            "segmenter", plugin="segmenter", consume=["campaign-commands"], name="segmenter-1",
+            plugin_config={"default_rate_per_second": 1e9, "lookahead_max": 100000000,
+                           "emit_batch_max": 5000},
+            stage_options={"tick_ms": 10}, properties=["linger.ms=5"])
+        seg.wait_healthy(90)
+        cid = h.sql("SELECT nextval('campaign_ids')")[0][0]
+        wait_accepted(h, command(h, "create", cid, campaign={
+            "name": "bench expansion", "phone_number_id": PNID,
+            "template": {"name": "spring_sale", "language": "en",
+                         "params": ["name", "attributes.discount"]},
+            "audience": {"include_lists": [1], "rules": {"all": [
+                {"attr": "city", "op": "ne", "value": "Munich"},
+                {"any": [{"attr": "age", "op": "gte", "value": 25},
+                         {"op": "has_tag", "value": "vip"}]}]}},
+            "rate_limit_per_second": None}))
+        db = psycopg.connect(h.conninfo, autocommit=True)
+        t0 = time.time()
+        command(h, "start", cid)
+        t_snap = None
+        deadline = t0 + args.timeout
+        while time.time() < deadline:
+            status, size = db.execute("SELECT status, audience_size FROM campaigns WHERE id = %s",
+                                      (cid,)).fetchone()
+            if status != "draft":
+                t_snap = time.time()
+                break
+            time.sleep(0.02)
+        while time.time() < deadline:
+            m = seg.metrics()
+            if (m.get("herald_segmenter_jobs_emitted_total", 0) >= size
+                    and m.get("herald_segmenter_jobs_in_flight", 1) == 0):
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError(f"expansion not finished after {args.timeout} s")
+        t_end = time.time()
+        db.close()
+        seg.stop(expect=None)
+        print(f"RESULT stage_snapshot {size} {t_snap - t0:.3f}")
+        print(f"RESULT stage_expansion {size} {t_end - t0:.3f}")
+        return 0
+    finally:
+        h.teardown()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="mode", required=True)
@@ -444,8 +509,11 @@ def main() -> int:
     b.add_argument("--recipients", type=int, default=50000)
     b.add_argument("--instances", type=int, nargs="+", default=[1, 2, 3])
     b.add_argument("--timeout", type=float, default=600)
+    c = sub.add_parser("expansion")
+    c.add_argument("--contacts", type=int, default=1000000)
+    c.add_argument("--timeout", type=float, default=1200)
     args = ap.parse_args()
-    return e2e(args) if args.mode == "e2e" else scaling(args)
+    return {"e2e": e2e, "scaling": scaling, "expansion": expansion}[args.mode](args)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 # COPY of the same recipient rows and a raw librdkafka produce of the same messages, all in
 # one run (issue 9). bench/segmenter_expansion.c runs the segmenter's own statements (the
 # audience snapshot INSERT ... SELECT and the emission step pending -> queued + produce + acks,
-# without lookahead pacing: raw capacity) on a fresh database; this script runs it and turns
-# its RESULT lines into ${HERALD_BENCH_OUT:-var/bench}/segmenter.tsv.
+# without lookahead pacing: raw capacity) on a fresh database; then the same audience goes
+# through a real segmenter stage (herald-stage + plugin, window unbounded, no dispatcher:
+# bench/e2e_campaign.py expansion). The RESULT lines of both become
+# ${HERALD_BENCH_OUT:-var/bench}/segmenter.tsv.
 #
 #   bash bench/segmenter.sh [contacts=1000000] [batch=5000]   (or HERALD_BENCH_SEGMENTER_CONTACTS)
 # Env: HERALD_BUILD_DIR (build-bench), HERALD_KAFKA_BROKERS (127.0.0.1:19092).
@@ -13,12 +15,14 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
 bench_services
-bench_build segmenter_expansion
+bench_build segmenter_expansion herald-stage herald_segmenter
 mkdir -p "$BENCH_OUT"
 rm -f "$BENCH_OUT/segmenter.tsv"
 log="$BENCH_OUT/segmenter-expansion.log"
 contacts="${1:-${HERALD_BENCH_SEGMENTER_CONTACTS:-1000000}}"
 bash "$BENCH_ROOT/bench/segmenter_expansion.sh" "$contacts" "${2:-5000}" | tee "$log" >&2
+# The same audience through a real segmenter stage (start command -> every job acked).
+"$BENCH_PY" "$BENCH_ROOT/bench/e2e_campaign.py" expansion --contacts "$contacts" | tee -a "$log" >&2
 
 result() { # step field(2=rows,3=seconds)
     awk -v s="$1" -v f="$2" '$1 == "RESULT" && $2 == s { print $(f + 1) }' "$log"
@@ -41,6 +45,11 @@ bench_row segmenter "segmenter emission jobs/s (pending->queued + produce + acks
     "jobs/s" "raw librdkafka produce, same messages" "$(rate raw_produce)" "-" "-"
 bench_row segmenter "segmenter expansion end to end (snapshot + emission)" "$whole" \
     "recipients/s" "raw COPY + raw produce of the same" "$raw_whole" "-" "-"
+bench_row segmenter "segmenter stage: start command -> every job acked (window unbounded)" \
+    "$(rate stage_expansion)" "recipients/s" "raw COPY + raw produce of the same" "$raw_whole" \
+    "-" "-"
+bench_row segmenter "segmenter stage: start command -> audience snapshot committed" \
+    "$(result stage_snapshot 3)" "s" "-" "-" "-" "-"
 bench_row segmenter "raw COPY of the contacts themselves (setup)" "$(rate contacts_copy)" \
     "rows/s" "-" "-" "-" "-"
 bench_print segmenter
