@@ -26,7 +26,8 @@ static const struct herald_config_option api_config[] = {
     OPT(HERALD_CONFIG_STR, "api_token", NULL, 1, api_token, "HERALD_API_TOKEN",
         "bearer token required on every /api call (set it through the environment)"),
     OPT(HERALD_CONFIG_STR, "static_dir", "", 0, static_dir, "HERALD_STATIC_DIR",
-        "folder served at / (the dashboard); empty = no static files"),
+        "folder served at / (the dashboard); relative: working directory, else the source "
+        "tree; empty = no static files"),
     OPT(HERALD_CONFIG_INT, "max_body_bytes", "1048576", 0, max_body_bytes, NULL,
         "largest JSON request body"),
     OPT(HERALD_CONFIG_INT, "import_max_bytes", "67108864", 0, import_max_bytes, NULL,
