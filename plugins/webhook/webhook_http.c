@@ -19,6 +19,7 @@
 #include "webhook_signature.h"
 #include "webhook_verification.h"
 
+#include <limits.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@ struct webhook_request {
     char *body;
     size_t len;
     size_t cap;
+    size_t expected; /* declared Content-Length (the first allocation's size), 0 = unknown */
     int too_large;
     enum request_state state;
     int outstanding; /* delivery callbacks still owed by the host */
@@ -92,8 +94,61 @@ static const char *status_text(unsigned status)
     }
 }
 
-static enum MHD_Result respond_status(struct MHD_Connection *conn, unsigned status)
+/* The statuses a POST/other request can get, in ctx->answers order. */
+static const unsigned answer_statuses[] = {
+    MHD_HTTP_OK,
+    MHD_HTTP_BAD_REQUEST,
+    MHD_HTTP_UNAUTHORIZED,
+    MHD_HTTP_NOT_FOUND,
+    MHD_HTTP_METHOD_NOT_ALLOWED,
+    MHD_HTTP_CONTENT_TOO_LARGE,
+    MHD_HTTP_SERVICE_UNAVAILABLE,
+};
+#define N_ANSWERS (sizeof(answer_statuses) / sizeof(answer_statuses[0]))
+
+static struct MHD_Response *build_answer(unsigned status)
 {
+    const char *body = status_text(status);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return NULL;
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8") !=
+            MHD_YES ||
+        (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
+         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST") != MHD_YES)) {
+        MHD_destroy_response(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Builds every fixed answer once: the hot path then queues a shared response instead of
+ * allocating one and its headers per request. Returns -1 when out of memory. */
+static int answers_build(struct webhook_ctx *ctx)
+{
+    _Static_assert(N_ANSWERS <= sizeof(ctx->answers) / sizeof(ctx->answers[0]), "answers");
+    for (size_t i = 0; i < N_ANSWERS; i++)
+        if (!(ctx->answers[i] = build_answer(answer_statuses[i])))
+            return -1;
+    return 0;
+}
+
+static void answers_free(struct webhook_ctx *ctx)
+{
+    for (size_t i = 0; i < N_ANSWERS; i++) {
+        if (ctx->answers[i])
+            MHD_destroy_response(ctx->answers[i]);
+        ctx->answers[i] = NULL;
+    }
+}
+
+static enum MHD_Result respond_status(struct webhook_ctx *ctx, struct MHD_Connection *conn,
+                                      unsigned status)
+{
+    for (size_t i = 0; i < N_ANSWERS; i++)
+        if (answer_statuses[i] == status)
+            return MHD_queue_response(conn, status, ctx->answers[i]);
     return respond(conn, status, status_text(status), MHD_RESPMEM_PERSISTENT);
 }
 
@@ -238,15 +293,16 @@ static enum MHD_Result handle_verification(struct webhook_ctx *ctx, struct MHD_C
 
 /* ---- POST --------------------------------------------------------------------------------- */
 
-static int declared_too_large(struct webhook_ctx *ctx, struct MHD_Connection *conn)
+/* The declared Content-Length, or -1 when there is none (chunked) or it is not a number. */
+static long long declared_length(struct MHD_Connection *conn)
 {
     const char *cl =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (!cl)
-        return 0;
+        return -1;
     char *end = NULL;
     unsigned long long n = strtoull(cl, &end, 10);
-    return end != cl && n > (unsigned long long)ctx->max_body_bytes;
+    return end != cl && n <= (unsigned long long)LLONG_MAX ? (long long)n : -1;
 }
 
 /* Keeps at most max_body_bytes; past that only remembers that the body was too large. */
@@ -261,7 +317,7 @@ static void append_body(struct webhook_request *req, const char *data, size_t n)
         return;
     }
     if (req->len + n > req->cap) {
-        size_t cap = req->cap ? req->cap : 16384;
+        size_t cap = req->cap ? req->cap : req->expected ? req->expected : 16384;
         while (cap < req->len + n)
             cap *= 2;
         if (cap > max)
@@ -278,14 +334,20 @@ static void append_body(struct webhook_request *req, const char *data, size_t n)
     req->len += n;
 }
 
+/* Each counter_add takes the host's metrics lock: skip the ones with nothing to add. */
+static void count_if(struct webhook_ctx *ctx, herald_counter *c, size_t n)
+{
+    if (n)
+        ctx->api->counter_add(c, (double)n);
+}
+
 static void count_parse_stats(struct webhook_ctx *ctx, const struct webhook_parse_stats *s)
 {
-    const struct herald_host_api *api = ctx->api;
-    api->counter_add(ctx->m.delivery_events, (double)s->statuses);
-    api->counter_add(ctx->m.replies, (double)s->messages);
-    api->counter_add(ctx->m.unknown_fields, (double)s->unknown_fields);
-    api->counter_add(ctx->m.unknown_changes, (double)s->unknown_changes);
-    api->counter_add(ctx->m.ignored_items, (double)s->ignored_items);
+    count_if(ctx, ctx->m.delivery_events, s->statuses);
+    count_if(ctx, ctx->m.replies, s->messages);
+    count_if(ctx, ctx->m.unknown_fields, s->unknown_fields);
+    count_if(ctx, ctx->m.unknown_changes, s->unknown_changes);
+    count_if(ctx, ctx->m.ignored_items, s->ignored_items);
 }
 
 /* Produces every event; answers at once when nothing is left to wait for, else suspends. */
@@ -315,7 +377,7 @@ static enum MHD_Result produce_and_wait(struct webhook_ctx *ctx, struct webhook_
         req->state = REQ_DECIDED;
         pthread_mutex_unlock(&ctx->lock);
         ctx->api->counter_add(status == MHD_HTTP_OK ? ctx->m.accepted : ctx->m.unavailable, 1);
-        return respond_status(req->conn, status);
+        return respond_status(ctx, req->conn, status);
     }
     req->state = REQ_WAITING;
     req->deadline_ms = ctx->api->now_ms() + ctx->ack_timeout_ms;
@@ -329,14 +391,13 @@ static enum MHD_Result finish_post(struct webhook_ctx *ctx, struct webhook_reque
 {
     if (req->too_large) {
         ctx->api->counter_add(ctx->m.rejected_oversize, 1);
-        return respond_status(req->conn, MHD_HTTP_CONTENT_TOO_LARGE);
+        return respond_status(ctx, req->conn, MHD_HTTP_CONTENT_TOO_LARGE);
     }
     const char *sig =
         MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Hub-Signature-256");
-    if (!webhook_signature_valid(sig, ctx->app_secret, (const unsigned char *)req->body,
-                                 req->len)) {
+    if (!webhook_signer_valid(ctx->signer, sig, (const unsigned char *)req->body, req->len)) {
         ctx->api->counter_add(ctx->m.rejected_signature, 1);
-        return respond_status(req->conn, MHD_HTTP_UNAUTHORIZED);
+        return respond_status(ctx, req->conn, MHD_HTTP_UNAUTHORIZED);
     }
     struct webhook_events ev;
     enum webhook_parse_result rc =
@@ -347,9 +408,9 @@ static enum MHD_Result finish_post(struct webhook_ctx *ctx, struct webhook_reque
     if (rc != WEBHOOK_PARSE_OK) {
         webhook_events_free(&ev);
         ctx->api->counter_add(ctx->m.rejected_payload, rc == WEBHOOK_PARSE_NO_MEMORY ? 0 : 1);
-        return respond_status(req->conn, rc == WEBHOOK_PARSE_NO_MEMORY
-                                             ? MHD_HTTP_SERVICE_UNAVAILABLE
-                                             : MHD_HTTP_BAD_REQUEST);
+        return respond_status(ctx, req->conn,
+                              rc == WEBHOOK_PARSE_NO_MEMORY ? MHD_HTTP_SERVICE_UNAVAILABLE
+                                                            : MHD_HTTP_BAD_REQUEST);
     }
     count_parse_stats(ctx, &ev.stats);
     enum MHD_Result r = produce_and_wait(ctx, req, &ev);
@@ -363,18 +424,19 @@ static enum MHD_Result begin_request(struct webhook_ctx *ctx, struct MHD_Connect
 {
     ctx->api->counter_add(ctx->m.requests, 1);
     if (strcmp(url, ctx->path) != 0)
-        return respond_status(conn, MHD_HTTP_NOT_FOUND);
+        return respond_status(ctx, conn, MHD_HTTP_NOT_FOUND);
     if (!strcmp(method, MHD_HTTP_METHOD_GET))
         return handle_verification(ctx, conn);
     if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
-        return respond_status(conn, MHD_HTTP_METHOD_NOT_ALLOWED);
+        return respond_status(ctx, conn, MHD_HTTP_METHOD_NOT_ALLOWED);
     if (ctx->api->stopping(ctx->host)) {
         ctx->api->counter_add(ctx->m.unavailable, 1);
-        return respond_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE);
+        return respond_status(ctx, conn, MHD_HTTP_SERVICE_UNAVAILABLE);
     }
-    if (declared_too_large(ctx, conn)) {
+    long long declared = declared_length(conn);
+    if (declared > ctx->max_body_bytes) {
         ctx->api->counter_add(ctx->m.rejected_oversize, 1);
-        return respond_status(conn, MHD_HTTP_CONTENT_TOO_LARGE);
+        return respond_status(ctx, conn, MHD_HTTP_CONTENT_TOO_LARGE);
     }
     struct webhook_request *req = calloc(1, sizeof(*req));
     if (!req)
@@ -382,6 +444,7 @@ static enum MHD_Result begin_request(struct webhook_ctx *ctx, struct MHD_Connect
     req->ctx = ctx;
     req->conn = conn;
     req->conn_alive = 1;
+    req->expected = declared > 0 ? (size_t)declared : 0;
     *con_cls = req;
     return MHD_YES;
 }
@@ -406,7 +469,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     unsigned status = req->state == REQ_DECIDED ? req->status : MHD_HTTP_SERVICE_UNAVAILABLE;
     pthread_mutex_unlock(&ctx->lock);
     ctx->api->counter_add(status == MHD_HTTP_OK ? ctx->m.accepted : ctx->m.unavailable, 1);
-    return respond_status(conn, status);
+    return respond_status(ctx, conn, status);
 }
 
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
@@ -420,6 +483,14 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 
 /* ---- lifecycle ---------------------------------------------------------------------------- */
 
+/* What webhook_http_start prepares before the daemon runs; freed after it stopped. */
+static void release_prepared(struct webhook_ctx *ctx)
+{
+    answers_free(ctx);
+    webhook_signer_free(ctx->signer);
+    ctx->signer = NULL;
+}
+
 int webhook_http_start(struct webhook_ctx *ctx)
 {
     struct sockaddr_storage addr;
@@ -427,6 +498,13 @@ int webhook_http_start(struct webhook_ctx *ctx)
     char err[300];
     if (http_listen_parse(ctx->listen, &addr, &addr_len, err, sizeof(err)) != 0) {
         ctx->api->log(ctx->host, HERALD_LOG_ERROR, "webhook: %s", err);
+        return -1;
+    }
+    ctx->signer = webhook_signer_new(ctx->app_secret);
+    if (!ctx->signer || answers_build(ctx) != 0) {
+        ctx->api->log(ctx->host, HERALD_LOG_ERROR,
+                      "webhook: cannot prepare the HMAC key or the answers (OpenSSL/memory)");
+        release_prepared(ctx);
         return -1;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
@@ -442,6 +520,7 @@ int webhook_http_start(struct webhook_ctx *ctx)
         MHD_OPTION_END);
     if (!ctx->daemon) {
         ctx->api->log(ctx->host, HERALD_LOG_ERROR, "webhook: cannot listen on %s", ctx->listen);
+        release_prepared(ctx);
         return -1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(ctx->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -502,6 +581,7 @@ void webhook_http_stop(struct webhook_ctx *ctx)
     wake_all(wake);
     MHD_stop_daemon(ctx->daemon);
     ctx->daemon = NULL;
+    release_prepared(ctx);
     /* The host flushed the producer before cb_exit; callbacks still owed now will never come
      * (and could not: the plugin is unloaded next). */
     while (ctx->orphans) {

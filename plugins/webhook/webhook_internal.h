@@ -15,7 +15,9 @@
 #include <stdint.h>
 
 struct MHD_Daemon;
+struct MHD_Response;
 struct webhook_request;
+struct webhook_signer;
 
 struct webhook_metrics {
     herald_counter *requests;
@@ -52,6 +54,9 @@ struct webhook_ctx {
     herald_host *host;
     const struct herald_host_api *api;
     struct MHD_Daemon *daemon;
+    struct webhook_signer *signer; /* keyed with app_secret once */
+    /* the fixed answers, built once and queued by every request (MHD reference-counts them) */
+    struct MHD_Response *answers[8];
     struct webhook_metrics m;
     pthread_mutex_t lock;            /* guards every webhook_request's ack state and the list */
     struct webhook_request *waiting; /* suspended requests, for ack timeouts and shutdown */
