@@ -158,7 +158,7 @@ def start_stages(h, mock: Mock, webhook_port: int, dispatchers: int) -> dict:
         "segmenter", plugin="segmenter", consume=["campaign-commands"], name="segmenter-1",
         plugin_config={"default_rate_per_second": 1e7, "lookahead_max": 20000,
                        "emit_batch_max": 5000},
-        stage_options={"tick_ms": 20}, kafka_options={"batch_size": 100, "max_in_flight": 1000},
+        stage_options={"tick_ms": 100}, kafka_options={"batch_size": 100, "max_in_flight": 1000},
         properties=["linger.ms=5"])
     for i in range(1, dispatchers + 1):
         st[f"dispatcher-{i}"] = h.start_stage(

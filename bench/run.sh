@@ -45,7 +45,9 @@ failed=0
 for name in "${NAMES[@]}"; do
     script="$BENCH_ROOT/bench/$name.sh"
     log="$BENCH_OUT/$name.log"
-    rm -f "$BENCH_OUT/$name.tsv"
+    # never plot or tabulate what an earlier run left
+    rm -f "$BENCH_OUT/$name.tsv" "$BENCH_OUT/$name"-*.dat "$BENCH_OUT/$name"-*.png \
+        "$BENCH_OUT/$name"-*.gp
     if [ ! -f "$script" ]; then
         echo "bench/$name.sh does not exist" >"$log"
         printf '%s\t127\t0\n' "$name" >>"$STATUS"
