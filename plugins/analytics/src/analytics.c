@@ -3,14 +3,18 @@
  *
  * Why: folds `delivery-events` and `replies` (and `recalculate` commands) into exact
  * per-campaign numbers in PostgreSQL. Each cb_process batch is encoded (analytics_batch.c) and
- * applied in ONE transaction (analytics_store.c); only then is every message completed, so
- * offsets move only past committed work and a crash replays batches that the idempotent fold
- * absorbs. A transient failure retries the whole batch; a batch refused for its data is split
- * so that only the offending message is dead-lettered. cb_tick sweeps parked statuses and
- * replies so a late send is picked up within park_retry_ms.
+ * applied in ONE transaction (analytics_store.c) by the pipeline's worker thread
+ * (analytics_pipeline.h) while the main thread encodes the next batch; only after COMMIT is
+ * every message of a batch completed, so offsets move only past committed work and a crash
+ * replays batches that the idempotent fold absorbs. A transient failure retries the whole
+ * batch; a batch refused for its data is split so that only the offending message is
+ * dead-lettered. cb_tick collects finished batches and sweeps parked statuses and replies so
+ * a late send is picked up within park_retry_ms. The main connection is only used while the
+ * worker is idle, so at most one analytics transaction of this process runs at a time.
  */
 #include "analytics_batch.h"
 #include "analytics_metrics.h"
+#include "analytics_pipeline.h"
 #include "analytics_store.h"
 
 #include <herald/plugin.h>
@@ -30,8 +34,15 @@ struct analytics_ctx {
     int64_t park_retention_hours;
 
     herald_host *host;
-    struct analytics_store store;
-    struct analytics_batch batch;
+    struct analytics_store store;      /* the main connection's (sweeps, isolation) */
+    struct analytics_batch batches[2]; /* one being encoded, one in the worker */
+    int encoding;                      /* index of the batch being encoded */
+    struct analytics_batch single;     /* sweeps and message-by-message isolation */
+    struct analytics_pipeline pipeline;
+    /* The messages of the batch in the worker, completed when its result is collected. */
+    struct herald_message **inflight;
+    unsigned char *inflight_pending;
+    size_t inflight_n;
     struct analytics_metrics metrics;
     int64_t next_sweep_ms;
 };
@@ -67,7 +78,21 @@ static void settings(const struct analytics_ctx *c, struct analytics_settings *s
     s->stage_name = c->host->api->stage_name(c->host);
 }
 
-/* Apply c->batch; logs and counts a failure. */
+static void account(struct analytics_ctx *c, analytics_store_rc rc,
+                    const struct analytics_apply_result *r, double ms, const char *err)
+{
+    const struct herald_host_api *a = c->host->api;
+    if (rc == ANALYTICS_STORE_OK) {
+        analytics_metrics_applied(&c->metrics, c->host, r, ms);
+    } else {
+        a->counter_add(c->metrics.batch_failures, 1);
+        a->log(c->host, HERALD_LOG_WARN, "analytics transaction rolled back (%s): %s",
+               rc == ANALYTICS_STORE_DATA ? "data refused" : "will retry", err);
+    }
+}
+
+/* Apply c->single on the main connection (the worker must be idle); logs and counts a
+ * failure. */
 static analytics_store_rc apply(struct analytics_ctx *c, int sweep)
 {
     const struct herald_host_api *a = c->host->api;
@@ -80,14 +105,8 @@ static analytics_store_rc apply(struct analytics_ctx *c, int sweep)
     settings(c, &s);
     double t0 = wall_ms();
     analytics_store_rc rc =
-        analytics_store_apply(&c->store, conn, &c->batch, sweep, &s, &r, err, sizeof err);
-    if (rc == ANALYTICS_STORE_OK) {
-        analytics_metrics_applied(&c->metrics, c->host, &r, wall_ms() - t0);
-    } else {
-        a->counter_add(c->metrics.batch_failures, 1);
-        a->log(c->host, HERALD_LOG_WARN, "analytics transaction rolled back (%s): %s",
-               rc == ANALYTICS_STORE_DATA ? "data refused" : "will retry", err);
-    }
+        analytics_store_apply(&c->store, conn, &c->single, sweep, &s, &r, err, sizeof err);
+    account(c, rc, &r, wall_ms() - t0, err);
     return rc;
 }
 
@@ -106,19 +125,18 @@ static void complete(struct analytics_ctx *c, struct herald_message *m, analytic
     }
 }
 
-/* Encode msgs[i] into c->batch; messages that need no database are completed here and
- * left out (pending[i] = 0). Returns how many remain pending. */
-static size_t encode(struct analytics_ctx *c, struct herald_message **msgs, size_t n,
-                     unsigned char *pending)
+/* Encode msgs[i] into b; messages that need no database are completed here and left out
+ * (pending[i] = 0). Returns how many remain pending. */
+static size_t encode(struct analytics_ctx *c, struct analytics_batch *b,
+                     struct herald_message **msgs, size_t n, unsigned char *pending)
 {
     size_t left = 0;
-    analytics_batch_reset(&c->batch);
+    analytics_batch_reset(b);
     for (size_t i = 0; i < n; i++) {
         struct herald_message *m = msgs[i];
         char err[256] = "";
-        analytics_verdict v =
-            analytics_batch_add(&c->batch, m->topic, m->payload, m->len, m->timestamp_ms,
-                                m->partition, m->offset, err, sizeof err);
+        analytics_verdict v = analytics_batch_add(b, m->topic, m->payload, m->len, m->timestamp_ms,
+                                                  m->partition, m->offset, err, sizeof err);
         pending[i] = 0;
         if (v == ANALYTICS_V_ERROR) {
             c->host->api->log(c->host, HERALD_LOG_WARN, "%s [%s %d@%lld]", err, m->topic,
@@ -142,42 +160,85 @@ static void isolate(struct analytics_ctx *c, struct herald_message **msgs, size_
         if (!pending[i])
             continue;
         unsigned char one = 0;
-        if (encode(c, &msgs[i], 1, &one) == 0)
+        if (encode(c, &c->single, &msgs[i], 1, &one) == 0)
             continue;
         analytics_store_rc rc = apply(c, 0);
         complete(c, msgs[i], rc, "refused by PostgreSQL (see the stage log)");
     }
 }
 
+/* Complete the messages of the batch the worker applied. wait: block until it is done. */
+static void collect(struct analytics_ctx *c, int wait)
+{
+    analytics_store_rc rc;
+    struct analytics_apply_result r;
+    char err[512];
+    double ms;
+    if (!analytics_pipeline_collect(&c->pipeline, wait, &rc, &r, err, sizeof err, &ms))
+        return;
+    account(c, rc, &r, ms, err);
+    if (rc == ANALYTICS_STORE_DATA) {
+        isolate(c, c->inflight, c->inflight_n, c->inflight_pending);
+    } else {
+        for (size_t i = 0; i < c->inflight_n; i++)
+            if (c->inflight_pending[i])
+                complete(c, c->inflight[i], rc, NULL);
+    }
+    free(c->inflight);
+    free(c->inflight_pending);
+    c->inflight = NULL;
+    c->inflight_pending = NULL;
+    c->inflight_n = 0;
+}
+
+static void retry_all(struct analytics_ctx *c, struct herald_message **msgs, size_t n,
+                      const unsigned char *pending)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!pending || pending[i])
+            c->host->api->done(c->host, msgs[i], HERALD_RETRY);
+}
+
 static void cb_process(void *ctx, struct herald_message **msgs, size_t n)
 {
     struct analytics_ctx *c = ctx;
     unsigned char *pending = calloc(n ? n : 1, 1);
-    if (!pending) {
-        for (size_t i = 0; i < n; i++)
-            c->host->api->done(c->host, msgs[i], HERALD_RETRY);
+    struct herald_message **copy = malloc((n ? n : 1) * sizeof *copy);
+    if (!pending || !copy) {
+        free(pending);
+        free(copy);
+        retry_all(c, msgs, n, NULL);
         return;
     }
-    if (encode(c, msgs, n, pending) > 0) {
-        analytics_store_rc rc = apply(c, 0);
-        if (rc == ANALYTICS_STORE_DATA) {
-            isolate(c, msgs, n, pending);
-        } else {
-            for (size_t i = 0; i < n; i++)
-                if (pending[i])
-                    complete(c, msgs[i], rc, NULL);
-        }
+    /* Encode while the worker is still folding the previous batch... */
+    struct analytics_batch *b = &c->batches[c->encoding];
+    size_t left = encode(c, b, msgs, n, pending);
+    /* ...then complete that one, and hand this one over. */
+    collect(c, 1);
+    if (left == 0) {
+        free(pending);
+        free(copy);
+        return;
     }
-    free(pending);
+    memcpy(copy, msgs, n * sizeof *copy);
+    c->inflight = copy;
+    c->inflight_pending = pending;
+    c->inflight_n = n;
+    struct analytics_settings s;
+    settings(c, &s);
+    analytics_pipeline_submit(&c->pipeline, b, &s);
+    c->encoding ^= 1;
 }
 
 static void cb_tick(void *ctx, int64_t now_ms)
 {
     struct analytics_ctx *c = ctx;
+    collect(c, 0);
     if (now_ms < c->next_sweep_ms)
         return;
     c->next_sweep_ms = now_ms + c->park_retry_ms;
-    analytics_batch_reset(&c->batch);
+    collect(c, 1); /* the sweep uses the main connection: the worker must be idle */
+    analytics_batch_reset(&c->single);
     apply(c, 1);
 }
 
@@ -192,8 +253,17 @@ static int cb_init(void *ctx, herald_host *host)
                        "park_retention_hours must be > 0, reply_park_timeout_seconds >= 0");
         return -1;
     }
-    analytics_batch_init(&c->batch);
+    analytics_batch_init(&c->batches[0]);
+    analytics_batch_init(&c->batches[1]);
+    analytics_batch_init(&c->single);
     analytics_metrics_init(&c->metrics, host);
+    if (analytics_pipeline_start(&c->pipeline, host) != 0) {
+        host->api->log(host, HERALD_LOG_ERROR, "analytics: cannot start the fold worker");
+        analytics_batch_free(&c->batches[0]);
+        analytics_batch_free(&c->batches[1]);
+        analytics_batch_free(&c->single);
+        return -1;
+    }
     host->api->log(host, HERALD_LOG_INFO,
                    "analytics ready: attribution window %.1f h, reply park timeout %lld s",
                    c->attribution_window_hours, (long long)c->reply_park_timeout_seconds);
@@ -202,15 +272,20 @@ static int cb_init(void *ctx, herald_host *host)
 
 static int cb_drain(void *ctx, int64_t now_ms)
 {
-    (void)ctx;
+    struct analytics_ctx *c = ctx;
     (void)now_ms;
-    return 1; /* every batch is completed inside cb_process */
+    collect(c, 1); /* bounded by one batch's transaction */
+    return 1;
 }
 
 static void cb_exit(void *ctx)
 {
     struct analytics_ctx *c = ctx;
-    analytics_batch_free(&c->batch);
+    collect(c, 1);
+    analytics_pipeline_stop(&c->pipeline);
+    analytics_batch_free(&c->batches[0]);
+    analytics_batch_free(&c->batches[1]);
+    analytics_batch_free(&c->single);
 }
 
 static const struct herald_plugin analytics_plugin = {
