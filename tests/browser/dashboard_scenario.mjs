@@ -87,8 +87,10 @@ try {
   await first.getByLabel("API token").waitFor({ state: "visible" });
   await first.getByLabel("API token").fill("not-the-token");
   await first.getByTestId("token-submit").click();
+  log("token prompt: wrong token submitted");
   await until("the wrong token is refused", async () => /refused/.test((await first.getByTestId("token-error").textContent()) || ""));
   await first.close();
+  log("token prompt: refused");
 
   // 2. The token in the URL fragment is adopted and removed from the address bar.
   log("token via #token=");
@@ -129,6 +131,7 @@ try {
   // 5. Pause: accepted, status paused, and the number stands still.
   log("pause");
   await commandOutcome(page, "btn-pause");
+  const pauseSeenMs = Date.now(); // the operator sees "pause: accepted" from here on
   await expectText(page.getByTestId("campaign-status"), "paused", 5000);
   assert.ok(await page.getByTestId("btn-pause").isDisabled(), "pause stays enabled while paused");
   assert.ok(await page.getByTestId("btn-resume").isEnabled(), "resume is not enabled while paused");
@@ -186,7 +189,8 @@ try {
     assert.ok(await page.getByTestId(b).isDisabled(), `${b} enabled on a cancelled campaign`);
 
   assert.deepEqual(pageErrors, [], "uncaught errors in the page");
-  console.log(JSON.stringify({ duplicate_id: dupId, frozen_accepted: frozen, resumed_accepted: resumed }));
+  console.log(JSON.stringify({ duplicate_id: dupId, frozen_accepted: frozen, resumed_accepted: resumed,
+    pause_seen_ms: pauseSeenMs }));
 } catch (e) {
   console.error(`FAILED: ${e.stack || e}`);
   if (pageErrors.length) console.error(`page errors: ${pageErrors.join(" | ")}`);

@@ -194,16 +194,17 @@ def test_dashboard_follows_and_steers_a_running_campaign(herald, pipeline):
     (paused_at, resumed_at), = herald.sql(
         "SELECT paused_at, resumed_at FROM campaigns WHERE id = %s", cid)
     assert paused_at is not None and resumed_at is not None and resumed_at > paused_at
-    # The page's frozen number was real: the mock's sends stopped soon after the pause and
-    # nothing was sent for seconds before the resume (the page held the number >= 7 s).
-    (paused_ms, resumed_ms), = herald.sql(
-        "SELECT extract(epoch FROM paused_at) * 1000, extract(epoch FROM resumed_at) * 1000 "
-        "FROM campaigns WHERE id = %s", cid)
-    paused_ms, resumed_ms = float(paused_ms), float(resumed_ms)
-    before_resume = [x["ts_ms"] for x in mock.sends() if x["ts_ms"] < resumed_ms]
-    last_ms = max(before_resume)
-    print(f"last send {last_ms - paused_ms:.0f} ms after paused_at, "
-          f"resume {resumed_ms - paused_ms:.0f} ms after it")
-    assert last_ms - paused_ms < 5000, "sends went on for 5 s after the pause"
+    # The page's frozen number was real: the mock's sends stopped soon after the page showed
+    # "pause: accepted" and nothing was sent for seconds before the resume (the page held
+    # the number >= 7 s). Both clocks are this host's.
+    (resumed_ms,), = herald.sql("SELECT extract(epoch FROM resumed_at) * 1000 FROM campaigns "
+                                "WHERE id = %s", cid)
+    resumed_ms, seen_ms = float(resumed_ms), result["pause_seen_ms"]
+    last_ms = max(x["ts_ms"] for x in mock.sends() if x["ts_ms"] < resumed_ms)
+    print(f"last send before the resume: {last_ms - seen_ms:.0f} ms after the page showed "
+          f"the pause accepted; resume {resumed_ms - seen_ms:.0f} ms after it")
+    # (the 1-second pause promise is the dispatcher's own test; this only proves the page's
+    # frozen number matched sends that had stopped)
+    assert last_ms - seen_ms < 5000, "sends went on for 5 s after the pause was accepted"
     assert resumed_ms - last_ms > 2000, "sends went on until the resume"
     assert result["frozen_accepted"] < result["resumed_accepted"] < AUDIENCE
