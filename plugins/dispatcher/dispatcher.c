@@ -18,6 +18,7 @@
 #include "dispatcher_claim_policy.h"
 #include "dispatcher_http.h"
 #include "dispatcher_internal.h"
+#include "dispatcher_pg_worker.h"
 
 /* work due within this many ms is waited for in the tick instead of the next host tick */
 #define WAKE_HORIZON_MS 50
@@ -41,7 +42,9 @@ static const struct herald_config_option disp_config[] = {
     OPT(HERALD_CONFIG_DOUBLE, "rate_safety", "0.995", 0, rate_safety, NULL,
         "fraction of the rate actually used, a margin for clock and network jitter"),
     OPT(HERALD_CONFIG_INT, "max_concurrency", "256", 0, max_concurrency, NULL,
-        "requests in flight at once (also the connection pool size)"),
+        "claims open at once: claiming + in flight + resolving (bounds a crash's leftovers)"),
+    OPT(HERALD_CONFIG_INT, "http_connections", "0", 0, http_connections, NULL,
+        "HTTP connections to the API (0 = max_concurrency); more requests wait in libcurl"),
     OPT(HERALD_CONFIG_INT, "request_timeout_ms", "10000", 0, request_timeout_ms, NULL,
         "whole-request timeout; a timeout after sending is an uncertain outcome"),
     OPT(HERALD_CONFIG_INT, "connect_timeout_ms", "3000", 0, connect_timeout_ms, NULL,
@@ -101,6 +104,8 @@ static void register_metrics(struct disp_ctx *c)
     m->rate = a->gauge(h, "rate_per_second", "current send rate of this instance, all numbers");
     m->number_blocked = a->gauge(h, "number_blocked", "numbers stopped by token/policy errors");
     m->share = a->gauge(h, "rate_share", "owned/total partitions of jobs");
+    m->window_peak = a->gauge(h, "send_window_peak",
+                              "most requests sent in any 1000 ms to one number (send times)");
 }
 
 static int check_config(struct disp_ctx *c)
@@ -141,12 +146,17 @@ static int disp_init(void *ctx, herald_host *host)
                     sizeof(c->claimer));
     srand((unsigned)(disp_wall_ms() ^ getpid()));
     c->share = 1.0;
-    struct disp_http_config hc = {c->access_token, (long)c->request_timeout_ms,
-                                  (long)c->connect_timeout_ms, (long)c->max_concurrency};
+    struct disp_http_config hc = {
+        c->access_token, (long)c->request_timeout_ms, (long)c->connect_timeout_ms,
+        (long)(c->http_connections > 0 ? c->http_connections : c->max_concurrency)};
     c->http = disp_http_new(&hc, err, sizeof(err));
     c->pairs = pair_limiter_new(c->pair_interval_ms);
     if (!c->http || !c->pairs || disp_index_init(c) != 0) {
         c->api->log(host, HERALD_LOG_ERROR, "dispatcher init: %s", c->http ? "out of memory" : err);
+        return -1;
+    }
+    if (!(c->pg = disp_pg_worker_start(host, c->api))) {
+        c->api->log(host, HERALD_LOG_ERROR, "dispatcher init: cannot start the PostgreSQL worker");
         return -1;
     }
     register_metrics(c);
@@ -319,7 +329,7 @@ static int disp_drain(void *ctx, int64_t now_ms)
     }
     disp_pump(c, now_ms, c->http_budget_ms);
     return c->n_in_flight == 0 && c->n_claiming == 0 && c->to_resolve == NULL &&
-           c->to_claim == NULL;
+           c->to_claim == NULL && disp_pg_pending(c->pg) == 0;
 }
 
 static void disp_exit(void *ctx)
@@ -327,6 +337,8 @@ static void disp_exit(void *ctx)
     struct disp_ctx *c = ctx;
     disp_http_free(c->http); /* aborts transfers still running after the drain deadline */
     c->http = NULL;
+    disp_pg_worker_stop(c->pg); /* statements still queued are dropped: their jobs redeliver */
+    c->pg = NULL;
     for (size_t i = 0; c->index && i < c->index_buckets; i++) {
         struct disp_entry *e = c->index[i];
         while (e) {

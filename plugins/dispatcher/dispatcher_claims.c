@@ -17,6 +17,7 @@
 #include "dispatcher_claim_policy.h"
 #include "dispatcher_internal.h"
 #include "dispatcher_pg_array.h"
+#include "dispatcher_pg_worker.h"
 
 static const char *const CLAIM_SQL =
     "UPDATE campaign_recipients r SET state = 'sending', claimed_at = now(), claimed_by = $3, "
@@ -266,21 +267,29 @@ static void resolve_misses(struct disp_ctx *c, struct disp_entry *batch)
         PQclear(r);
 }
 
-static void claim_batch(struct disp_ctx *c, struct disp_entry *batch)
+static char *own(const char *s)
 {
-    struct id_arrays a = {0};
-    ids_begin(&a);
-    for (struct disp_entry *e = batch; e; e = e->next)
-        ids_add(&a, e);
-    const char *p[3] = {disp_array_end(&a.cids), disp_array_end(&a.rids), c->claimer};
-    PGresult *r = exec(c, CLAIM_SQL, 3, p);
-    ids_free(&a);
+    return s ? strdup(s) : NULL;
+}
+
+static void give_up_all(struct disp_ctx *c, struct disp_entry *batch, const char *reason)
+{
+    for (struct disp_entry *e = batch, *next; e; e = next) {
+        next = e->next;
+        e->next = NULL;
+        give_up(c, e, HERALD_RETRY, reason);
+    }
+}
+
+/* Completion of a claim batch (main thread, after its commit): start the claimed ones, look
+ * the others up. */
+static void on_claimed(void *user, void *arg, PGresult *r)
+{
+    struct disp_ctx *c = user;
+    struct disp_entry *batch = arg;
     if (!r) {
-        for (struct disp_entry *e = batch, *next; e; e = next) {
-            next = e->next;
-            e->next = NULL;
-            give_up(c, e, HERALD_RETRY, "database unavailable");
-        }
+        c->api->counter_add(c->m.pg_errors, 1);
+        give_up_all(c, batch, "database unavailable");
         return;
     }
     /* first collect the claimed ones, then start them: starting moves them off `batch` */
@@ -291,7 +300,6 @@ static void claim_batch(struct disp_ctx *c, struct disp_entry *batch)
             e->attempts = (int)col_i64(r, i, 2);
         }
     }
-    PQclear(r);
     struct disp_entry *misses = NULL, **tail = &misses;
     for (struct disp_entry *e = batch, *next; e; e = next) {
         next = e->next;
@@ -305,6 +313,18 @@ static void claim_batch(struct disp_ctx *c, struct disp_entry *batch)
     }
     if (misses)
         resolve_misses(c, misses);
+}
+
+static void claim_batch(struct disp_ctx *c, struct disp_entry *batch)
+{
+    struct id_arrays a = {0};
+    ids_begin(&a);
+    for (struct disp_entry *e = batch; e; e = e->next)
+        ids_add(&a, e);
+    char *p[3] = {own(disp_array_end(&a.cids)), own(disp_array_end(&a.rids)), own(c->claimer)};
+    ids_free(&a);
+    if (disp_pg_submit(c->pg, CLAIM_SQL, 3, p, on_claimed, batch) != 0)
+        give_up_all(c, batch, "out of memory");
 }
 
 void disp_claims_run(struct disp_ctx *c, int64_t now_ms)
@@ -334,6 +354,7 @@ static void requeue(struct disp_ctx *c, struct disp_entry *list)
         struct disp_entry *next = list->next;
         list->next = c->to_resolve;
         c->to_resolve = list;
+        c->n_to_resolve++;
         list = next;
     }
 }
@@ -369,7 +390,29 @@ static void after_release(struct disp_ctx *c, struct disp_entry *e)
         disp_complete(c, e, HERALD_RETRY, "out of memory");
 }
 
-static PGresult *run_kind(struct disp_ctx *c, int kind, struct disp_entry *list)
+static void (*const after[4])(struct disp_ctx *, struct disp_entry *) = {
+    after_accepted, after_failed, after_uncertain, after_release};
+
+/* Completion of one resolution batch (main thread, after its commit). */
+static void on_resolved(void *user, void *arg, PGresult *r)
+{
+    struct disp_ctx *c = user;
+    struct disp_entry *list = arg;
+    if (!r) {
+        c->api->counter_add(c->m.pg_errors, 1);
+        requeue(c, list); /* sent already: keep the outcome until the database is back */
+        return;
+    }
+    int kind = list->res;
+    for (struct disp_entry *e = list, *next; e; e = next) {
+        next = e->next;
+        e->next = NULL;
+        c->n_resolving--;
+        after[kind](c, e);
+    }
+}
+
+static void submit_kind(struct disp_ctx *c, int kind, struct disp_entry *list)
 {
     struct id_arrays a = {0};
     struct disp_strbuf x = {0}, y = {0};
@@ -387,29 +430,39 @@ static PGresult *run_kind(struct disp_ctx *c, int kind, struct disp_entry *list)
             disp_array_add_text(&y, e->err_title);
         }
     }
-    const char *p[5] = {disp_array_end(&a.cids), disp_array_end(&a.rids), disp_array_end(&x),
-                        disp_array_end(&y), c->claimer};
-    PGresult *r = NULL;
-    if (kind == DISP_RES_ACCEPTED)
-        r = exec(c, ACCEPTED_SQL, 3, p);
-    else if (kind == DISP_RES_FAILED)
-        r = exec(c, FAILED_SQL, 4, p);
-    else if (kind == DISP_RES_UNCERTAIN)
-        r = exec(c, UNCERTAIN_SQL, 5, p);
-    else {
-        p[3] = c->claimer;
-        r = exec(c, RELEASE_SQL, 4, p);
+    char *p[5] = {own(disp_array_end(&a.cids)), own(disp_array_end(&a.rids)),
+                  own(disp_array_end(&x)), NULL, NULL};
+    const char *sql = NULL;
+    int n = 0;
+    if (kind == DISP_RES_ACCEPTED) {
+        sql = ACCEPTED_SQL;
+        n = 3;
+    } else if (kind == DISP_RES_FAILED) {
+        sql = FAILED_SQL;
+        n = 4;
+        p[3] = own(disp_array_end(&y));
+    } else if (kind == DISP_RES_UNCERTAIN) {
+        sql = UNCERTAIN_SQL;
+        n = 5;
+        p[3] = own(disp_array_end(&y));
+        p[4] = own(c->claimer);
+    } else {
+        sql = RELEASE_SQL;
+        n = 4;
+        p[3] = own(c->claimer);
     }
     ids_free(&a);
     disp_strbuf_free(&x);
     disp_strbuf_free(&y);
-    return r;
+    if (disp_pg_submit(c->pg, sql, n, p, on_resolved, list) != 0)
+        requeue(c, list);
 }
 
 int disp_resolve_flush(struct disp_ctx *c)
 {
     struct resolve_lists l = {0};
-    int done = 0;
+    int submitted = 0;
+    c->n_to_resolve = 0;
     while (c->to_resolve) {
         struct disp_entry *e = c->to_resolve;
         c->to_resolve = e->next;
@@ -417,26 +470,13 @@ int disp_resolve_flush(struct disp_ctx *c)
         l.of[e->res] = e;
         l.n[e->res]++;
     }
-    void (*after[4])(struct disp_ctx *, struct disp_entry *) = {after_accepted, after_failed,
-                                                                after_uncertain, after_release};
     for (int k = 0; k < 4; k++) {
         if (!l.of[k])
             continue;
-        PGresult *r = run_kind(c, k, l.of[k]);
-        if (!r) {
-            requeue(c, l.of[k]); /* sent already: keep the outcome until the database is back */
-            continue;
-        }
-        PQclear(r);
-        for (struct disp_entry *e = l.of[k], *next; e; e = next) {
-            next = e->next;
-            e->next = NULL;
-            c->n_resolving--;
-            after[k](c, e);
-            done++;
-        }
+        submit_kind(c, k, l.of[k]);
+        submitted++;
     }
-    return done;
+    return submitted;
 }
 
 int disp_campaign_stop(struct disp_ctx *c, int64_t campaign_id, const char *reason)

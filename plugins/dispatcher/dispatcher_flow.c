@@ -17,6 +17,7 @@
 #include "dispatcher_events.h"
 #include "dispatcher_http.h"
 #include "dispatcher_internal.h"
+#include "dispatcher_pg_worker.h"
 #include "dispatcher_request.h"
 #include "dispatcher_response.h"
 
@@ -91,6 +92,7 @@ static void to_resolve(struct disp_ctx *c, struct disp_entry *e, enum disp_resol
     e->next = c->to_resolve;
     c->to_resolve = e;
     c->n_resolving++;
+    c->n_to_resolve++;
 }
 
 static double rnd01(void)
@@ -290,23 +292,53 @@ void disp_ready(struct disp_ctx *c, struct disp_entry *e)
     n->ready_tail = e;
 }
 
-/* Releases claimed jobs as the 1-second windows allow, then pushes the requests onto the wire
- * before anything else runs (a database commit next could hold them back for milliseconds and
- * bunch them into the API's next window). */
-static void send_ready(struct disp_ctx *c, int64_t now_ms)
+/* A capped campaign's 1-second window at send time: records the send when it fits. */
+static int campaign_window_admits(struct disp_ctx *c, struct disp_entry *e, int64_t now_ms)
+{
+    if (!e->took_campaign_token)
+        return 1;
+    struct disp_campaign *k = disp_campaign_get(c, e->job.campaign_id, now_ms);
+    return !k || disp_bucket_send(&k->cap_bucket, now_ms);
+}
+
+/* Releases the number's claimed jobs as its 1-second window (and a capped campaign's own)
+ * allows; a job held by its campaign's window lets the others of the number pass. */
+static int release_number(struct disp_ctx *c, struct disp_number *n)
 {
     int released = 0;
-    for (struct disp_number *n = c->numbers; n; n = n->next) {
-        while (n->ready_head && disp_bucket_send(&n->bucket, c->api->now_ms())) {
-            struct disp_entry *e = n->ready_head;
-            n->ready_head = e->next;
-            if (!n->ready_head)
-                n->ready_tail = NULL;
-            e->next = NULL;
-            start_send(c, e);
-            released++;
+    struct disp_entry *prev = NULL;
+    for (struct disp_entry *e = n->ready_head, *next; e; e = next) {
+        next = e->next;
+        int64_t now = c->api->now_ms();
+        if (disp_bucket_send_wait_ms(&n->bucket, now) > 0)
+            break;
+        if (!campaign_window_admits(c, e, now)) {
+            prev = e;
+            continue;
         }
+        if (!disp_bucket_send(&n->bucket, now))
+            break;
+        if (prev)
+            prev->next = next;
+        else
+            n->ready_head = next;
+        if (n->ready_tail == e)
+            n->ready_tail = prev;
+        e->next = NULL;
+        start_send(c, e);
+        released++;
     }
+    return released;
+}
+
+/* Releases claimed jobs as the 1-second windows allow, then pushes the requests onto the wire
+ * before anything else runs (a database completion next could hold them back for
+ * milliseconds and bunch them into the API's next window). */
+static void send_ready(struct disp_ctx *c)
+{
+    int released = 0;
+    for (struct disp_number *n = c->numbers; n; n = n->next)
+        released += release_number(c, n);
     if (released)
         disp_http_push(c->http, 3, on_http_done, c);
 }
@@ -383,9 +415,14 @@ static void update_gauges(struct disp_ctx *c)
     c->api->gauge_set(c->m.queued, (double)c->n_queued);
     c->api->gauge_set(c->m.delayed, (double)c->delayed.len);
     double rate = 0;
-    for (struct disp_number *n = c->numbers; n; n = n->next)
+    int peak = 0;
+    for (struct disp_number *n = c->numbers; n; n = n->next) {
         rate += disp_bucket_rate(&n->bucket);
+        if (n->bucket.window_peak > peak)
+            peak = n->bucket.window_peak;
+    }
     c->api->gauge_set(c->m.rate, rate);
+    c->api->gauge_set(c->m.window_peak, peak);
 }
 
 /* Claims and resolutions are written in batches: at most every batch_interval_ms unless a
@@ -422,9 +459,10 @@ void disp_pump(struct disp_ctx *c, int64_t now_ms, int64_t budget_ms)
         }
         if (batch_due(c, c->n_to_claim, &c->claimed_ms, now_ms))
             disp_claims_run(c, now_ms);
-        send_ready(c, c->api->now_ms());
+        disp_pg_collect(c->pg, c);
+        send_ready(c);
         disp_http_run(c->http, 0, on_http_done, c);
-        if (batch_due(c, c->n_resolving, &c->resolved_ms, c->api->now_ms()))
+        if (batch_due(c, c->n_to_resolve, &c->resolved_ms, c->api->now_ms()))
             disp_resolve_flush(c);
         now_ms = c->api->now_ms();
         if (now_ms >= end || (c->n_in_flight == 0 && c->n_claiming == 0 && c->n_resolving == 0))

@@ -26,6 +26,7 @@
 #include "pair_rate_limiter.h"
 
 struct disp_http;
+struct disp_pg_worker;
 
 enum disp_entry_state {
     DISP_ST_QUEUED = 0, /* in a lane, not claimed */
@@ -105,7 +106,7 @@ struct disp_campaign {
 struct disp_metrics {
     herald_counter *sent, *failed, *retried, *uncertain, *throttled, *skipped_not_running,
         *duplicates, *reproduced, *claim_waits, *invalid_jobs, *pg_errors, *http_requests;
-    herald_counter *in_flight, *queued, *delayed, *rate, *number_blocked, *share;
+    herald_counter *in_flight, *queued, *delayed, *rate, *number_blocked, *share, *window_peak;
 };
 
 struct disp_ctx {
@@ -117,6 +118,7 @@ struct disp_ctx {
     char *rate_overrides;
     double rate_safety;
     int64_t max_concurrency;
+    int64_t http_connections;
     int64_t request_timeout_ms;
     int64_t connect_timeout_ms;
     int64_t max_attempts;
@@ -142,6 +144,7 @@ struct disp_ctx {
     double share;
     int draining;
     struct disp_http *http;
+    struct disp_pg_worker *pg; /* claims and resolutions, own connection and thread */
     struct pair_limiter *pairs;
     struct disp_delay_queue delayed;
     struct disp_number *numbers;
@@ -155,7 +158,7 @@ struct disp_ctx {
     /* batches built during one pump pass */
     struct disp_entry *to_claim, *to_resolve;
     size_t n_queued, n_claiming, n_in_flight, n_resolving; /* claiming includes READY */
-    size_t n_to_claim;
+    size_t n_to_claim, n_to_resolve;                       /* not yet submitted to the worker */
 };
 
 /* dispatcher_index.c: the jobs this instance currently holds, by (campaign, recipient). */
@@ -182,7 +185,8 @@ void disp_campaigns_refresh(struct disp_ctx *c, int64_t now_ms, int force);
 void disp_campaign_set_cap_rate(struct disp_ctx *c, struct disp_campaign *k, int64_t now_ms);
 void disp_campaigns_free(struct disp_ctx *c);
 
-/* dispatcher_claims.c: PostgreSQL claim and resolution. */
+/* dispatcher_claims.c: PostgreSQL claim and resolution, submitted to the worker thread
+ * (dispatcher_pg_worker.c); their completions run in disp_pg_collect(). */
 void disp_claims_run(struct disp_ctx *c, int64_t now_ms);
 int disp_resolve_flush(struct disp_ctx *c);
 int disp_campaign_stop(struct disp_ctx *c, int64_t campaign_id, const char *reason);

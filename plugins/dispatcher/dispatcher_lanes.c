@@ -138,13 +138,12 @@ static void prune_lanes(struct disp_number *n)
     }
 }
 
-/* A campaign's own cap: a token and room in its 1-second window, both taken at admission
- * (the number's window is the one checked again when the request leaves). */
+/* A campaign's own cap paces admission with its token here; its 1-second window is checked
+ * when the request leaves (send_ready in dispatcher_flow.c), like the number's, so claim
+ * latency cannot bunch a capped campaign's sends. */
 static int cap_admits(struct disp_bucket *b, int64_t now_ms)
 {
-    if (disp_bucket_send_wait_ms(b, now_ms) > 0 || !disp_bucket_take(b, now_ms))
-        return 0;
-    return disp_bucket_send(b, now_ms);
+    return disp_bucket_take(b, now_ms);
 }
 
 struct disp_entry *disp_lane_next(struct disp_ctx *c, struct disp_number *n, int64_t now_ms)

@@ -5,9 +5,11 @@
  * Why a bucket AND a 1-second window: the Cloud API counts messages per second per number.
  * A bucket of rate r and capacity b can emit r + b messages in a 1-second window, and a late
  * tick either loses tokens (b small: the average drops) or bursts (b large: the window
- * overflows). So the bucket keeps ~50 ms of burst for smoothness and a sliding log of the last
- * second's send times refuses the (floor(r)+1)-th send in any 1000 ms. With N instances each
- * bucket gets `share` (owned / total `jobs` partitions) of the target so the sum holds.
+ * overflows). So the bucket (which paces claims) keeps 250 ms of burst, enough to ride out a
+ * slow database commit, and a sliding log of the last second's send times, checked when the
+ * request leaves, refuses the send over floor(r) less a 0.5 % jitter margin in any 1000 ms.
+ * With N instances each bucket gets `share` (owned / total `jobs` partitions) of the target so the
+ * sum holds.
  */
 #ifndef HERALD_DISPATCHER_RATE_LIMITER_H
 #define HERALD_DISPATCHER_RATE_LIMITER_H
@@ -28,6 +30,7 @@ struct disp_bucket {
     int window_len;
     int window_head; /* index of the oldest entry */
     int window_alloc;
+    int window_peak;      /* most sends ever counted in one 1000 ms window (send times) */
     int64_t last_send_ms; /* sends are spaced by at least 40 % of the mean interval */
     int sent_any;
 };

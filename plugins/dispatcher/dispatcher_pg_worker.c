@@ -1,0 +1,231 @@
+/*
+ * dispatcher_pg_worker.c - a thread with its own PostgreSQL connection that runs the
+ * dispatcher's batch statements in submission order, grouped into one transaction per pass.
+ *
+ * Why one transaction per pass: every autocommit statement costs an fsync; while the worker
+ * is busy the main thread keeps submitting, so the next pass carries every claim and
+ * resolution batch that piled up meanwhile, and the commit cost is shared by all of them.
+ * A statement that fails inside the group would poison the others, so then the group is
+ * rolled back and each statement is run again on its own (autocommit). A failed COMMIT leaves
+ * the outcome unknown: every statement of the group is reported failed, as a synchronous
+ * statement whose answer was lost would be.
+ */
+#include "dispatcher_pg_worker.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct stmt {
+    const char *sql;
+    int nparams;
+    char *params[DISP_PG_MAX_PARAMS];
+    disp_pg_done_fn done;
+    void *arg;
+    PGresult *result;
+    struct stmt *next;
+};
+
+struct disp_pg_worker {
+    herald_host *host;
+    const struct herald_host_api *api;
+    herald_pg *pg;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int stop;
+    struct stmt *todo, *todo_tail;   /* submitted, not yet taken by the thread */
+    struct stmt *ready, *ready_tail; /* executed, completion not yet run */
+    size_t pending;                  /* main thread only: submitted - completed */
+};
+
+static void stmt_free(struct stmt *s)
+{
+    for (int i = 0; i < s->nparams; i++)
+        free(s->params[i]);
+    if (s->result)
+        PQclear(s->result);
+    free(s);
+}
+
+static int ok(const PGresult *r)
+{
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+static PGresult *exec_stmt(struct disp_pg_worker *w, PGconn *conn, struct stmt *s)
+{
+    PGresult *r =
+        PQexecParams(conn, s->sql, s->nparams, NULL, (const char *const *)s->params, NULL, NULL, 0);
+    if (ok(r))
+        return r;
+    const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+    w->api->log(w->host, HERALD_LOG_WARN, "dispatcher statement failed: %.200s", msg);
+    PQclear(r);
+    return NULL;
+}
+
+static int simple(PGconn *conn, const char *sql)
+{
+    PGresult *r = PQexec(conn, sql);
+    int good = ok(r);
+    PQclear(r);
+    return good;
+}
+
+static void drop_results(struct stmt *list)
+{
+    for (struct stmt *s = list; s; s = s->next) {
+        PQclear(s->result);
+        s->result = NULL;
+    }
+}
+
+static void run_each(struct disp_pg_worker *w, PGconn *conn, struct stmt *list)
+{
+    for (struct stmt *s = list; s; s = s->next)
+        s->result = exec_stmt(w, conn, s);
+}
+
+/* One pass: everything taken from `todo`, in order. */
+static void execute(struct disp_pg_worker *w, struct stmt *list)
+{
+    PGconn *conn = w->api->pg_conn(w->pg);
+    if (!conn)
+        return; /* results stay NULL: every completion sees a failure */
+    if (!list->next || !simple(conn, "BEGIN")) {
+        run_each(w, conn, list);
+        return;
+    }
+    for (struct stmt *s = list; s; s = s->next) {
+        if (!(s->result = exec_stmt(w, conn, s))) {
+            drop_results(list);
+            simple(conn, "ROLLBACK");
+            run_each(w, conn, list);
+            return;
+        }
+    }
+    if (!simple(conn, "COMMIT"))
+        drop_results(list);
+}
+
+static void *worker_main(void *arg)
+{
+    struct disp_pg_worker *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->todo && !w->stop)
+            pthread_cond_wait(&w->wake, &w->lock);
+        if (w->stop)
+            break;
+        struct stmt *list = w->todo, *last = w->todo_tail;
+        w->todo = w->todo_tail = NULL;
+        pthread_mutex_unlock(&w->lock);
+        execute(w, list);
+        pthread_mutex_lock(&w->lock);
+        if (w->ready_tail)
+            w->ready_tail->next = list;
+        else
+            w->ready = list;
+        w->ready_tail = last;
+        w->api->wakeup(w->host);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+struct disp_pg_worker *disp_pg_worker_start(herald_host *host, const struct herald_host_api *api)
+{
+    struct disp_pg_worker *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->host = host;
+    w->api = api;
+    w->pg = api->pg_open(host);
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    if (!w->pg || pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        if (w->pg)
+            api->pg_close(w->pg);
+        pthread_mutex_destroy(&w->lock);
+        pthread_cond_destroy(&w->wake);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int disp_pg_submit(struct disp_pg_worker *w, const char *sql, int nparams, char **params,
+                   disp_pg_done_fn done, void *arg)
+{
+    struct stmt *s = calloc(1, sizeof(*s));
+    int missing = nparams > DISP_PG_MAX_PARAMS;
+    for (int i = 0; i < nparams && !missing; i++)
+        missing = params[i] == NULL;
+    if (!s || missing) {
+        for (int i = 0; i < nparams; i++)
+            free(params[i]);
+        free(s);
+        return -1;
+    }
+    s->sql = sql;
+    s->nparams = nparams;
+    memcpy(s->params, params, sizeof(char *) * (size_t)nparams);
+    s->done = done;
+    s->arg = arg;
+    pthread_mutex_lock(&w->lock);
+    if (w->todo_tail)
+        w->todo_tail->next = s;
+    else
+        w->todo = s;
+    w->todo_tail = s;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    w->pending++;
+    return 0;
+}
+
+int disp_pg_collect(struct disp_pg_worker *w, void *user)
+{
+    pthread_mutex_lock(&w->lock);
+    struct stmt *list = w->ready;
+    w->ready = w->ready_tail = NULL;
+    pthread_mutex_unlock(&w->lock);
+    int n = 0;
+    while (list) {
+        struct stmt *next = list->next;
+        w->pending--;
+        list->done(user, list->arg, list->result);
+        stmt_free(list);
+        list = next;
+        n++;
+    }
+    return n;
+}
+
+size_t disp_pg_pending(const struct disp_pg_worker *w)
+{
+    return w ? w->pending : 0;
+}
+
+void disp_pg_worker_stop(struct disp_pg_worker *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->stop = 1;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    for (struct stmt *lists[2] = {w->todo, w->ready}, **l = lists; l < lists + 2; l++)
+        while (*l) {
+            struct stmt *next = (*l)->next;
+            stmt_free(*l);
+            *l = next;
+        }
+    w->api->pg_close(w->pg);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->wake);
+    free(w);
+}
