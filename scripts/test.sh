@@ -2,15 +2,18 @@
 # Why this exists: THE one command that tests Herald, the same on a laptop and in CI. It makes
 # sure the Debian packages and the Python venv are there, builds, starts the real Kafka broker
 # and PostgreSQL through the project's scripts, applies migrations, and runs ctest (cmocka
-# unit tests + the pytest integration suite) twice: a normal RelWithDebInfo build in build/,
-# then an AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/. It keeps going
-# after a failure so one run shows everything, prints a summary, and exits non-zero if any
-# step failed.
+# unit tests, the fuzz corpus replays, the pytest integration and security suites) twice: a
+# normal RelWithDebInfo build in build/, then an AddressSanitizer + UndefinedBehaviorSanitizer
+# build in build-asan/; between the two, every libFuzzer harness runs for a short while
+# (scripts/fuzz.sh, clang, build-fuzz/). It keeps going after a failure so one run shows
+# everything, prints a summary, and exits non-zero if any step failed.
 #
-#   scripts/test.sh [--no-asan | --only-asan] [-R ctest-regex] [-k pytest-expr]
+#   scripts/test.sh [--no-asan | --only-asan] [--no-fuzz] [-R ctest-regex] [-k pytest-expr]
 #
-# Environment: ASAN_OPTIONS (default detect_leaks=0), HERALD_CTEST_ARGS (extra ctest args),
-# plus whatever scripts/kafka.sh and scripts/postgres.sh read.
+# Environment: ASAN_OPTIONS (default detect_leaks=0), LSAN_OPTIONS (default: the third-party
+# suppressions of tests/lsan.supp), HERALD_FUZZ_SECONDS (per harness, default 30),
+# HERALD_CTEST_ARGS (extra ctest args), plus whatever scripts/kafka.sh and scripts/postgres.sh
+# read.
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -20,6 +23,7 @@ SCRIPTS="$HERALD_ROOT/scripts"
 
 RUN_NORMAL=1
 RUN_ASAN=1
+RUN_FUZZ=1
 CTEST_REGEX=""
 PYTEST_EXPR=""
 SUMMARY=()
@@ -36,6 +40,7 @@ parse_args() {
         case "$1" in
         --no-asan) RUN_ASAN=0 ;;
         --only-asan) RUN_NORMAL=0 ;;
+        --no-fuzz) RUN_FUZZ=0 ;;
         -R) [ $# -ge 2 ] || usage; CTEST_REGEX="$2"; shift ;;
         -k) [ $# -ge 2 ] || usage; PYTEST_EXPR="$2"; shift ;;
         -h | --help) usage ;;
@@ -141,8 +146,15 @@ main() {
     if [ "$RUN_NORMAL" -eq 1 ]; then
         test_flavour "RelWithDebInfo" "$HERALD_ROOT/build"
     fi
+    # The fuzz step ignores -R/-k: it is skipped when a subset of tests was asked for.
+    if [ "$RUN_FUZZ" -eq 1 ] && [ -z "$CTEST_REGEX$PYTEST_EXPR" ]; then
+        step "fuzz (scripts/fuzz.sh ${HERALD_FUZZ_SECONDS:-30}s each)" \
+            bash "$SCRIPTS/fuzz.sh" "${HERALD_FUZZ_SECONDS:-30}" || true
+    fi
     if [ "$RUN_ASAN" -eq 1 ]; then
         export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
+        # Allocations inside third-party libraries Herald cannot free, each explained there.
+        export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$HERALD_ROOT/tests/lsan.supp:print_suppressions=0}"
         export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
         test_flavour "ASan+UBSan" "$HERALD_ROOT/build-asan" -DHERALD_SANITIZE=ON
     fi
