@@ -267,7 +267,11 @@ run_campaign() {
     "$CTL" campaign show "$cid"
 
     say "Done"
-    echo "Dashboard:       $DASHBOARD_URL (control API token in var/run/demo-secrets.env)"
+    if curl -fsS -o /dev/null --max-time 2 "$DASHBOARD_URL" 2>/dev/null; then
+        echo "Dashboard:       $DASHBOARD_URL (control API token in var/run/demo-secrets.env)"
+    else
+        echo "Dashboard:       $DASHBOARD_URL - not answering; see var/log/demo-gateway.log"
+    fi
     echo "More:            $CTL campaign list | watch $cid | duplicate $cid | --help"
     echo "Stop the demo:   bash scripts/demo.sh stop"
 }
