@@ -6,7 +6,8 @@
  * Why the client-side rate: campaign_progress gives rate_per_second and eta_seconds, but
  * they are averaged over whole minutes (too low while a campaign ramps up), may be NULL, or
  * the view may not exist yet; so the rate is measured here over the last 10 s of samples.
- * Ctrl-C stops watching (exit 0), never the campaign.
+ * Ctrl-C stops watching (exit 0), never the campaign. A lost database connection is
+ * re-established (for up to --timeout seconds) instead of ending the watch.
  */
 #include "ctl_eta.h"
 #include "ctl_live_display.h"
@@ -63,6 +64,24 @@ static int finish(const struct ctl_progress_snapshot *s, bool quiet)
     return CTL_EXIT_OK;
 }
 
+/* A database restart must not end a watch that may have run for an hour: the connection is
+ * reset once a second until it answers again or --timeout seconds passed (then exit 2, as for
+ * any outage). Only a lost connection is retried; an SQL error still ends the watch. */
+static bool reconnect(PGconn *pg, double timeout_s, const char *why)
+{
+    fprintf(stderr, "herald-ctl: %s; reconnecting for up to %.0f s\n", why, timeout_s);
+    double deadline = now_s() + timeout_s;
+    while (!stop_requested && now_s() < deadline) {
+        sleep_s(1.0);
+        PQreset(pg);
+        if (PQstatus(pg) == CONNECTION_OK) {
+            fprintf(stderr, "herald-ctl: reconnected to postgresql\n");
+            return true;
+        }
+    }
+    return false;
+}
+
 static double interval_for(const struct ctl_opts *opts, bool tty, int *rc)
 {
     const char *arg = ctl_opts_get(opts, "interval");
@@ -110,6 +129,9 @@ int ctl_cmd_watch(struct ctl_ctx *ctx, const struct ctl_opts *opts)
         enum ctl_progress_result r = ctl_progress_fetch(pg, id, &use_view, &snap, err, sizeof(err));
         if (r != CTL_PROGRESS_OK) {
             ctl_live_display_finish(&disp);
+            if (r != CTL_PROGRESS_NOT_FOUND && PQstatus(pg) != CONNECTION_OK && !once &&
+                reconnect(pg, ctx->timeout_s, err))
+                continue;
             if (r == CTL_PROGRESS_NOT_FOUND)
                 ctl_errorf("campaign %lld not found", id);
             else
