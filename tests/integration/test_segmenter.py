@@ -583,3 +583,29 @@ def test_completion_counts_uncertain_as_final_and_waits_for_sending(herald):
     assert states(herald, cid) == {"accepted": 1, "failed": 1, "uncertain": 2}
     assert st.metrics()["herald_segmenter_campaigns_completed_total"] == 1
     st.stop()
+
+
+def test_scheduled_campaign_whose_definition_cannot_start_becomes_failed(herald):
+    """Nobody is there to reject a schedule that fires, so a campaign whose stored audience
+    no longer compiles (edited behind the segmenter's back) becomes `failed` with the reason,
+    instead of being retried forever; other campaigns keep running."""
+    add_contacts(herald, 5, "l")
+    st = start_segmenter(herald)
+    bad = create(herald, {"include_lists": [list_id(herald, "l")]})
+    good = create(herald, {"include_lists": [list_id(herald, "l")]})
+    (at,), = herald.sql("SELECT to_char((now() + interval '2 seconds') AT TIME ZONE 'UTC', "
+                        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+    command(herald, "schedule", bad, at=at)
+    command(herald, "schedule", good, at=at)
+    herald.sql("UPDATE campaigns SET audience = '{\"rules\":{\"attr\":\"a\",\"op\":\"frobs\"}}' "
+               "WHERE id = %s", bad)
+    wait_for(lambda: campaign(herald, bad)["status"] == "failed", timeout=10, what="failed")
+    (reason, failed_at), = herald.sql("SELECT status_reason, failed_at FROM campaigns "
+                                      "WHERE id = %s", bad)
+    assert "frobs" in reason and failed_at is not None
+    assert states(herald, bad) == {}
+    wait_for(lambda: campaign(herald, good)["status"] == "running", what="good one running")
+    assert campaign(herald, good)["audience_size"] == 5
+    result, why = outcome(herald, send(herald, "start", bad))
+    assert (result, why) == ("rejected", "cannot start a failed campaign")
+    st.stop()
