@@ -18,7 +18,8 @@
 #
 # Usage: bash bench/gateway.sh            (after scripts/up.sh, or it starts the services)
 # Env:   GW_CONNS="64 256" (wrk connections, one set of rows each), GW_SECONDS=8 (per round),
-#        GW_ROUNDS=3, GW_WRK_THREADS=2, GW_THREADS=2 (server threads), GW_LINGER_MS=0,
+#        GW_ROUNDS=3, GW_WRK_THREADS=2, GW_THREADS=2 (server threads),
+#        GW_LINGER_MS=1 (as config/gateway.conf),
 #        GW_PROPS (more producer properties, space separated), HERALD_BUILD_DIR,
 #        HERALD_BENCH_OUT, HERALD_KAFKA_BROKERS (127.0.0.1:19092).
 # Writes: <out>/gateway.tsv, <out>/gateway-throughput.dat (req/s by connections), and the
@@ -32,7 +33,7 @@ SECONDS_PER_ROUND=${GW_SECONDS:-8}
 ROUNDS=${GW_ROUNDS:-3}
 WRK_THREADS=${GW_WRK_THREADS:-2}
 THREADS=${GW_THREADS:-2}
-LINGER_MS=${GW_LINGER_MS:-0}
+LINGER_MS=${GW_LINGER_MS:-1}
 # Nagle off: acks=all round trips are latency-bound; a small ProduceRequest must not wait
 # for the previous one's TCP ACK.
 PROPS="linger.ms=$LINGER_MS socket.nagle.disable=true ${GW_PROPS:-}"
@@ -178,7 +179,7 @@ for C in $CONNS_LIST; do
     for k in "${!R[@]}"; do M[$C.$k]=$(median <<<"${R[$k]}"); done
     unset R
     b=${M[$C.bare.rps]} w=${M[$C.webhook.rps]} k=${M[$C.kafka.rps]}
-    pct=$(awk -v w="$w" -v b="$b" 'BEGIN {printf "%.0f", b > 0 ? 100 * w / b : 0}')
+    pct=$(awk -v w="$w" -v b="$b" 'BEGIN {printf "%.0f", (b > 0 ? 100 * w / b : 0)}')
     printf '%s %s %s %s\n' "$C" "$b" "$w" "$k" >>"$DAT"
     bench_row gateway "webhooks/s, $C conns (HMAC+JSON+acks=all)" "$w" "req/s" \
         "bare libmicrohttpd, same threads/conns/body" "$b" ">= $GOAL_PCT % of baseline" \
