@@ -136,7 +136,7 @@ try {
   assert.ok(await page.getByTestId("btn-pause").isDisabled(), "pause stays enabled while paused");
   assert.ok(await page.getByTestId("btn-resume").isEnabled(), "resume is not enabled while paused");
   // sends already in flight at the pause may still be counted: wait until the number
-  // has not moved for 2 s (a running campaign at 20/s moves it every refresh)...
+  // has not moved for 3 s (a running campaign at 20/s moves it every refresh)...
   let frozen = NaN;
   let stableSince = Date.now();
   await until("the accepted number to settle after the pause", async () => {
@@ -145,8 +145,8 @@ try {
       frozen = v;
       stableSince = Date.now();
     }
-    return Date.now() - stableSince >= 2000;
-  }, 15000, 250);
+    return Date.now() - stableSince >= 3000;
+  }, 20000, 250);
   // ...then it must stay fixed for 5 s more
   const holdEnd = Date.now() + 5000;
   while (Date.now() < holdEnd) {

@@ -196,7 +196,7 @@ def test_dashboard_follows_and_steers_a_running_campaign(herald, pipeline):
     assert paused_at is not None and resumed_at is not None and resumed_at > paused_at
     # The page's frozen number was real: the mock's sends stopped soon after the page showed
     # "pause: accepted" and nothing was sent for seconds before the resume (the page held
-    # the number >= 7 s). Both clocks are this host's.
+    # the number >= 8 s). Both clocks are this host's.
     (resumed_ms,), = herald.sql("SELECT extract(epoch FROM resumed_at) * 1000 FROM campaigns "
                                 "WHERE id = %s", cid)
     resumed_ms, seen_ms = float(resumed_ms), result["pause_seen_ms"]
