@@ -22,12 +22,15 @@ bench_log() {
     printf '[bench] %s\n' "$*" >&2
 }
 
-# bench_services: Kafka and PostgreSQL up (idempotent, safe next to other callers) and the
-# venv with confluent-kafka/psycopg/requests for the Python drivers.
+# bench_services: Debian packages, Kafka and PostgreSQL up (idempotent, safe next to other
+# callers) and the venv with confluent-kafka/psycopg/requests for the Python drivers.
 bench_services() {
     if [ -n "${BENCH_SERVICES_READY:-}" ]; then
         return 0
     fi
+    # a fresh clone: compilers, libraries, PostgreSQL, Java, gnuplot, wrk, perf (a no-op when
+    # everything is there)
+    bash "$BENCH_ROOT/scripts/deps.sh" >&2 || return 1
     bash "$BENCH_ROOT/scripts/postgres.sh" start >&2 &
     local pg=$!
     bash "$BENCH_ROOT/scripts/kafka.sh" start >&2 || {

@@ -104,6 +104,31 @@ def script_for(path: Path, png: Path) -> str | None:
     return "\n".join(lines) + "\n"
 
 
+def rate_accuracy(out: Path) -> str | None:
+    """All dispatcher-rate-<R>.dat (second, achieved_per_s, target_per_s) on one chart as the
+    deviation from the target in %, so 80/s and 5,000/s share an axis."""
+    files = sorted(out.glob("dispatcher-rate-*.dat"),
+                   key=lambda p: float(p.stem.rsplit("-", 1)[1]) if numeric(
+                       p.stem.rsplit("-", 1)[1]) else 0)
+    if not files:
+        return None
+    png = out / "dispatcher-rate-accuracy.png"
+    dev = [abs(float(r[1]) / float(r[2]) - 1) * 100 for f in files
+           for r in header_and_rows(f)[1] if len(r) > 2 and numeric(r[1]) and numeric(r[2])
+           and float(r[2]) > 0]
+    span = max([5.0] + [min(d, 100.0) for d in dev]) * 1.1
+    plots = [f"{gp_quote(str(f))} using 1:(100.0*($2/$3-1)) with lines lw 2 title "
+             f"{gp_quote(f.stem.rsplit('-', 1)[1] + ' msg/s')}" for f in files]
+    return "\n".join([
+        "set terminal pngcairo size 960,540 noenhanced font ',10'",
+        f"set output {gp_quote(str(png))}",
+        "set title 'Dispatcher: achieved rate per second at the mock, deviation from the limit'",
+        "set xlabel 'second'", "set ylabel 'achieved / limit - 1 (%)'", "set grid",
+        "set key outside right top", "set arrow from graph 0, first 0 to graph 1, first 0 nohead",
+        f"set yrange [{-span:.1f}:{span:.1f}]",
+        "plot " + ", \\\n     ".join(plots)]) + "\n"
+
+
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else
                os.environ.get("HERALD_BENCH_OUT", str(REPO / "var" / "bench")))
@@ -130,6 +155,16 @@ def main() -> int:
             failed += 1
         else:
             print(f"plot: {png}")
+    script = rate_accuracy(out)
+    if script:
+        (out / "dispatcher-rate-accuracy.gp").write_text(script)
+        r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+        if r.returncode != 0:
+            print(f"plot: rate accuracy: gnuplot failed: {r.stderr.strip()[-500:]}",
+                  file=sys.stderr)
+            failed += 1
+        else:
+            print(f"plot: {out / 'dispatcher-rate-accuracy.png'}")
     return 1 if failed else 0
 
 
