@@ -67,10 +67,10 @@ export function renderFunnel(list, progress) {
   );
 }
 
-function niceMax(v) {
-  if (v <= 5) return 5;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+// Grid step 1, 2, 2.5 (from 10 up), 5 x 10^k, so every label is a whole number.
+function niceStep(v) {
+  const p = 10 ** Math.floor(Math.log10(Math.max(v, 1)));
+  for (const m of p >= 10 ? [1, 2, 2.5, 5, 10] : [1, 2, 5, 10]) if (m * p >= v) return m * p;
   return 10 * p;
 }
 
@@ -87,20 +87,25 @@ export function renderTimeseries(box, rows) {
     box.replaceChildren(el("p", { class: "muted empty" }, "No events yet."));
     return;
   }
+  // each minute is a bin [minute, minute + 60 s); its point sits in the middle
   const t0 = pts[0].t;
-  const t1 = Math.max(pts[pts.length - 1].t, t0 + 60000);
-  const ymax = niceMax(Math.max(1, ...pts.flatMap((p) => SERIES.map((s) => Number(p.r[s.key] || 0)))));
-  const x = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
+  const t1 = pts[pts.length - 1].t + 60000;
+  const peak = Math.max(1, ...pts.flatMap((p) => SERIES.map((s) => Number(p.r[s.key] || 0))));
+  const step = niceStep(peak / 4);
+  const ticks = Math.max(1, Math.ceil(peak / step));
+  const ymax = ticks * step;
+  const x = (t) => L + ((t + 30000 - t0) / (t1 - t0)) * (W - L - R);
   const y = (v) => T + (1 - v / ymax) * (H - T - B);
-  const label = `Events per minute from ${hhmm(pts[0].r.minute)} to ${hhmm(pts[pts.length - 1].r.minute)}; peak ${fmt.format(ymax)}`;
+  const label = `Events per minute from ${hhmm(pts[0].r.minute)} to ${hhmm(pts[pts.length - 1].r.minute)}; peak ${fmt.format(peak)} per minute`;
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": label, class: "ts" });
-  for (let i = 0; i <= 4; i++) {
-    const v = (ymax * i) / 4;
+  for (let i = 0; i <= ticks; i++) {
+    const v = step * i;
     root.append(svg("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }));
     root.append(svg("text", { x: L - 6, y: y(v) + 4, class: "axis", "text-anchor": "end" }, fmt.format(v)));
   }
   root.append(svg("text", { x: L, y: H - 8, class: "axis" }, hhmm(pts[0].r.minute)));
   root.append(svg("text", { x: W - R, y: H - 8, class: "axis", "text-anchor": "end" }, hhmm(new Date(t1).toISOString())));
+  root.append(svg("line", { x1: L, x2: W - R, y1: y(0), y2: y(0), class: "baseline" }));
   for (const s of SERIES) {
     const coords = pts.map((p) => `${x(p.t).toFixed(1)},${y(Number(p.r[s.key] || 0)).toFixed(1)}`);
     const g = svg("g", { class: `series s-${s.key}`, "data-series": s.key });
