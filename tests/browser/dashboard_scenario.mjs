@@ -96,6 +96,9 @@ try {
   log("token via #token=");
   page = await context.newPage();
   page.on("pageerror", (e) => pageErrors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
+  });
   await page.goto(`${BASE}/#token=${encodeURIComponent(TOKEN)}`);
   const row = page.getByTestId(`campaign-row-${CID}`);
   await row.waitFor({ state: "visible", timeout: 15000 });
@@ -188,7 +191,7 @@ try {
   for (const b of ["btn-pause", "btn-resume", "btn-cancel"])
     assert.ok(await page.getByTestId(b).isDisabled(), `${b} enabled on a cancelled campaign`);
 
-  assert.deepEqual(pageErrors, [], "uncaught errors in the page");
+  assert.deepEqual(pageErrors, [], "uncaught errors or policy violations in the page");
   console.log(JSON.stringify({ duplicate_id: dupId, frozen_accepted: frozen, resumed_accepted: resumed,
     pause_seen_ms: pauseSeenMs }));
 } catch (e) {

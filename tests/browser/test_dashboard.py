@@ -164,6 +164,7 @@ def test_dashboard_follows_and_steers_a_running_campaign(herald, pipeline):
     # Served files never carry the secret, and the API itself still wants the token.
     page = requests.get(base + "/", timeout=10)
     assert page.status_code == 200 and "<title>Herald dashboard</title>" in page.text
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     for f in ("/", "/app.js", "/api.js", "/charts.js", "/style.css", "/campaigns/1"):
         r = requests.get(base + f, timeout=10)
         assert r.status_code == 200, f
