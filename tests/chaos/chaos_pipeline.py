@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 import uuid
@@ -115,6 +116,8 @@ class Pipeline:
             "backoff_initial_ms": 200, "backoff_max_ms": 2000, "campaign_refresh_ms": 200,
             **(dispatcher_config or {})}
         self.stages: dict = {}
+        self.segmenter_restarts = 0
+        self.emission_window = int(rate * 1.0)   # segmenter lookahead_seconds = 1
         self.cid: int | None = None
         self.t_start_ms = 0.0
 
@@ -141,7 +144,9 @@ class Pipeline:
         raise ValueError(role)
 
     def start_stage(self, role: str):
-        st = self.h.start_stage(name=role, properties=FAST_GROUP, **self._spec(role))
+        st = self.h.start_stage(name=role, properties=FAST_GROUP,
+                                kafka_options={"dead_letter_topic": "dead-letters"},
+                                **self._spec(role))
         self.stages[role] = st
         return st
 
@@ -227,6 +232,8 @@ class Pipeline:
                             self.cid, f"{role}#{pid}.%")
             self.in_flight |= {r for r, in rows}
             assert len(rows) <= self.window, f"{len(rows)} claims open > window {self.window}"
+        if role == "segmenter":
+            self.segmenter_restarts += 1
         time.sleep(down_s)
         t1 = now_ms()
         self.restart(role)
@@ -270,7 +277,12 @@ class Pipeline:
                "failed": len(permanent), "duplicates": sum(dups.values()),
                "in_flight": len(self.in_flight) if self.kills else None, "lost": len(lost),
                "recover_s": self.recovery_s(sends)}
-        print(f"\n{scenario}: {json.dumps(row)} states={dict(states)} faults="
+        rel = lambda t: round((t - self.t_start_ms) / 1000, 1)  # noqa: E731
+        ts = sorted(s["ts_ms"] for s in sends) or [self.t_start_ms]
+        print(f"\n{scenario}: first send {rel(ts[0])} s, last send {rel(ts[-1])} s, completed "
+              f"seen {rel(t_completed)} s, faults at "
+              f"{[(f['what'], rel(f['start_ms']), rel(f['end_ms'])) for f in self.faults]}")
+        print(f"{scenario}: {json.dumps(row)} states={dict(states)} faults="
               f"{[(f['what'], round((f['end_ms'] - f['start_ms']) / 1000, 1)) for f in self.faults]}")
 
         assert not lost, f"{len(lost)} recipient(s) never sent, e.g. {sorted(lost)[:10]}"
@@ -313,6 +325,17 @@ class Pipeline:
             raise AssertionError(f"analytics never matched the mock's truth {truth}; last "
                                  f"{last}; mock webhooks {stats}") from None
         row["_exact_ms"] = now_ms()
+        # the minute series must add up to the same truth
+        series = self.sql("SELECT coalesce(sum(accepted), 0), coalesce(sum(sent), 0), "
+                          "coalesce(sum(delivered), 0), coalesce(sum(read), 0), "
+                          "coalesce(sum(failed), 0), coalesce(sum(replied), 0) "
+                          "FROM campaign_timeseries WHERE campaign_id = %s", self.cid)[0]
+        assert tuple(series) == (accepted, accepted, accepted, accepted, failed, 0), series
+        queued, delivery, read, failure = self.sql(
+            "SELECT queued, delivery_rate, read_rate, failure_rate FROM campaign_analytics "
+            "WHERE campaign_id = %s", self.cid)[0]
+        assert (queued, delivery, read) == (0, 1.0, 1.0), (queued, delivery, read)
+        assert abs(failure - failed / self.n) < 1e-9, failure
         fails = self.sql("SELECT error_code, recipients FROM campaign_failures WHERE "
                          "campaign_id = %s", self.cid)
         assert dict(fails) == ({131026: failed} if failed else {}), fails
@@ -348,12 +371,32 @@ class Pipeline:
         return worst
 
     def _stop_all(self) -> None:
+        """Graceful stop of every stage (each must still be alive and exit 0), then: nothing
+        dead-lettered, and every consumer group committed up to the end of its topics (no
+        message left unprocessed anywhere in the pipeline)."""
         dead = [r for r, st in self.stages.items() if not st.alive()]
         assert not dead, "stage(s) died: " + "; ".join(
             self.stages[r].log_tail(30) for r in dead)
+        for st in self.stages.values():      # all drain at once, then each must exit 0
+            st.proc.send_signal(signal.SIGTERM)
         for st in self.stages.values():
             st.stop(timeout=30)
         self.mock.stop()
+        jobs = sum(self.h.end_offsets("jobs").values())
+        print(f"jobs produced: {jobs} for {self.n} recipients "
+              f"({self.segmenter_restarts} segmenter restart(s))")
+        # emission is bounded: each recipient once, plus one window re-emitted per restart
+        assert jobs <= self.n + self.segmenter_restarts * self.emission_window, jobs
+        assert sum(self.h.end_offsets("dead-letters").values()) == 0, \
+            [v for _, v in self.h.consume_all("dead-letters")][:5]
+        for role, topic in (("segmenter", "campaign-commands"), ("dispatcher-1", "jobs"),
+                            ("analytics", "delivery-events")):
+            group = self.stages[role].group_id
+            ends = self.h.end_offsets(topic)
+            done = self.h.committed(group, topic)
+            behind = {p: ends[p] - done.get(p, 0) for p in ends
+                      if ends[p] > 0 and done.get(p, 0) != ends[p]}
+            assert not behind, f"{group} left {topic} unconsumed: {behind}"
 
     def close(self) -> None:
         self.mock.stop()
