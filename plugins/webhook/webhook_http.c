@@ -27,6 +27,9 @@
 #include <string.h>
 #include <time.h>
 
+#define FIRST_ALLOC_DEFAULT 16384        /* chunked body: no length announced */
+#define FIRST_ALLOC_MAX     (256 * 1024) /* declared length trusted up to this much */
+
 enum request_state {
     REQ_RECEIVING = 0, /* reading the body */
     REQ_PRODUCING,     /* producing; callbacks may already arrive */
@@ -40,7 +43,7 @@ struct webhook_request {
     char *body;
     size_t len;
     size_t cap;
-    size_t expected; /* declared Content-Length (the first allocation's size), 0 = unknown */
+    size_t expected; /* first allocation: the declared Content-Length up to FIRST_ALLOC_MAX */
     int too_large;
     enum request_state state;
     int outstanding; /* delivery callbacks still owed by the host */
@@ -317,7 +320,7 @@ static void append_body(struct webhook_request *req, const char *data, size_t n)
         return;
     }
     if (req->len + n > req->cap) {
-        size_t cap = req->cap ? req->cap : req->expected ? req->expected : 16384;
+        size_t cap = req->cap ? req->cap : req->expected;
         while (cap < req->len + n)
             cap *= 2;
         if (cap > max)
@@ -444,7 +447,11 @@ static enum MHD_Result begin_request(struct webhook_ctx *ctx, struct MHD_Connect
     req->ctx = ctx;
     req->conn = conn;
     req->conn_alive = 1;
-    req->expected = declared > 0 ? (size_t)declared : 0;
+    /* one exact allocation for usual webhooks; a large declared body still grows as its bytes
+     * arrive, so a client announcing 4 MB and sending nothing does not get 4 MB reserved */
+    req->expected = declared <= 0                ? FIRST_ALLOC_DEFAULT
+                    : declared > FIRST_ALLOC_MAX ? FIRST_ALLOC_MAX
+                                                 : (size_t)declared;
     *con_cls = req;
     return MHD_YES;
 }
