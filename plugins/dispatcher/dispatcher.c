@@ -43,6 +43,8 @@ static const struct herald_config_option disp_config[] = {
         "fraction of the rate actually used, a margin for clock and network jitter"),
     OPT(HERALD_CONFIG_INT, "max_concurrency", "256", 0, max_concurrency, NULL,
         "claims open at once: claiming + in flight + resolving (bounds a crash's leftovers)"),
+    OPT(HERALD_CONFIG_INT, "claim_ahead_ms", "500", 0, claim_ahead_ms, NULL,
+        "traffic claimed ahead of the send window per number (rides out slow commits)"),
     OPT(HERALD_CONFIG_INT, "http_connections", "0", 0, http_connections, NULL,
         "HTTP connections to the API (0 = max_concurrency); more requests wait in libcurl"),
     OPT(HERALD_CONFIG_INT, "request_timeout_ms", "10000", 0, request_timeout_ms, NULL,

@@ -121,6 +121,7 @@ struct disp_campaign *disp_campaign_get(struct disp_ctx *c, int64_t id, int64_t 
         return NULL;
     }
     disp_bucket_set_safety(&k->cap_bucket, c->rate_safety);
+    disp_bucket_set_burst(&k->cap_bucket, 0.05);
     k->id = id;
     k->last_used_ms = now_ms;
     k->next = c->campaigns;

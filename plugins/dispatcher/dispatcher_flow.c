@@ -33,8 +33,11 @@ int64_t disp_wall_ms(void)
 void disp_complete(struct disp_ctx *c, struct disp_entry *e, herald_status st, const char *reason)
 {
     disp_index_remove(c, e);
-    if (e->st == DISP_ST_CLAIMING || e->st == DISP_ST_READY)
+    if (e->st == DISP_ST_CLAIMING || e->st == DISP_ST_READY) {
         c->n_claiming--;
+        if (e->num)
+            e->num->ahead--;
+    }
     if (st != HERALD_OK && reason)
         c->api->done_reason(c->host, e->msg, st, reason);
     else
@@ -263,6 +266,7 @@ static void start_send(struct disp_ctx *c, struct disp_entry *e)
     int64_t now = c->api->now_ms();
     char *body = disp_request_body(&e->job);
     c->n_claiming--;
+    e->num->ahead--;
     e->st = DISP_ST_IN_FLIGHT;
     c->n_in_flight++;
     if (!body ||
@@ -292,38 +296,15 @@ void disp_ready(struct disp_ctx *c, struct disp_entry *e)
     n->ready_tail = e;
 }
 
-/* A capped campaign's 1-second window at send time: records the send when it fits. */
-static int campaign_window_admits(struct disp_ctx *c, struct disp_entry *e, int64_t now_ms)
-{
-    if (!e->took_campaign_token)
-        return 1;
-    struct disp_campaign *k = disp_campaign_get(c, e->job.campaign_id, now_ms);
-    return !k || disp_bucket_send(&k->cap_bucket, now_ms);
-}
-
-/* Releases the number's claimed jobs as its 1-second window (and a capped campaign's own)
- * allows; a job held by its campaign's window lets the others of the number pass. */
+/* Releases the number's claimed jobs as its 1-second window allows. */
 static int release_number(struct disp_ctx *c, struct disp_number *n)
 {
     int released = 0;
-    struct disp_entry *prev = NULL;
-    for (struct disp_entry *e = n->ready_head, *next; e; e = next) {
-        next = e->next;
-        int64_t now = c->api->now_ms();
-        if (disp_bucket_send_wait_ms(&n->bucket, now) > 0)
-            break;
-        if (!campaign_window_admits(c, e, now)) {
-            prev = e;
-            continue;
-        }
-        if (!disp_bucket_send(&n->bucket, now))
-            break;
-        if (prev)
-            prev->next = next;
-        else
-            n->ready_head = next;
-        if (n->ready_tail == e)
-            n->ready_tail = prev;
+    while (n->ready_head && disp_bucket_send(&n->bucket, c->api->now_ms())) {
+        struct disp_entry *e = n->ready_head;
+        n->ready_head = e->next;
+        if (!n->ready_head)
+            n->ready_tail = NULL;
         e->next = NULL;
         start_send(c, e);
         released++;
@@ -351,6 +332,10 @@ static void admit_number(struct disp_ctx *c, struct disp_number *n, struct disp_
     /* every claim not yet resolved counts: it bounds the `sending` rows a crash can leave */
     while ((int64_t)(c->n_in_flight + c->n_claiming + c->n_resolving) < c->max_concurrency &&
            n->queued > 0) {
+        /* claims ahead of the send window stay within the bucket's burst (claim_ahead_ms of
+         * traffic): what a crash can leave claimed but unsent */
+        if ((double)n->ahead >= (n->bucket.capacity > 2.0 ? n->bucket.capacity : 2.0))
+            return;
         int probe = 0;
         if (n->blocked) {
             if (now_ms < n->next_probe_ms)
@@ -384,6 +369,7 @@ static void admit_number(struct disp_ctx *c, struct disp_number *n, struct disp_
         } else {
             e->st = DISP_ST_CLAIMING;
             c->n_claiming++;
+            n->ahead++;
             c->n_to_claim++;
             **tail = e;
             *tail = &e->next;
@@ -425,14 +411,17 @@ static void update_gauges(struct disp_ctx *c)
     c->api->gauge_set(c->m.window_peak, peak);
 }
 
-/* Claims and resolutions are written in batches: at most every batch_interval_ms unless a
- * full batch is ready. Each statement is a commit (an fsync), so this is what lets one
- * connection carry thousands of sends per second. */
+/* Claims and resolutions are handed to the PostgreSQL worker in batches: at once when it is
+ * idle, else at most every batch_interval_ms unless a full batch is ready (the worker commits
+ * everything submitted meanwhile in one transaction, so a busy worker is what batches). */
 static int batch_due(struct disp_ctx *c, size_t n, int64_t *last_ms, int64_t now_ms)
 {
     if (n == 0)
         return 0;
-    if (!c->draining && (int64_t)n < c->claim_batch && now_ms - *last_ms < c->batch_interval_ms)
+    /* an idle worker takes a batch at once; a busy one gets what piled up meanwhile */
+    int worker_idle = disp_pg_pending(c->pg) == 0;
+    if (!c->draining && !worker_idle && (int64_t)n < c->claim_batch &&
+        now_ms - *last_ms < c->batch_interval_ms)
         return 0;
     *last_ms = now_ms;
     return 1;

@@ -84,6 +84,7 @@ struct disp_number {
     struct disp_lane *lanes;
     struct disp_lane *rr;                       /* next lane to serve */
     struct disp_entry *ready_head, *ready_tail; /* claimed, waiting for the send window */
+    size_t ahead; /* claiming + ready: claimed (or being claimed), not yet sent */
     size_t queued;
     int blocked; /* token/permission/policy: hold jobs */
     char block_reason[160];
@@ -119,6 +120,7 @@ struct disp_ctx {
     double rate_safety;
     int64_t max_concurrency;
     int64_t http_connections;
+    int64_t claim_ahead_ms;
     int64_t request_timeout_ms;
     int64_t connect_timeout_ms;
     int64_t max_attempts;

@@ -51,6 +51,7 @@ struct disp_number *disp_number_get(struct disp_ctx *c, const char *pnid)
         return NULL;
     }
     disp_bucket_set_safety(&n->bucket, c->rate_safety);
+    disp_bucket_set_burst(&n->bucket, (double)c->claim_ahead_ms / 1000.0);
     n->next = c->numbers;
     c->numbers = n;
     c->api->log(c->host, HERALD_LOG_INFO, "number %s: %.1f msg/s (this instance %.2f)", pnid,
@@ -138,12 +139,15 @@ static void prune_lanes(struct disp_number *n)
     }
 }
 
-/* A campaign's own cap paces admission with its token here; its 1-second window is checked
- * when the request leaves (send_ready in dispatcher_flow.c), like the number's, so claim
- * latency cannot bunch a capped campaign's sends. */
+/* A campaign's own cap: a token and room in its 1-second window, both taken at admission
+ * (the number's window is the one checked again when the request leaves). Claims of a capped
+ * campaign are thus spaced by its window, and its sends cannot bunch beyond what the claims
+ * did (a send-time check here would let a slow claim commit release a bunch at once). */
 static int cap_admits(struct disp_bucket *b, int64_t now_ms)
 {
-    return disp_bucket_take(b, now_ms);
+    if (disp_bucket_send_wait_ms(b, now_ms) > 0 || !disp_bucket_take(b, now_ms))
+        return 0;
+    return disp_bucket_send(b, now_ms);
 }
 
 struct disp_entry *disp_lane_next(struct disp_ctx *c, struct disp_number *n, int64_t now_ms)

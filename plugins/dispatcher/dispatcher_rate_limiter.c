@@ -21,8 +21,9 @@
 #define THROTTLE_DEBOUNCE_MS 200
 #define WINDOW_MS            1000
 /* Tokens saved while admission could not use them (a slow claim commit, a late tick): up to
- * 250 ms of traffic is claimed ahead and waits, claimed, for the send-time window, so a
- * database stall shorter than that costs no send slot. The limit itself is the window's. */
+ * BURST_S of traffic (default; disp_bucket_set_burst) is claimed ahead and waits, claimed, for the
+ * send-time window, so a database stall shorter than that costs no send slot. The limit itself is
+ * the window's. */
 #define BURST_S 0.25
 
 static int resize(struct disp_bucket *b);
@@ -49,6 +50,12 @@ static int window_cap_for(const struct disp_bucket *b)
     return cap < 1 ? 1 : (int)cap;
 }
 
+void disp_bucket_set_burst(struct disp_bucket *b, double seconds)
+{
+    b->burst_s = seconds > 0 ? seconds : BURST_S;
+    (void)resize(b);
+}
+
 void disp_bucket_set_safety(struct disp_bucket *b, double safety)
 {
     b->safety = safety > 0 && safety <= 1 ? safety : 1.0;
@@ -59,7 +66,7 @@ void disp_bucket_set_safety(struct disp_bucket *b, double safety)
 static int resize(struct disp_bucket *b)
 {
     double rate = disp_bucket_rate(b);
-    double c = rate * BURST_S;
+    double c = rate * b->burst_s;
     b->capacity = c < 2.0 ? 2.0 : c; /* >= 2: a late tick must not round a token away */
     if (b->tokens > b->capacity)
         b->tokens = b->capacity;
@@ -86,6 +93,7 @@ int disp_bucket_init(struct disp_bucket *b, double rate, int64_t now_ms)
     b->factor = 1.0;
     b->safety = 1.0;
     b->tokens = 1.0;
+    b->burst_s = BURST_S;
     b->last_ms = now_ms;
     b->recovered_ms = now_ms;
     return resize(b);

@@ -5,7 +5,8 @@
  * Why a bucket AND a 1-second window: the Cloud API counts messages per second per number.
  * A bucket of rate r and capacity b can emit r + b messages in a 1-second window, and a late
  * tick either loses tokens (b small: the average drops) or bursts (b large: the window
- * overflows). So the bucket (which paces claims) keeps 250 ms of burst, enough to ride out a
+ * overflows). So the bucket (which paces claims) keeps a burst (0.25 s by default; the
+ * dispatcher sets claim_ahead_ms for numbers), enough to ride out a
  * slow database commit, and a sliding log of the last second's send times, checked when the
  * request leaves, refuses the send over floor(r) less a 0.5 % jitter margin in any 1000 ms.
  * With N instances each bucket gets `share` (owned / total `jobs` partitions) of the target so the
@@ -22,6 +23,7 @@ struct disp_bucket {
     double factor; /* adaptive multiplier in [min_factor, 1]; cut on throttling */
     double tokens;
     double capacity;
+    double burst_s;       /* capacity in seconds of traffic (default 0.25) */
     int64_t last_ms;      /* last refill */
     int64_t throttled_ms; /* last time the API said "too fast" */
     int64_t recovered_ms; /* last recovery step */
@@ -41,6 +43,9 @@ void disp_bucket_free(struct disp_bucket *b);
 /* Tokens run at rate * safety (a margin below the limit); the 1-second window keeps the
  * limit itself, less ~10 ms of traffic (at least 1 from 20/s up) for network jitter. */
 void disp_bucket_set_safety(struct disp_bucket *b, double safety);
+/* Capacity in seconds of traffic: 0.25 for a number (rides out a slow claim commit); a
+ * campaign cap keeps less so its first second is not a burst. */
+void disp_bucket_set_burst(struct disp_bucket *b, double seconds);
 /* Change the target rate (rebalance, campaign cap change) keeping the adaptive factor. */
 void disp_bucket_set_rate(struct disp_bucket *b, double rate, int64_t now_ms);
 /* Refill and take one token (admission: paces claims). Returns 1 when a token was taken. */
