@@ -159,7 +159,7 @@ def start_stages(h, mock: Mock, webhook_port: int, dispatchers: int) -> dict:
         plugin_config={"default_rate_per_second": 1e7, "lookahead_max": 20000,
                        "emit_batch_max": 5000},
         stage_options={"tick_ms": 100}, kafka_options={"batch_size": 100, "max_in_flight": 1000},
-        properties=["linger.ms=5"])
+        properties=["producer.linger.ms=5"])
     for i in range(1, dispatchers + 1):
         st[f"dispatcher-{i}"] = h.start_stage(
             "dispatcher", plugin="dispatcher", consume=["jobs"], name=f"dispatcher-{i}",
@@ -167,12 +167,12 @@ def start_stages(h, mock: Mock, webhook_port: int, dispatchers: int) -> dict:
                            "max_concurrency": 256, "campaign_refresh_ms": 200},
             env={"HERALD_WA_TOKEN": TOKEN}, stage_options={"tick_ms": 5},
             kafka_options={"batch_size": 500, "max_in_flight": 20000},
-            properties=["linger.ms=5", "enable.idempotence=true"])
+            properties=["producer.linger.ms=5", "producer.enable.idempotence=true"])
     st["gateway"] = h.start_stage(
         "gateway", name="gateway", env={"HERALD_APP_SECRET": SECRET},
         plugins=[{"name": "webhook", "consume": [],
                   "config": {"listen": f"127.0.0.1:{webhook_port}", "threads": 2}}],
-        properties=["linger.ms=2"])
+        properties=["linger.ms=1", "socket.nagle.disable=true"])
     st["analytics"] = h.start_stage(
         "analytics", plugin="analytics", consume=["delivery-events", "replies",
                                                   "campaign-commands"],
@@ -454,7 +454,7 @@ def expansion(args) -> int:
             "segmenter", plugin="segmenter", consume=["campaign-commands"], name="segmenter-1",
             plugin_config={"default_rate_per_second": 1e9, "lookahead_max": 100000000,
                            "emit_batch_max": 5000},
-            stage_options={"tick_ms": 10}, properties=["linger.ms=5"])
+            stage_options={"tick_ms": 10}, properties=["producer.linger.ms=5"])
         seg.wait_healthy(90)
         cid = h.sql("SELECT nextval('campaign_ids')")[0][0]
         wait_accepted(h, command(h, "create", cid, campaign={
