@@ -497,6 +497,10 @@ def expansion(args) -> int:
 
 
 def main() -> int:
+    import signal
+    # bench/run.sh's timeout sends SIGTERM: unwind so `finally` stops the stages and the mock
+    # and drops the topics and database
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="mode", required=True)
     a = sub.add_parser("e2e")
