@@ -22,7 +22,7 @@ cmake -S "$ROOT" -B "$BUILD" -G Ninja >/dev/null
 ninja -C "$BUILD" -j2 analytics_bench >/dev/null
 psql "$ADMIN" -qc "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" \
     -c "CREATE DATABASE $DB"
-for f in "$ROOT"/migrations/001_*.sql "$ROOT"/migrations/04*.sql; do
+for f in "$ROOT"/migrations/[0-9]*.sql; do
     psql "$CONN" -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null
 done
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
