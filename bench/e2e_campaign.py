@@ -386,6 +386,14 @@ def e2e(args) -> int:
     busy_share = r["machine_busy"] / max(r["machine_total"], 1e-9)
     rows.append((f"e2e machine CPU busy ({cores} cores)", f"{100 * busy_share:.0f}", "%", "-",
                  "-", "-", "-"))
+    # The CPU the pipeline needs per recipient bounds the wall time on this machine whatever
+    # the stages do in parallel: cores / (CPU per recipient) recipients per second at best.
+    per = sum(r["cpu"].values()) / n
+    ceiling = cores / per
+    rows.append(("e2e CPU per recipient, all processes (stages, mock, PostgreSQL, broker)",
+                 f"{per * 1e6:.0f}", "us", "-", "-", "-", "-"))
+    rows.append((f"e2e best wall time this CPU cost allows on {cores} cores",
+                 fmt(n / ceiling), "s", "-", "-", "< 30 s", "yes" if n / ceiling < 30 else "no"))
     with open(OUT / "e2e-cpu.dat", "w") as f:
         f.write("# process cpu_seconds share_of_one_core_over_the_run\n")
         for name, sec in sorted(r["cpu"].items(), key=lambda kv: -kv[1]):
