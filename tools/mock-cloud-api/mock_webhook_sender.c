@@ -37,6 +37,7 @@ typedef struct message {
     int refs; /* only touched by the sender thread after submit */
     uint64_t seq;
     int fail_code;
+    int64_t accepted_ms; /* the status times derive from it with the sub-second carry */
     int64_t accepted_s;
     char *wamid, *pnid, *to, *callback_data; /* inside the same allocation */
 } message_t;
@@ -107,7 +108,8 @@ static message_t *message_new(const char *wamid, const char *pnid, const char *t
     m->callback_data = cb ? memcpy(p + lt, cb, lc) : NULL;
     m->refs = 0;
     m->fail_code = fail_code;
-    m->accepted_s = mock_wall_ms() / 1000;
+    m->accepted_ms = mock_wall_ms();
+    m->accepted_s = m->accepted_ms / 1000;
     return m;
 }
 
@@ -272,7 +274,7 @@ static mock_status_info_t status_of(const event_t *e)
         .wamid = e->msg->wamid,
         .recipient_id = e->msg->to,
         .callback_data = e->msg->callback_data,
-        .timestamp_s = e->msg->accepted_s + e->plan.happened_ms / 1000,
+        .timestamp_s = (e->msg->accepted_ms + e->plan.happened_ms) / 1000,
         .accepted_s = e->msg->accepted_s,
         .error_code = e->plan.error_code,
     };
