@@ -217,8 +217,9 @@ def test_two_instances_never_exceed_the_number_rate_and_use_it(herald, mock_api)
     for s in api.sends():
         ts.setdefault(owner[callback(s)], []).append(s["ts_ms"])
     assert set(ts) == {"dispatcher-1", "dispatcher-2"}
-    # steady state: from 1 s after both started to 1 s before the first one ran out of jobs
-    start = max(min(v) for v in ts.values()) + 1000
+    # steady state: from 2 s after both started (the first claims on a fresh database can take
+    # a while on a loaded machine) to 1 s before the first one ran out of jobs
+    start = max(min(v) for v in ts.values()) + 2000
     end = min(max(v) for v in ts.values()) - 1000
     assert end - start >= 5000, f"instances overlapped only {end - start} ms"
     inside = sorted(t for v in ts.values() for t in v if start <= t <= end)
@@ -472,7 +473,10 @@ def test_campaign_cap_below_the_number_rate_is_honoured(herald, mock_api):
     # window is checked at send time, 20 in any 1000 ms); without the cap all 70 would arrive
     # within a second at the number's 1000/s
     assert api.stats()["max_sends_in_1s_window"] <= cap * 1.10
-    rate = (n - 1) / ((ts[-1] - ts[0]) / 1000.0)
+    # the average after the first second: the cap's bucket may start with a burst of 2 (within
+    # the window), which would read as 20.2/s over only 70 sends
+    steady = [t for t in ts if t >= ts[0] + 1000]
+    rate = (len(steady) - 1) / ((steady[-1] - steady[0]) / 1000.0)
     assert cap * 0.9 <= rate <= cap, f"{rate:.1f} msg/s for a campaign cap of {cap}"
     st.stop()
 
