@@ -17,7 +17,8 @@
 # (broker, PostgreSQL and other builds on the same cores) is noisy.
 #
 # Usage: bash bench/gateway.sh            (after scripts/up.sh, or it starts the services)
-# Env:   GW_CONNS="64 256" (wrk connections, one set of rows each), GW_SECONDS=8 (per round),
+# Env:   GW_CONNS="64 256 1024" (wrk connections, one set of rows each),
+#        GW_SECONDS=8 (per round),
 #        GW_ROUNDS=3, GW_WRK_THREADS=2, GW_THREADS=2 (server threads),
 #        GW_LINGER_MS=1 (as config/gateway.conf),
 #        GW_PROPS (more producer properties, space separated), HERALD_BUILD_DIR,
@@ -28,7 +29,7 @@ set -euo pipefail
 # shellcheck source=bench_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
-CONNS_LIST=${GW_CONNS:-64 256}
+CONNS_LIST=${GW_CONNS:-64 256 1024}
 SECONDS_PER_ROUND=${GW_SECONDS:-8}
 ROUNDS=${GW_ROUNDS:-3}
 WRK_THREADS=${GW_WRK_THREADS:-2}
@@ -40,6 +41,7 @@ PROPS="linger.ms=$LINGER_MS socket.nagle.disable=true ${GW_PROPS:-}"
 BROKERS=${HERALD_KAFKA_BROKERS:-127.0.0.1:19092}
 SECRET=bench-secret
 GOAL_PCT=50
+CONN_LIMIT=4096 # both servers; above every GW_CONNS
 
 bench_services
 bench_build herald-stage herald_webhook herald-bench-bare-mhd herald-bench-bare-kafka
@@ -104,7 +106,7 @@ run_wrk() { # port conns seconds -> "req/s p50_ms p99_ms non2xx errors"
 
 start_bare() {
     BARE_PORT=$(free_port)
-    "$BENCH_BUILD/bin/herald-bench-bare-mhd" "$BARE_PORT" "$THREADS" &
+    "$BENCH_BUILD/bin/herald-bench-bare-mhd" "$BARE_PORT" "$THREADS" "$CONN_LIMIT" &
     PIDS+=($!)
     wait_port "$BARE_PORT"
 }
@@ -122,7 +124,7 @@ kafka = { brokers = "$BROKERS"; group_id = "herald-gateway-bench"; topic_prefix 
           properties = [ $props ]; };
 postgres = { conninfo = "host=127.0.0.1 port=55432 dbname=herald user=herald"; };
 plugins = ( { name = "webhook"; consume = [ ];
-              config = { listen = "127.0.0.1:$GW_PORT"; threads = $THREADS; connection_limit = 1024;
+              config = { listen = "127.0.0.1:$GW_PORT"; threads = $THREADS; connection_limit = $CONN_LIMIT;
                          ack_timeout_ms = 5000; }; } );
 CONF
     HERALD_APP_SECRET=$SECRET "$BENCH_BUILD/bin/herald-stage" --config "$WORK/gateway.conf" \

@@ -7,7 +7,7 @@
  * signature, parsing and producing with acks=all". Measuring both in the same run on the same
  * machine makes the ratio meaningful.
  *
- * Usage: herald-bench-bare-mhd PORT [THREADS]   (runs until SIGINT/SIGTERM)
+ * Usage: herald-bench-bare-mhd PORT [THREADS [CONNECTION_LIMIT]]   (until SIGINT/SIGTERM)
  */
 #include <microhttpd.h>
 #include <signal.h>
@@ -49,15 +49,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s PORT [THREADS]\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT [THREADS [CONNECTION_LIMIT]]\n", argv[0]);
         return 2;
     }
     unsigned port = (unsigned)atoi(argv[1]);
     unsigned threads = argc > 2 ? (unsigned)atoi(argv[2]) : 2;
+    unsigned limit = argc > 3 ? (unsigned)atoi(argv[3]) : 1024;
     struct MHD_Daemon *d =
         MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG,
                          (uint16_t)port, NULL, NULL, on_request, NULL, MHD_OPTION_THREAD_POOL_SIZE,
-                         threads, MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_END);
+                         threads, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "cannot listen on port %u\n", port);
         return 1;
