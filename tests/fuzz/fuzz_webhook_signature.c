@@ -5,7 +5,9 @@
  *
  * Input layout: <header>\n<secret>\n<body...>. Checks: a header the fuzzer made up is
  * accepted only if it really is the HMAC (i.e. equals the formatted one, ignoring hex case);
- * the formatted signature is always accepted; flipping its first or last digit is refused.
+ * the formatted signature is always accepted; flipping its first or last digit is refused;
+ * the keyed signer the request path uses (webhook_signer_*) answers exactly like the one-shot
+ * check.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -54,6 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t body_len = size - pos;
 
     int ok = webhook_signature_valid(header, secret, body, body_len);
+    /* The request path uses a signer keyed once; it must give the same answer. */
+    struct webhook_signer *signer = webhook_signer_new(secret);
+    FUZZ_CHECK((signer != NULL) == (secret[0] != '\0'));
+    FUZZ_CHECK(webhook_signer_valid(signer, header, body, body_len) == ok);
+    FUZZ_CHECK(webhook_signer_valid(signer, NULL, body, body_len) == 0);
+    webhook_signer_free(signer);
     if (secret[0]) {
         check_known_good(secret, body, body_len);
         if (ok) {
