@@ -17,6 +17,7 @@ bench/analytics.sh:
                                 (every ~2 ms) sees campaign_progress.accepted include it.
 
     analytics_stage.py [--recipients 40000] [--lag-events 2000] [--lag-rate 400]
+                       [--batch 20000] [--skip-lag]
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def result(name: str, value) -> None:
     print(f"RESULT {name} {value}", flush=True)
 
 
-def stage_rate(h, recipients: int) -> None:
+def stage_rate(h, recipients: int, batch: int) -> None:
     cid = ta.make_campaign(h, recipients)
     evs, exp, _ = ta.stream_for(cid, recipients)
     rng = random.Random(3)
@@ -49,8 +50,8 @@ def stage_rate(h, recipients: int) -> None:
     rng.shuffle(evs)
     ta.produce_events(h, evs)
     st = h.start_stage("analytics", plugin_config={}, consume=ta.CONSUME, plugin="analytics",
-                       name="bench-rate", kafka_options={"batch_size": 20000,
-                                                         "max_in_flight": 40000})
+                       name="bench-rate", kafka_options={"batch_size": batch,
+                                                         "max_in_flight": 2 * batch})
     st.wait_healthy()
     t0 = time.time()
     st.wait_metric("herald_analytics_messages_total", len(evs), timeout=900)
@@ -68,11 +69,11 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[i]
 
 
-def progress_lag(h, events: int, rate: float) -> None:
+def progress_lag(h, events: int, rate: float, batch: int) -> None:
     cid = ta.make_campaign(h, events + 1)
     st = h.start_stage("analytics", plugin_config={}, consume=ta.CONSUME, plugin="analytics",
-                       name="bench-lag", kafka_options={"batch_size": 20000,
-                                                        "max_in_flight": 40000})
+                       name="bench-lag", kafka_options={"batch_size": batch,
+                                                        "max_in_flight": 2 * batch})
     st.wait_healthy()
     h.produce("delivery-events", str(cid), ta.event("accepted", cid, events + 1, ta.T0))
     ta.wait_numbers(h, cid, {"accepted": 1}, timeout=30)  # warm: staging tables exist
@@ -122,10 +123,14 @@ def main() -> int:
     ap.add_argument("--recipients", type=int, default=40000)
     ap.add_argument("--lag-events", type=int, default=2000)
     ap.add_argument("--lag-rate", type=float, default=400.0)
+    ap.add_argument("--batch", type=int, default=20000)  # kafka.batch_size, as shipped
+    ap.add_argument("--skip-lag", action="store_true")
     a = ap.parse_args()
     # Each part on its own topics and database, so neither stage sees the other's stream.
-    for part in (lambda h: stage_rate(h, a.recipients),
-                 lambda h: progress_lag(h, a.lag_events, a.lag_rate)):
+    parts = [lambda h: stage_rate(h, a.recipients, a.batch)]
+    if not a.skip_lag:
+        parts.append(lambda h: progress_lag(h, a.lag_events, a.lag_rate, a.batch))
+    for part in parts:
         h = herald_testlib.Herald(Path(tempfile.mkdtemp(prefix="herald-bench-analytics-")))
         h.setup()
         try:
