@@ -21,14 +21,20 @@ static void read_string(const config_t *c, const char *path, char *dst, size_t l
         copy(dst, len, v);
 }
 
+/* The stage host's convention (docs/configuration.md): `producer.key=value` targets only the
+ * producer, `consumer.key=value` only the consumer, anything else both. herald-ctl has only a
+ * producer, so it keeps the unprefixed and `producer.` entries (prefix removed). */
 static void read_properties(const config_t *c, struct ctl_config *cfg)
 {
     config_setting_t *props = config_lookup(c, "kafka.properties");
     int n = props ? config_setting_length(props) : 0;
     for (int i = 0; i < n && cfg->nkafka_props < CTL_MAX_KAFKA_PROPS; i++) {
         const char *p = config_setting_get_string_elem(props, i);
-        if (p)
-            copy(cfg->kafka_props[cfg->nkafka_props++], sizeof(cfg->kafka_props[0]), p);
+        if (!p || strncmp(p, "consumer.", 9) == 0)
+            continue;
+        if (strncmp(p, "producer.", 9) == 0)
+            p += 9;
+        copy(cfg->kafka_props[cfg->nkafka_props++], sizeof(cfg->kafka_props[0]), p);
     }
 }
 

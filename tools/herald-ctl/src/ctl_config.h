@@ -24,7 +24,8 @@ struct ctl_config {
     char brokers[512];
     char topic_prefix[128];
     char conninfo[1024];
-    /* kafka.properties entries "key=value" (e.g. security settings), applied to the producer */
+    /* kafka.properties entries "key=value" for the producer (consumer.* dropped, producer.*
+     * unprefixed) */
     char kafka_props[CTL_MAX_KAFKA_PROPS][256];
     int nkafka_props;
 };

@@ -46,7 +46,8 @@ static void test_file_values(void **state)
 {
     write_file("stage = { name = \"segmenter\"; };\n"
                "kafka = { brokers = \"k1:9092,k2:9092\"; topic_prefix = \"t1-\";\n"
-               "          properties = [ \"linger.ms=5\", \"socket.timeout.ms=3000\" ]; };\n"
+               "          properties = [ \"linger.ms=5\", \"consumer.fetch.wait.max.ms=10\",\n"
+               "                         \"producer.socket.timeout.ms=3000\" ]; };\n"
                "postgres = { conninfo = \"host=db dbname=h\"; };\n");
     struct ctl_config cfg;
     char err[300];
@@ -54,7 +55,9 @@ static void test_file_values(void **state)
     assert_string_equal(cfg.brokers, "k1:9092,k2:9092");
     assert_string_equal(cfg.topic_prefix, "t1-");
     assert_string_equal(cfg.conninfo, "host=db dbname=h");
+    /* the stage convention: consumer.* dropped, producer.* kept without its prefix */
     assert_int_equal(cfg.nkafka_props, 2);
+    assert_string_equal(cfg.kafka_props[0], "linger.ms=5");
     assert_string_equal(cfg.kafka_props[1], "socket.timeout.ms=3000");
     assert_string_equal(cfg.source, path);
     char topic[64];
