@@ -270,7 +270,10 @@ def test_postgres_down_is_exit_2_with_clear_reason(herald, tmp_path):
 
 def test_config_file_supplies_settings_env_overrides(herald, tmp_path):
     conf = tmp_path / "s.conf"
-    conf.write_text('kafka = { brokers = "127.0.0.1:%d"; topic_prefix = "%s"; };\n'
+    # properties as the stage configs write them: producer.* / consumer.* target one client
+    conf.write_text('kafka = { brokers = "127.0.0.1:%d"; topic_prefix = "%s";\n'
+                    '  properties = [ "producer.linger.ms=1", "consumer.fetch.wait.max.ms=10",'
+                    ' "socket.keepalive.enable=true" ]; };\n'
                     'postgres = { conninfo = "%s"; };\n'
                     % (herald.free_port(), herald.prefix, herald.conninfo))
     cid = make_campaign(herald)
