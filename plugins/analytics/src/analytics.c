@@ -270,6 +270,17 @@ static int cb_init(void *ctx, herald_host *host)
     return 0;
 }
 
+/* On a revoke, finish the batch in the worker so its messages are completed (and their offsets
+ * committed) by this owner instead of being replayed by the next one. */
+static void cb_assign(void *ctx, const struct herald_partition *parts, size_t n, int assigned)
+{
+    struct analytics_ctx *c = ctx;
+    (void)parts;
+    (void)n;
+    if (!assigned)
+        collect(c, 1);
+}
+
 static int cb_drain(void *ctx, int64_t now_ms)
 {
     struct analytics_ctx *c = ctx;
@@ -297,7 +308,7 @@ static const struct herald_plugin analytics_plugin = {
     .cb_init = cb_init,
     .cb_process = cb_process,
     .cb_tick = cb_tick,
-    .cb_assign = NULL,
+    .cb_assign = cb_assign,
     .cb_drain = cb_drain,
     .cb_exit = cb_exit,
 };
