@@ -352,8 +352,19 @@ class Herald:
         self._create_database()
 
     def teardown(self) -> None:
+        # Under LeakSanitizer, stages still running are stopped gracefully (bounded) so their
+        # exit-time leak check runs and is seen below; otherwise they are simply killed.
+        graceful = "detect_leaks=1" in os.environ.get("ASAN_OPTIONS", "")
         for st in self.stages:
             if st.alive():
+                if graceful:
+                    st.proc.send_signal(signal.SIGTERM)
+                else:
+                    st.kill9()
+        for st in self.stages:
+            try:
+                st.proc.wait(20)
+            except subprocess.TimeoutExpired:
                 st.kill9()
         if self._producer is not None:
             self._producer.flush(5)
