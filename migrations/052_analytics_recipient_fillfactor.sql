@@ -1,0 +1,11 @@
+-- 052_analytics_recipient_fillfactor.sql - room on each page for a recipient's later versions.
+--
+-- Why: a recipient row is written about three times (accepted, then sent/delivered, then
+-- read), usually in different batches. With fillfactor 80 a page of ~35 rows had room for ~8
+-- new versions, so most updates could not stay on the page: measured in the worst-case bench
+-- stream (every event its own row write), only 40 % of updates were HOT and the other 60 %
+-- inserted new entries into both indexes (primary key and wamid) and bloated them. With 40 %
+-- the same stream gives 100 % HOT updates, a 27 % smaller table (8 MB instead of 11 MB for
+-- 30,000 recipients, no dead index entries) and ~7 % less server CPU per event. Applies to
+-- pages written from now on (no rewrite, no lock beyond the catalog change).
+ALTER TABLE analytics_recipient_delivery SET (fillfactor = 40);
