@@ -6,7 +6,8 @@
 #
 #   bash bench/e2e.sh [recipients=100000] [dispatchers=1]   (or HERALD_BENCH_E2E_RECIPIENTS)
 # Writes ${HERALD_BENCH_OUT:-var/bench}/e2e.tsv, e2e-progress.dat, e2e-cpu.dat; builds into
-# build-bench/ (RelWithDebInfo) unless HERALD_BUILD_DIR is set. HERALD_BENCH_E2E_PERF=1 also
+# build-bench/ (RelWithDebInfo) unless HERALD_BUILD_DIR is set. HERALD_BENCH_E2E_WINDOW sets the
+# segmenter window (lookahead_max, 20000). HERALD_BENCH_E2E_PERF=1 also
 # profiles every process with perf into e2e-perf.txt (slower: a profile run, not a timing run).
 set -euo pipefail
 # shellcheck source=bench_lib.sh

@@ -43,6 +43,8 @@ TOKEN = "bench-e2e-token"
 SECRET = "bench-e2e-app-secret"
 PNID = "1098765"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# Segmenter window with the rate limit off (lookahead_max; config/segmenter.conf's cap).
+WINDOW = int(os.environ.get("HERALD_BENCH_E2E_WINDOW", "20000"))
 TSV_HEADER = "figure\tvalue\tunit\tbaseline\tbaseline_value\tgoal\tmet"
 
 
@@ -156,7 +158,7 @@ def start_stages(h, mock: Mock, webhook_port: int, dispatchers: int) -> dict:
     st = {}
     st["segmenter"] = h.start_stage(
         "segmenter", plugin="segmenter", consume=["campaign-commands"], name="segmenter-1",
-        plugin_config={"default_rate_per_second": 1e7, "lookahead_max": 20000,
+        plugin_config={"default_rate_per_second": 1e7, "lookahead_max": WINDOW,
                        "emit_batch_max": 5000},
         stage_options={"tick_ms": 100}, kafka_options={"batch_size": 100, "max_in_flight": 1000},
         properties=["producer.linger.ms=5"])
