@@ -99,10 +99,10 @@ def throughput(a):
         "its PostgreSQL backends, same run", f"{1000 * cpu[1] / len(ts):.3f}")
 
 
-def accuracy(rate, seconds):
+def accuracy(rate, seconds, concurrency):
     """Achieved rate over `seconds` of steady sending (from 1 s after the first send)."""
     n = int(rate * (seconds + 3))
-    ts, _, stats, metrics = dispatcher_run(n, float(rate))
+    ts, _, stats, metrics = dispatcher_run(n, float(rate), max_concurrency=concurrency)
     start = ts[0] + 1000
     end = start + seconds * 1000
     achieved = sum(1 for t in ts if start <= t < end) / seconds
@@ -128,6 +128,8 @@ def main():
     ap.add_argument("--concurrency", type=int, default=1024,
                     help="dispatcher max_concurrency for the limit-off run")
     ap.add_argument("--raw-concurrency", type=int, default=64)
+    ap.add_argument("--accuracy-concurrency", type=int, default=2048,
+                    help="dispatcher max_concurrency for the accuracy runs (5000/s needs depth)")
     ap.add_argument("--seconds", type=int, default=60, help="accuracy measurement duration")
     ap.add_argument("--rates", default="80,1000,5000")
     ap.add_argument("--skip-throughput", action="store_true")
@@ -137,7 +139,7 @@ def main():
     if not a.skip_throughput:
         throughput(a)
     for r in (int(x) for x in a.rates.split(",") if x):
-        accuracy(r, a.seconds)
+        accuracy(r, a.seconds, a.accuracy_concurrency)
     print(f"dispatcher bench done in {time.time() - t0:.0f} s", flush=True)
 
 
