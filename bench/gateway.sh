@@ -99,15 +99,27 @@ end''')
 PY
 }
 
-run_wrk() { # port conns seconds -> "req/s p50_ms p99_ms non2xx errors"
-    wrk -t"$WRK_THREADS" -c"$2" -d"${3}s" --latency -s "$WORK/webhook.lua" \
-        "http://127.0.0.1:$1/webhook" | awk '/^RESULT/ {print $2, $3, $4, $5, $6}'
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system, clock ticks
+
+# port conns seconds server_pid -> "req/s p50_ms p99_ms non2xx errors cpu_us_per_request"
+# (the server process's CPU time per answered request: robust to the machine's load, unlike
+# the rates)
+run_wrk() {
+    local c0 c1 out
+    c0=$(cpu_ticks "$4")
+    out=$(wrk -t"$WRK_THREADS" -c"$2" -d"${3}s" --latency -s "$WORK/webhook.lua" \
+        "http://127.0.0.1:$1/webhook" | awk '/^RESULT/ {print $2, $3, $4, $5, $6}')
+    c1=$(cpu_ticks "$4")
+    awk -v o="$out" -v d=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v s="$3" 'BEGIN {
+        split(o, f, " "); n = f[1] * s
+        printf "%s %.1f\n", o, (n > 0 ? d / hz * 1e6 / n : 0) }'
 }
 
 start_bare() {
     BARE_PORT=$(free_port)
     "$BENCH_BUILD/bin/herald-bench-bare-mhd" "$BARE_PORT" "$THREADS" "$CONN_LIMIT" &
     PIDS+=($!)
+    BARE_PID=$!
     wait_port "$BARE_PORT"
 }
 
@@ -142,14 +154,14 @@ run_kafka() { # in_flight seconds -> "msgs/s p50_ms p99_ms failed"
         $PROPS | awk '/^RESULT/ {print $2, $3, $4, $5}'
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+median() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 write_lua
 start_bare
 start_gateway
 LOG="$BENCH_OUT/gateway-rounds.log"
 mkdir -p "$BENCH_OUT"
-printf '# conns round server req_per_s p50_ms p99_ms non2xx errors\n' >"$LOG"
+printf '# conns round server req_per_s p50_ms p99_ms non2xx errors [server_cpu_us_per_req]\n' >"$LOG"
 bench_tsv_start gateway
 DAT="$BENCH_OUT/gateway-throughput.dat"
 printf '# connections bare_libmicrohttpd_req_s webhook_req_s bare_kafka_acks_msg_s\n' >"$DAT"
@@ -163,16 +175,17 @@ for C in $CONNS_LIST; do
     for r in $(seq 1 "$ROUNDS"); do
         for server in bare webhook kafka; do
             case $server in
-            bare) line=$(run_wrk "$BARE_PORT" "$C" "$SECONDS_PER_ROUND") ;;
-            webhook) line=$(run_wrk "$GW_PORT" "$C" "$SECONDS_PER_ROUND") ;;
+            bare) line=$(run_wrk "$BARE_PORT" "$C" "$SECONDS_PER_ROUND" "$BARE_PID") ;;
+            webhook) line=$(run_wrk "$GW_PORT" "$C" "$SECONDS_PER_ROUND" "$GW_PID") ;;
             kafka) line=$(run_kafka "$C" "$SECONDS_PER_ROUND") ;;
             esac
             echo "$C $r $server $line" >>"$LOG"
             bench_log "conns $C round $r $server: $line"
-            read -r rps p50 p99 non2xx errs <<<"$line"
+            read -r rps p50 p99 non2xx errs cpu <<<"$line"
             R[$server.rps]+="$rps "
             R[$server.p50]+="$p50 "
             R[$server.p99]+="$p99 "
+            [ "$server" = kafka ] || R[$server.cpu]+="$cpu "
             if [ "$server" != kafka ] && { [ "${non2xx:-1}" != 0 ] || [ "${errs:-1}" != 0 ]; }; then
                 BAD=1
             fi
@@ -190,6 +203,8 @@ for C in $CONNS_LIST; do
         "bare libmicrohttpd p50" "${M[$C.bare.p50]}" - -
     bench_row gateway "webhook p99 latency, $C conns" "${M[$C.webhook.p99]}" ms \
         "bare libmicrohttpd p99" "${M[$C.bare.p99]}" - -
+    bench_row gateway "webhook CPU per request, $C conns" "${M[$C.webhook.cpu]}" "us" \
+        "bare libmicrohttpd CPU per request" "${M[$C.bare.cpu]}" - -
     bench_row gateway "webhooks/s, $C conns, vs raw Kafka acks=all" "$w" "req/s" \
         "bare librdkafka acks=all, $C in flight" "$k" - -
 done
