@@ -13,7 +13,6 @@
 #include "dispatcher_pg_worker.h"
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +26,6 @@ struct stmt {
     struct stmt *next;
 };
 
-#define MAX_PREPARED 16
-
 struct disp_pg_worker {
     herald_host *host;
     const struct herald_host_api *api;
@@ -40,11 +37,6 @@ struct disp_pg_worker {
     struct stmt *todo, *todo_tail;   /* submitted, not yet taken by the thread */
     struct stmt *ready, *ready_tail; /* executed, completion not yet run */
     size_t pending;                  /* main thread only: submitted - completed */
-    /* worker thread only: statements prepared on `prepared_on` (a new connection forgets) */
-    PGconn *prepared_on;
-    int prepared_pid; /* with the pointer: a reconnect may reuse the address */
-    const char *prepared[MAX_PREPARED];
-    int n_prepared;
 };
 
 static void stmt_free(struct stmt *s)
@@ -62,46 +54,15 @@ static int ok(const PGresult *r)
     return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
-/* The statement's name on this connection, preparing it on first use: planning the
- * unnest joins on every batch cost the server as much as running them. "" = unprepared. */
-static const char *prepared_name(struct disp_pg_worker *w, PGconn *conn, struct stmt *s, char *name,
-                                 size_t len)
-{
-    if (w->prepared_on != conn || w->prepared_pid != PQbackendPID(conn)) {
-        w->prepared_on = conn;
-        w->prepared_pid = PQbackendPID(conn);
-        w->n_prepared = 0;
-    }
-    for (int i = 0; i < w->n_prepared; i++)
-        if (w->prepared[i] == s->sql) {
-            snprintf(name, len, "disp_%d", i);
-            return name;
-        }
-    if (w->n_prepared == MAX_PREPARED)
-        return "";
-    snprintf(name, len, "disp_%d", w->n_prepared);
-    PGresult *r = PQprepare(conn, name, s->sql, s->nparams, NULL);
-    int good = r && PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!good)
-        return "";
-    w->prepared[w->n_prepared++] = s->sql;
-    return name;
-}
-
 static PGresult *exec_stmt(struct disp_pg_worker *w, PGconn *conn, struct stmt *s)
 {
-    char buf[32];
-    const char *name = prepared_name(w, conn, s, buf, sizeof(buf));
-    const char *const *params = (const char *const *)s->params;
-    PGresult *r = name[0] ? PQexecPrepared(conn, name, s->nparams, params, NULL, NULL, 0)
-                          : PQexecParams(conn, s->sql, s->nparams, NULL, params, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(conn, s->sql, s->nparams, NULL, (const char *const *)s->params, NULL, NULL, 0);
     if (ok(r))
         return r;
     const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
     w->api->log(w->host, HERALD_LOG_WARN, "dispatcher statement failed: %.200s", msg);
     PQclear(r);
-    w->n_prepared = 0; /* whatever went wrong, prepare again next time */
     return NULL;
 }
 
