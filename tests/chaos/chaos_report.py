@@ -10,7 +10,7 @@ RESULTS: list[dict] = []
 COLUMNS = [
     ("scenario", "scenario"),
     ("recipients", "recipients"),
-    ("sent", "sent once+"),
+    ("sent", "sent (distinct)"),
     ("failed", "failed (permanent)"),
     ("duplicates", "duplicates"),
     ("in_flight", "in flight at kills"),

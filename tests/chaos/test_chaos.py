@@ -35,7 +35,7 @@ def test_a_kill9_one_of_two_dispatchers_three_times(herald):
             pipe.wait_settled(share)
             pipe.kill_and_restart("dispatcher-1", down_s=1.0)
     row = run(herald, "a) kill -9 dispatcher-1 x3", inject, duplicates_allowed=True)
-    assert row["in_flight"] is not None
+    assert row["in_flight"] > 0, "no kill hit a request in flight: the scenario proved nothing"
 
 
 def test_b_kill9_segmenter_gateway_analytics(herald):
@@ -70,6 +70,7 @@ def test_d_postgres_restart(herald, services):
         starting = services.start_postgres()
         print(f"\nPostgreSQL: stop took {stopping:.1f} s, down 2 s, start took {starting:.1f} s")
         pipe.fault("PostgreSQL restarted", t0, now_ms())
+        pipe.reemissions += 1  # an emission step cut off by the outage re-emits the window
     run(herald, "d) PostgreSQL restart", inject)
 
 
