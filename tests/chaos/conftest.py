@@ -17,7 +17,9 @@ $HERALD_CHAOS_REPORT (default <build>/chaos-results.md).
 import concurrent.futures
 import gc
 import os
+import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,15 +38,32 @@ from chaos_report import RESULTS, render_table  # noqa: E402
 REPO = HERE.parents[1]
 
 
+def service_ports(n: int) -> list[int]:
+    """n free ports BELOW the kernel's ephemeral range. A port from bind(0) is ephemeral: while
+    the JVM starts, any outgoing connection on the machine may take it and the broker dies
+    with "address in use". Other tests only ever use ephemeral ports, and the project's fixed
+    ports (8080-8081, 9101-9180, 19092-19093, 55432) lie outside 21000-29999."""
+    rng = random.Random()
+    out: list[int] = []
+    while len(out) < n:
+        port = rng.randrange(21000, 30000)
+        if port in out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        out.append(port)
+    return out
+
+
 class PrivateServices:
     """Kafka + PostgreSQL of this session only (own var dir, own ports)."""
 
     def __init__(self):
         self.var = Path(tempfile.mkdtemp(prefix="herald-chaos-"))
-        ports = set()
-        while len(ports) < 3:
-            ports.add(herald_testlib.free_port())
-        self.kafka_port, self.controller_port, self.pg_port = sorted(ports)
+        self.kafka_port, self.controller_port, self.pg_port = service_ports(3)
         self.brokers = f"127.0.0.1:{self.kafka_port}"
         self.pg_admin = f"host=127.0.0.1 port={self.pg_port} user=herald dbname=postgres"
         self.env = dict(os.environ, HERALD_VAR_DIR=str(self.var),
