@@ -10,8 +10,8 @@
 #
 #   scripts/test.sh [--no-asan | --only-asan] [--no-fuzz] [-R ctest-regex] [-k pytest-expr]
 #
-# Environment: ASAN_OPTIONS (default detect_leaks=0), LSAN_OPTIONS (default: the third-party
-# suppressions of tests/lsan.supp), HERALD_FUZZ_SECONDS (per harness, default 30),
+# Environment: ASAN_OPTIONS (default detect_leaks=1: LeakSanitizer on), LSAN_OPTIONS (default:
+# the third-party suppressions of tests/lsan.supp), HERALD_FUZZ_SECONDS (per harness, default 30),
 # HERALD_CTEST_ARGS (extra ctest args), plus whatever scripts/kafka.sh and scripts/postgres.sh
 # read.
 set -euo pipefail
@@ -152,7 +152,9 @@ main() {
             bash "$SCRIPTS/fuzz.sh" "${HERALD_FUZZ_SECONDS:-30}" || true
     fi
     if [ "$RUN_ASAN" -eq 1 ]; then
-        export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
+        # Leaks fail tests: at a stage's exit (herald_testlib checks every stage log) and in
+        # every unit test and fuzz replay.
+        export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
         # Allocations inside third-party libraries Herald cannot free, each explained there.
         export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$HERALD_ROOT/tests/lsan.supp:print_suppressions=0}"
         export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
