@@ -220,12 +220,11 @@ def all_folded(h, st: dict, mock: Mock) -> bool:
     return st["analytics"].metrics().get("herald_analytics_messages_total", 0) >= total
 
 
-def start_perf(pids: dict, backends: list, out: Path) -> subprocess.Popen:
-    """perf record (cpu-clock, call graphs) of every process of the run while it lasts."""
-    targets = [p for name, p in pids.items() if not name.startswith("kafka")] + backends
-    return subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "499", "-g", "-o",
-                             str(out.with_suffix(".data")), "-p",
-                             ",".join(str(p) for p in targets)],
+def start_perf(out: Path) -> subprocess.Popen:
+    """perf record (cpu-clock, call graphs) of the whole machine while the run lasts; the
+    report is cut per process afterwards (backends opened later are included that way)."""
+    return subprocess.Popen(["perf", "record", "-a", "-e", "cpu-clock", "-F", "499", "-g",
+                             "-o", str(out.with_suffix(".data"))],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -234,7 +233,7 @@ def finish_perf(perf: subprocess.Popen, pids: dict, owners: dict, out: Path) -> 
     import signal
     perf.send_signal(signal.SIGINT)
     perf.wait(60)
-    names = {p: name for name, p in pids.items() if not name.startswith("kafka")}
+    names = {p: name for name, p in pids.items()}
     names.update({p: f"postgres backend for {o}" for p, o in owners.items()})
     with open(out, "w") as f:
         for pid, name in names.items():
@@ -282,7 +281,7 @@ def run_campaign(n: int, dispatchers: int, series_path: Path | None, timeout: fl
         pg0 = {p: proc_cpu(p) for p in backends}
         busy0, total0 = machine_busy()
 
-        perf = start_perf(pids, backends, perf_out) if perf_out else None
+        perf = start_perf(perf_out) if perf_out else None
         t0 = time.time()
         command(h, "start", cid)
         series, row, folded_checks, t_running = [], None, 0, None
@@ -306,10 +305,10 @@ def run_campaign(n: int, dispatchers: int, series_path: Path | None, timeout: fl
         else:
             raise RuntimeError(f"campaign not finished after {timeout} s: {row}")
         t_end = time.time()
-        if perf:
-            finish_perf(perf, pids, owners, perf_out)
         cpu = {k: max(proc_cpu(p) - cpu0[k], 0.0) for k, p in pids.items()}
         owners.update({p: o for p, o in backends_by_owner(db, pids).items() if p not in owners})
+        if perf:
+            finish_perf(perf, pids, owners, perf_out)
         for p, owner in owners.items():
             key = f"postgres for {owner}"
             cpu[key] = cpu.get(key, 0.0) + max(proc_cpu(p) - pg0.get(p, 0.0), 0.0)
