@@ -30,7 +30,7 @@ static enum disp_claim_decision decide_sending(const struct disp_claim_row *row,
                                                const struct disp_claim_self *self)
 {
     if (row->claimed_by && strcmp(row->claimed_by, self->claimer) == 0)
-        return DISP_CLAIM_SKIP; /* our own claim: the job is in flight here already */
+        return DISP_CLAIM_RECLAIM_OWN; /* committed, answer lost, never sent (see header) */
     if (!row->campaign_running)
         return DISP_CLAIM_MARK_UNCERTAIN; /* nobody will resend for a stopped campaign */
     if (previous_life(row->claimed_by, self))
@@ -61,6 +61,6 @@ const char *disp_claim_decision_name(enum disp_claim_decision d)
 {
     static const char *const names[] = {
         "skip", "reproduce_accepted", "reproduce_failed", "uncertain", "resend",
-        "wait", "not_found"};
+        "wait", "not_found", "reclaim_own"};
     return ((size_t)d < sizeof(names) / sizeof(names[0])) ? names[d] : "unknown";
 }

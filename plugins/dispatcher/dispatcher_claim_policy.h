@@ -9,6 +9,11 @@
  * unique per process start. A `sending` row claimed by the same stage name but another
  * instance is a leftover of this stage's previous life (crash): its request may or may not
  * have reached the API.
+ *
+ * A `sending` row with this very process's claim reaches the policy only when the job is not
+ * held here (a second copy of a held job is completed on arrival): the claim's COMMIT went
+ * through but its answer was lost (connection cut), so the job was retried and never sent.
+ * Taking it again sends it once; completing it would leave the row `sending` forever.
  */
 #ifndef HERALD_DISPATCHER_CLAIM_POLICY_H
 #define HERALD_DISPATCHER_CLAIM_POLICY_H
@@ -24,6 +29,7 @@ enum disp_claim_decision {
     DISP_CLAIM_RESEND,             /* crash leftover and resend_uncertain: take over and send */
     DISP_CLAIM_WAIT,               /* another live instance holds it: HERALD_RETRY later */
     DISP_CLAIM_NOT_FOUND,          /* no such recipient: HERALD_ERROR */
+    DISP_CLAIM_RECLAIM_OWN,        /* our claim committed but its answer was lost: never sent */
 };
 
 struct disp_claim_row {

@@ -49,6 +49,12 @@ static const char *const LEFTOVER_SQL =
     "WHERE campaign_id = $1 AND recipient_id = $2 AND state = 'sending' "
     "AND claimed_by IS NOT DISTINCT FROM $3";
 
+/* Our own orphaned claim (its COMMIT's answer was lost) in a campaign that is not running:
+ * back to queued, so a resume emits it again like any queued recipient. */
+static const char *const RELEASE_OWN_SQL =
+    "UPDATE campaign_recipients SET state = 'queued', updated_at = now() "
+    "WHERE campaign_id = $1 AND recipient_id = $2 AND state = 'sending' AND claimed_by = $3";
+
 static const char *const ACCEPTED_SQL =
     "UPDATE campaign_recipients r SET state = 'accepted', wamid = j.w, accepted_at = now(), "
     "error_code = NULL, error_title = NULL, updated_at = now() "
@@ -161,7 +167,8 @@ static void mark_leftover(struct disp_ctx *c, struct disp_entry *e, const char *
     give_up(c, e, HERALD_OK, NULL);
 }
 
-static void take_over(struct disp_ctx *c, struct disp_entry *e, const char *claimed_by)
+static void take_over(struct disp_ctx *c, struct disp_entry *e, const char *claimed_by,
+                      const char *why)
 {
     char cid[24], rid[24];
     snprintf(cid, sizeof(cid), "%lld", (long long)e->job.campaign_id);
@@ -172,16 +179,30 @@ static void take_over(struct disp_ctx *c, struct disp_entry *e, const char *clai
         int attempts = (int)col_i64(r, 0, 0);
         PQclear(r);
         c->api->log(c->host, HERALD_LOG_WARN,
-                    "campaign %lld recipient %lld: resending a claim left by %s "
-                    "(resend_uncertain)",
+                    "campaign %lld recipient %lld: taking over a claim left by %s (%s)",
                     (long long)e->job.campaign_id, (long long)e->job.recipient_id,
-                    claimed_by ? claimed_by : "?");
+                    claimed_by ? claimed_by : "?", why);
         claimed(c, e, attempts);
         return;
     }
     if (r)
         PQclear(r);
     give_up(c, e, HERALD_RETRY, "claim changed under us");
+}
+
+static void release_own(struct disp_ctx *c, struct disp_entry *e)
+{
+    char cid[24], rid[24];
+    snprintf(cid, sizeof(cid), "%lld", (long long)e->job.campaign_id);
+    snprintf(rid, sizeof(rid), "%lld", (long long)e->job.recipient_id);
+    const char *p[3] = {cid, rid, c->claimer};
+    PGresult *r = exec(c, RELEASE_OWN_SQL, 3, p);
+    if (!r) {
+        give_up(c, e, HERALD_RETRY, "database unavailable");
+        return;
+    }
+    PQclear(r);
+    give_up(c, e, HERALD_OK, NULL);
 }
 
 static void reproduce(struct disp_ctx *c, struct disp_entry *e, PGresult *r, int i, int accepted)
@@ -212,7 +233,13 @@ static void decide_row(struct disp_ctx *c, struct disp_entry *e, PGresult *r, in
         mark_leftover(c, e, by);
         break;
     case DISP_CLAIM_RESEND:
-        take_over(c, e, by);
+        take_over(c, e, by, "resend_uncertain");
+        break;
+    case DISP_CLAIM_RECLAIM_OWN:
+        if (row.campaign_running)
+            take_over(c, e, by, "our claim's commit answer was lost; it was never sent");
+        else
+            release_own(c, e);
         break;
     case DISP_CLAIM_WAIT:
         c->api->counter_add(c->m.claim_waits, 1);

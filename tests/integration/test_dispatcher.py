@@ -512,3 +512,28 @@ def test_retry_waiting_for_its_backoff_survives_a_crash(herald, mock_api):
                                    "WHERE campaign_id = %s", cid)} == {2}
     assert len(api.sends()) == n
     st2.stop()
+
+
+def test_own_claim_whose_commit_answer_was_lost_is_sent_once(herald, mock_api):
+    """A claim batch whose COMMIT went through but whose answer was lost (connection cut) is
+    reported failed and its jobs retried; the rows are `sending` under this very process's
+    claim. The retried job must take them again and send once, not complete them untouched
+    (which left the campaign running forever)."""
+    api = mock_api()
+    cid = make_campaign(herald, 3)
+    st = start_dispatcher(herald, api)
+    produce_jobs(herald, cid, "recipient_id = 1")
+    wait_final(herald, cid, 1)
+    (claimer,), = herald.sql("SELECT claimed_by FROM campaign_recipients WHERE campaign_id = %s "
+                             "AND recipient_id = 1", cid)
+    assert claimer and claimer.startswith("dispatcher-1#")
+    # what a lost COMMIT answer leaves behind: the claim is ours, nothing was sent
+    herald.sql("UPDATE campaign_recipients SET state = 'sending', claimed_by = %s, "
+               "claimed_at = now(), attempts = 1 WHERE campaign_id = %s AND state = 'queued'",
+               claimer, cid)
+    produce_jobs(herald, cid, "recipient_id > 1")
+    wait_final(herald, cid, 3)
+    assert states(herald, cid) == {"accepted": 3}
+    counts = Counter(callback(s) for s in api.sends())
+    assert counts == Counter({f"c={cid};r={r}": 1 for r in (1, 2, 3)})
+    st.stop()
