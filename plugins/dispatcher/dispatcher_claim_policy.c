@@ -61,6 +61,6 @@ const char *disp_claim_decision_name(enum disp_claim_decision d)
 {
     static const char *const names[] = {
         "skip", "reproduce_accepted", "reproduce_failed", "uncertain", "resend",
-        "wait", "not_found", "reclaim_own"};
+        "wait", "not_found",          "reclaim_own"};
     return ((size_t)d < sizeof(names) / sizeof(names[0])) ? names[d] : "unknown";
 }
