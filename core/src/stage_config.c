@@ -36,6 +36,11 @@ static int fail_at(struct loader *l, const config_setting_t *s, const char *path
         snprintf(l->err, l->errlen, "%s:%d: %s: %s", l->c->file, line, path, what);
     else
         snprintf(l->err, l->errlen, "%s: %s: %s", l->c->file, path, what);
+    /* The message quotes config values; a newline or control byte in one must not break the
+     * one-line refusal (found by tests/fuzz/fuzz_stage_config). */
+    for (char *p = l->err; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     return -1;
 }
 
