@@ -22,10 +22,9 @@ static char g_path[64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    static const char *const env[] = {"HERALD_KAFKA_BROKERS", "HERALD_PG_CONNINFO",
-                                      "HERALD_TOPIC_PREFIX",  "HERALD_STAGE_NAME",
-                                      "HERALD_METRICS_LISTEN", "HERALD_PLUGIN_DIR",
-                                      "HERALD_LOG_LEVEL"};
+    static const char *const env[] = {
+        "HERALD_KAFKA_BROKERS",  "HERALD_PG_CONNINFO", "HERALD_TOPIC_PREFIX", "HERALD_STAGE_NAME",
+        "HERALD_METRICS_LISTEN", "HERALD_PLUGIN_DIR",  "HERALD_LOG_LEVEL"};
     for (size_t i = 0; i < sizeof env / sizeof *env; i++)
         unsetenv(env[i]); /* the outcome must depend on the input only */
     g_fd = memfd_create("herald-fuzz-config", 0);
