@@ -26,6 +26,8 @@ TITLES = {
     "e2e-progress": ("Campaign progress as analytics folds it (start command = 0 s)",
                      "seconds since start", "recipients"),
     "e2e-cpu": ("CPU seconds per process during the end-to-end run", "", "CPU seconds"),
+    "gateway-throughput": ("Signed webhooks per second by wrk connections, next to its baselines",
+                           "wrk connections", "requests (messages) per second, log scale"),
 }
 
 
@@ -92,6 +94,8 @@ def script_for(path: Path, png: Path) -> str | None:
                   f"title {gp_quote(cols[1] if len(cols) > 1 else 'value')}"]
         return "\n".join(lines) + "\n"
     style = "linespoints" if len(rows) <= 20 else "lines"
+    if stem == "gateway-throughput":
+        lines += ["set logscale y", "set xtics (64, 256, 1024)", "set logscale x 2"]
     if stem == "scaling-throughput":
         lines += ["set xtics 1", "set yrange [0:*]"]
         wanted = [i for i, c in enumerate(cols) if i > 0 and "per_s" in c] or \
