@@ -203,11 +203,10 @@ static void intake(struct disp_ctx *c, struct herald_message *msg, int64_t now_m
     }
     if (!k || !k->loaded) {
         disp_complete(c, e, HERALD_RETRY, "campaign status unknown (database unavailable?)");
-    } else if (!k->running) {
-        c->api->counter_add(c->m.skipped_not_running, 1);
-        disp_complete(c, e, HERALD_OK, NULL);
     } else if (!(e->num = disp_number_get(c, e->job.phone_number_id))) {
         disp_complete(c, e, HERALD_RETRY, "out of memory");
+    } else if (!k->running) {
+        disp_claims_inspect(c, e); /* completed unsent once its row is looked at */
     } else {
         disp_lane_push(c, e, 0); /* the campaign's cap comes from `campaigns` (cache) */
     }

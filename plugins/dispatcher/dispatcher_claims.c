@@ -294,6 +294,29 @@ static void resolve_misses(struct disp_ctx *c, struct disp_entry *batch)
         PQclear(r);
 }
 
+/*
+ * A job whose campaign is not running is completed unsent, but its row is looked at first,
+ * through the same policy as a refused claim: a `sending` row left by a crash (or by a lost
+ * COMMIT answer) would otherwise never be resolved, because a resume re-emits only pending
+ * and queued recipients, and the campaign could never complete. One lookup per batch.
+ */
+void disp_claims_inspect(struct disp_ctx *c, struct disp_entry *e)
+{
+    e->st = DISP_ST_CLAIMING;
+    c->n_claiming++;
+    e->num->ahead++;
+    e->next = c->to_inspect;
+    c->to_inspect = e;
+}
+
+void disp_claims_inspect_flush(struct disp_ctx *c)
+{
+    struct disp_entry *batch = c->to_inspect;
+    c->to_inspect = NULL;
+    if (batch)
+        resolve_misses(c, batch);
+}
+
 static char *own(const char *s)
 {
     return s ? strdup(s) : NULL;

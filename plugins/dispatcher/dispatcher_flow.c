@@ -359,8 +359,7 @@ static void admit_number(struct disp_ctx *c, struct disp_number *n, struct disp_
             disp_complete(c, e, HERALD_RETRY, "campaign status unknown");
         } else if (!k->running) {
             disp_refund_tokens(c, e);
-            c->api->counter_add(c->m.skipped_not_running, 1);
-            disp_complete(c, e, HERALD_OK, NULL);
+            disp_claims_inspect(c, e);
         } else if (wait > 0) {
             disp_refund_tokens(c, e);
             e->st = DISP_ST_DELAYED;
@@ -446,6 +445,7 @@ void disp_pump(struct disp_ctx *c, int64_t now_ms, int64_t budget_ms)
             move_due(c, now_ms);
             admit(c, now_ms);
         }
+        disp_claims_inspect_flush(c);
         if (batch_due(c, c->n_to_claim, &c->claimed_ms, now_ms))
             disp_claims_run(c, now_ms);
         disp_pg_collect(c->pg, c);

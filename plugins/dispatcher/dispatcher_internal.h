@@ -159,6 +159,7 @@ struct disp_ctx {
     size_t index_buckets, index_len;
     /* batches built during one pump pass */
     struct disp_entry *to_claim, *to_resolve;
+    struct disp_entry *to_inspect; /* jobs of campaigns not running: rows to look at */
     size_t n_queued, n_claiming, n_in_flight, n_resolving; /* claiming includes READY */
     size_t n_to_claim, n_to_resolve;                       /* not yet submitted to the worker */
 };
@@ -190,6 +191,10 @@ void disp_campaigns_free(struct disp_ctx *c);
 /* dispatcher_claims.c: PostgreSQL claim and resolution, submitted to the worker thread
  * (dispatcher_pg_worker.c); their completions run in disp_pg_collect(). */
 void disp_claims_run(struct disp_ctx *c, int64_t now_ms);
+/* A job whose campaign is not running: its row is looked at (batched, at the next flush)
+ * before the job is completed unsent. */
+void disp_claims_inspect(struct disp_ctx *c, struct disp_entry *e);
+void disp_claims_inspect_flush(struct disp_ctx *c);
 int disp_resolve_flush(struct disp_ctx *c);
 int disp_campaign_stop(struct disp_ctx *c, int64_t campaign_id, const char *reason);
 void disp_contact_opt_out(struct disp_ctx *c, const char *phone);

@@ -540,3 +540,30 @@ def test_own_claim_whose_commit_answer_was_lost_is_sent_once(herald, mock_api):
     counts = Counter(callback(s) for s in api.sends())
     assert counts == Counter({f"c={cid};r={r}": 1 for r in (1, 2, 3)})
     st.stop()
+
+
+def test_leftover_claims_of_a_paused_campaign_are_settled(herald, mock_api):
+    """A crash while a campaign is paused: the redelivered jobs of its `sending` rows arrive
+    while it is paused. Completing them untouched would strand those rows (a resume re-emits
+    only pending/queued recipients, so the campaign could never complete): a dead instance's
+    claim becomes `uncertain` (nobody resends for a stopped campaign), our own orphaned claim
+    (its COMMIT answer lost, never sent) goes back to `queued`; a queued row stays queued."""
+    api = mock_api()
+    warmup = make_campaign(herald, 1)
+    st = start_dispatcher(herald, api)
+    produce_jobs(herald, warmup)
+    wait_final(herald, warmup, 1)
+    (claimer,), = herald.sql("SELECT claimed_by FROM campaign_recipients WHERE campaign_id = %s",
+                             warmup)
+    paused = make_campaign(herald, 3, status="paused", phone_base=4915400000000)
+    herald.sql("UPDATE campaign_recipients SET state = 'sending', claimed_at = now(), "
+               "attempts = 1, claimed_by = CASE recipient_id WHEN 1 THEN 'dispatcher-1#1.1' "
+               "ELSE %s END WHERE campaign_id = %s AND recipient_id IN (1, 2)", claimer, paused)
+    produce_jobs(herald, paused)
+    want = {1: "uncertain", 2: "queued", 3: "queued"}
+    wait_for(lambda: dict(herald.sql("SELECT recipient_id, state FROM campaign_recipients "
+                                     "WHERE campaign_id = %s", paused)) == want, 15, 0.1,
+             "leftovers of the paused campaign settled")
+    st.wait_metric("herald_dispatcher_skipped_not_running", 1)
+    assert len(api.sends()) == 1, "nothing of the paused campaign was sent"
+    st.stop()
