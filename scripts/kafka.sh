@@ -156,6 +156,23 @@ create_topics() {
     [ "$failed" -eq 0 ] || herald_die "TopicCommand failed; see $LOG"
 }
 
+# A topic TopicCommand just created can take a moment to show in the metadata kcat reads
+# (the broker's cache is updated asynchronously from the controller), so poll for it.
+wait_for_topics() {
+    local deadline=$((SECONDS + 60)) have t missing
+    while :; do
+        all_topics_exist && return 0
+        [ $SECONDS -lt $deadline ] || break
+        sleep 1
+    done
+    have="$(existing_topics || true)"
+    missing=""
+    for t in "${TOPICS[@]}"; do
+        grep -qx -- "$t" <<<"$have" || missing="$missing $t"
+    done
+    herald_die "topics still missing 60s after creation:$missing; see $LOG"
+}
+
 cmd_start() {
     if our_pid >/dev/null && all_topics_exist; then
         return 0 # fast path: our broker is up with its topics
@@ -182,7 +199,7 @@ cmd_start() {
         fi
     fi
     all_topics_exist || create_topics
-    all_topics_exist || herald_die "topics still missing after creation; see $LOG"
+    wait_for_topics
     herald_log "ready: $BOOTSTRAP, topics ${TOPICS[*]}"
 }
 
