@@ -32,10 +32,10 @@ WINDOW = 40
 
 
 # ---------------------------------------------------------------------------- helpers
-def start_segmenter(herald, name="segmenter-1", **overrides):
+def start_segmenter(herald, name="segmenter-1", properties=None, **overrides):
     cfg = dict(SEGMENTER_CONFIG, **overrides)
     st = herald.start_stage("segmenter", plugin_config=cfg, consume=["campaign-commands"],
-                            plugin="segmenter", name=name)
+                            plugin="segmenter", name=name, properties=properties)
     st.wait_healthy()
     return st
 
@@ -513,7 +513,9 @@ def test_empty_audience_completes_and_cancel_stops_for_good(herald):
 
 def test_restart_re_emits_recipients_left_queued(herald):
     add_contacts(herald, 100, "l")
-    st = start_segmenter(herald)
+    # the killed member leaves the group after the session timeout (default 45 s)
+    quick = ["session.timeout.ms=6000", "heartbeat.interval.ms=500"]
+    st = start_segmenter(herald, properties=quick)
     cid = create(herald, {"include_lists": [list_id(herald, "l")]})
     command(herald, "start", cid)
     wait_for(lambda: states(herald, cid).get("queued") == WINDOW, what="window full")
@@ -523,7 +525,7 @@ def test_restart_re_emits_recipients_left_queued(herald):
                "recipient_id BETWEEN %s AND %s", cid, WINDOW + 1, WINDOW + 5)
     mark = watermarks(herald, "jobs")
     before = count_messages(herald, "jobs")
-    st2 = start_segmenter(herald, name="segmenter-2")
+    st2 = start_segmenter(herald, name="segmenter-2", properties=quick)
     # every queued row went back to pending: the window is emitted again from recipient 1
     wait_for(lambda: count_messages(herald, "jobs") == before + WINDOW, what="re-emission")
     after = sorted(j["recipient_id"] for j in read_jobs(herald, since=mark))
