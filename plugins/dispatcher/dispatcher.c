@@ -73,7 +73,7 @@ static const struct herald_config_option disp_config[] = {
         "time per tick spent driving HTTP transfers"),
     OPT(HERALD_CONFIG_INT, "claim_batch", "500", 0, claim_batch, NULL,
         "recipients claimed per PostgreSQL statement"),
-    OPT(HERALD_CONFIG_INT, "batch_interval_ms", "5", 0, batch_interval_ms, NULL,
+    OPT(HERALD_CONFIG_INT, "batch_interval_ms", "20", 0, batch_interval_ms, NULL,
         "claims and outcomes are written at most this often unless claim_batch are ready"),
     OPT(HERALD_CONFIG_STR, "jobs_topic", "jobs", 0, jobs_topic, NULL,
         "logical topic whose partition share sizes this instance's rate"),

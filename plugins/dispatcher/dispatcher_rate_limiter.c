@@ -174,23 +174,40 @@ int64_t disp_bucket_wait_ms(struct disp_bucket *b, int64_t now_ms)
     return rate <= 0 ? 1000 : (int64_t)((1.0 - b->tokens) * 1000.0 / rate) + 1;
 }
 
-/* Minimum ms between two sends: 40 % of the mean interval (the pump runs every few ms). Without it,
- * sends released together (a tick after a stall, or a full window reopening) stay bunched second
- * after second, and a few ms of network jitter then moves a whole bunch into the API's next window.
- */
-static int64_t min_gap_ms(const struct disp_bucket *b)
+/* Pacing (GCRA, "virtual scheduling"): each send moves the theoretical time of the next one
+ * by 1/rate, and a send may leave at most pace_slack_ms() ahead of it. Why not the 1-second
+ * window alone: a window reopens exactly as the sends of one second earlier age out, so a
+ * bunch (the first claims, a stall of the database) repeats second after second, and a few
+ * ms of network jitter then moves a whole bunch into the API's next window. Pacing spreads
+ * them out again; the slack absorbs a late pump (the loop runs every few ms) without losing
+ * sends. Time lost beyond the slack is lost, as the API's own window would count it. */
+#define PACE_SLACK_MS 20.0
+
+static double pace_interval_ms(const struct disp_bucket *b)
 {
     double rate = disp_bucket_rate(b);
-    return rate > 0 ? (int64_t)(400.0 / rate) : 0;
+    return rate > 0 ? 1000.0 / rate : 0;
+}
+
+static double pace_slack_ms(const struct disp_bucket *b)
+{
+    double interval = pace_interval_ms(b);
+    return interval > PACE_SLACK_MS ? interval : PACE_SLACK_MS;
+}
+
+static int paced_out(const struct disp_bucket *b, int64_t now_ms)
+{
+    return pace_interval_ms(b) > 0 && (double)now_ms < b->tat_ms - pace_slack_ms(b);
 }
 
 int disp_bucket_send(struct disp_bucket *b, int64_t now_ms)
 {
     expire_window(b, now_ms);
-    if (window_full(b) || (b->sent_any && now_ms - b->last_send_ms < min_gap_ms(b)))
+    if (window_full(b) || paced_out(b, now_ms))
         return 0;
-    b->last_send_ms = now_ms;
-    b->sent_any = 1;
+    double interval = pace_interval_ms(b);
+    if (interval > 0)
+        b->tat_ms = (b->tat_ms > (double)now_ms ? b->tat_ms : (double)now_ms) + interval;
     if (b->window_alloc > 0) {
         if (b->window_len == b->window_alloc) { /* cap shrank below the log: drop oldest */
             b->window_head = (b->window_head + 1) % b->window_alloc;
@@ -208,8 +225,8 @@ int64_t disp_bucket_send_wait_ms(struct disp_bucket *b, int64_t now_ms)
 {
     expire_window(b, now_ms);
     int64_t wait = 0;
-    if (b->sent_any && now_ms - b->last_send_ms < min_gap_ms(b))
-        wait = b->last_send_ms + min_gap_ms(b) - now_ms;
+    if (paced_out(b, now_ms)) /* wake when half the slack is due: a few sends per wake-up */
+        wait = (int64_t)ceil(b->tat_ms - pace_slack_ms(b) / 2 - (double)now_ms);
     if (window_full(b) && b->window[b->window_head] + WINDOW_MS - now_ms + 1 > wait)
         wait = b->window[b->window_head] + WINDOW_MS - now_ms + 1;
     return wait;

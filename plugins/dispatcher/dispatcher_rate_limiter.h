@@ -32,9 +32,8 @@ struct disp_bucket {
     int window_len;
     int window_head; /* index of the oldest entry */
     int window_alloc;
-    int window_peak;      /* most sends ever counted in one 1000 ms window (send times) */
-    int64_t last_send_ms; /* sends are spaced by at least 40 % of the mean interval */
-    int sent_any;
+    int window_peak; /* most sends ever counted in one 1000 ms window (send times) */
+    double tat_ms;   /* pacing: the theoretical time of the next send at the token rate */
 };
 
 /* Returns 0, -1 on out of memory. */
@@ -55,11 +54,12 @@ void disp_bucket_refund(struct disp_bucket *b);
 /* Milliseconds until a token is available (0 = now). */
 int64_t disp_bucket_wait_ms(struct disp_bucket *b, int64_t now_ms);
 /* The moment a request really goes out: 1 and recorded when fewer than floor(rate) sends
- * happened in the last 1000 ms and the previous send is at least 40 % of the mean interval
- * ago, else 0 (hold the request). Checked at send time, not at admission, so claim latency
- * cannot bunch sends into one window. */
+ * happened in the last 1000 ms and the send is not ahead of its paced schedule (one send every
+ * 1/rate, at most max(20 ms, one interval) early), else 0 (hold the request). Checked at send
+ * time, not at admission, so claim latency cannot bunch sends into one window. */
 int disp_bucket_send(struct disp_bucket *b, int64_t now_ms);
-/* Milliseconds until disp_bucket_send would admit (0 = now). */
+/* 0 when disp_bucket_send would admit now, else the milliseconds to wait (rounded so that
+ * one wake-up releases a few sends rather than one). */
 int64_t disp_bucket_send_wait_ms(struct disp_bucket *b, int64_t now_ms);
 /* The API answered a throughput error: cut the rate by 20 % (not below 5 % of target).
  * Repeated reports within 200 ms count once, since in-flight requests all fail together. */

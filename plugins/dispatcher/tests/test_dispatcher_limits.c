@@ -119,16 +119,62 @@ static void send_window_holds_the_rate_plus_one(void **state)
 {
     struct disp_bucket b;
     disp_bucket_init(&b, 10, 0);
+    /* pacing: one send per 100 ms, at most one interval (100 ms) ahead of schedule */
     assert_true(disp_bucket_send(&b, 0));
-    assert_false(disp_bucket_send(&b, 39)); /* spaced by 40 % of 100 ms */
-    assert_int_equal(disp_bucket_send_wait_ms(&b, 39), 1);
-    for (int i = 1; i < 10; i++)
-        assert_true(disp_bucket_send(&b, i * 40));
-    assert_false(disp_bucket_send(&b, 500));
-    assert_int_equal(disp_bucket_send_wait_ms(&b, 500), 501); /* until the first one ages out */
+    assert_true(disp_bucket_send(&b, 0));
+    assert_false(disp_bucket_send(&b, 99));
+    assert_int_equal(disp_bucket_send_wait_ms(&b, 99), 51); /* half the slack: tat 200 - 50 */
+    assert_true(disp_bucket_send(&b, 100));
+    for (int i = 3; i < 10; i++)
+        assert_true(disp_bucket_send(&b, i * 100));
+    /* ten sent in [0, 900]: the window refuses until the first one ages out */
+    assert_false(disp_bucket_send(&b, 950));
+    assert_int_equal(disp_bucket_send_wait_ms(&b, 950), 51);
     assert_false(disp_bucket_send(&b, 1000));
-    assert_true(disp_bucket_send(&b, 1001));
-    assert_false(disp_bucket_send(&b, 1001));
+    assert_true(disp_bucket_send(&b, 1001)); /* both sends of t=0 aged out */
+    assert_true(disp_bucket_send(&b, 1001)); /* one interval early: within the slack */
+    assert_false(disp_bucket_send(&b, 1001)); /* paced: the next is due at 1201 */
+    disp_bucket_free(&b);
+}
+
+/* The regression of 2026-11-26: sends released in a bunch (the first claims, a database
+ * stall) came out as the same bunch every following second, because the 1-second window
+ * reopens exactly as the bunch ages out (384 sends in 100 ms at 1000/s). Paced, a stall
+ * costs its own time and the sends after it are spread again. */
+static void a_stall_does_not_leave_a_repeating_bunch(void **state)
+{
+    double rate = 1000;
+    struct disp_bucket b;
+    assert_int_equal(disp_bucket_init(&b, rate, 0), 0);
+    disp_bucket_set_safety(&b, 0.995);
+    int64_t *sent = calloc(20000, sizeof(int64_t));
+    int n = 0, pending = 0;
+    for (int64_t t = 0; t < 10000; t++) {
+        while (disp_bucket_take(&b, t))
+            pending++;
+        if (t >= 600 && t < 1100)
+            continue; /* the claims stall for half a second */
+        while (pending > 0 && disp_bucket_send(&b, t)) {
+            sent[n++] = t;
+            pending--;
+        }
+    }
+    int max100 = 0;
+    for (int i = 0, j = 0; i < n; i++) {
+        while (sent[i] - sent[j] >= 100)
+            j++;
+        if (sent[i] >= 1200 && i - j + 1 > max100)
+            max100 = i - j + 1;
+    }
+    print_message("after a stall: at most %d sends in any 100 ms (rate %g)\n", max100, rate);
+    /* 100 ms of traffic plus the 20 ms slack */
+    assert_true(max100 <= 100 + 20 + 1);
+    /* and the rate is held after the stall: 8.9 s of sending from 1100 on */
+    int after = 0;
+    for (int i = 0; i < n; i++)
+        after += sent[i] >= 1100;
+    assert_true(after >= rate * 0.995 * 8.9 * 0.99);
+    free(sent);
     disp_bucket_free(&b);
 }
 
@@ -178,6 +224,7 @@ int main(void)
         cmocka_unit_test(throttle_cuts_then_recovers),
         cmocka_unit_test(refund_and_wait),
         cmocka_unit_test(send_window_holds_the_rate_plus_one),
+        cmocka_unit_test(a_stall_does_not_leave_a_repeating_bunch),
         cmocka_unit_test(pair_limiter_holds_one_recipient),
         cmocka_unit_test(backoff_grows_bounded_with_jitter),
     };
