@@ -131,8 +131,8 @@ static void send_window_holds_the_rate_plus_one(void **state)
     assert_false(disp_bucket_send(&b, 950));
     assert_int_equal(disp_bucket_send_wait_ms(&b, 950), 51);
     assert_false(disp_bucket_send(&b, 1000));
-    assert_true(disp_bucket_send(&b, 1001)); /* both sends of t=0 aged out */
-    assert_true(disp_bucket_send(&b, 1001)); /* one interval early: within the slack */
+    assert_true(disp_bucket_send(&b, 1001));  /* both sends of t=0 aged out */
+    assert_true(disp_bucket_send(&b, 1001));  /* one interval early: within the slack */
     assert_false(disp_bucket_send(&b, 1001)); /* paced: the next is due at 1201 */
     disp_bucket_free(&b);
 }
