@@ -365,12 +365,13 @@ int api_http_start(struct api_ctx *ctx)
                      MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    ctx->daemon =
-        MHD_start_daemon(flags, 0, NULL, NULL, on_request, ctx, MHD_OPTION_EXTERNAL_LOGGER,
-                         mhd_logger, ctx, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)ctx->connection_limit,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_NOTIFY_COMPLETED,
-                         on_completed, ctx, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+    ctx->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, ctx, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, ctx,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)ctx->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)ctx->per_ip_connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)ctx->connection_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
     if (!ctx->daemon) {
         ctx->api->log(ctx->host, HERALD_LOG_ERROR, "api: cannot listen on %s", ctx->listen);
         return -1;

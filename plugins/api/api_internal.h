@@ -45,6 +45,8 @@ struct api_ctx {
     int64_t max_body_bytes;
     int64_t import_max_bytes;
     int64_t connection_limit;
+    int64_t per_ip_connection_limit;
+    int64_t connection_timeout_s;
     int64_t db_pool_size;
     int64_t ack_timeout_ms;
     int64_t progress_poll_ms;

@@ -34,6 +34,11 @@ static const struct herald_config_option api_config[] = {
         "largest CSV body for POST /api/contacts/import"),
     OPT(HERALD_CONFIG_INT, "connection_limit", "256", 0, connection_limit, NULL,
         "concurrent connections (one thread each, SSE streams included)"),
+    OPT(HERALD_CONFIG_INT, "per_ip_connection_limit", "0", 0, per_ip_connection_limit, NULL,
+        "concurrent connections from one client address (0 = no limit; behind a reverse proxy "
+        "every client has the proxy's address)"),
+    OPT(HERALD_CONFIG_INT, "connection_timeout_s", "60", 0, connection_timeout_s, NULL,
+        "idle connections are closed after this many seconds (must exceed sse_keepalive_ms)"),
     OPT(HERALD_CONFIG_INT, "db_pool_size", "4", 0, db_pool_size, NULL,
         "PostgreSQL connections shared by request threads"),
     OPT(HERALD_CONFIG_INT, "ack_timeout_ms", "5000", 0, ack_timeout_ms, NULL,
@@ -80,6 +85,12 @@ static int check_config(struct api_ctx *ctx)
         bad = "progress_poll_ms must be between 50 and 10000";
     else if (ctx->sse_keepalive_ms < 1000)
         bad = "sse_keepalive_ms must be at least 1000";
+    else if (ctx->per_ip_connection_limit < 0 || ctx->per_ip_connection_limit > 10000)
+        bad = "per_ip_connection_limit must be between 0 (no limit) and 10000";
+    else if (ctx->connection_timeout_s < 1 || ctx->connection_timeout_s > 86400)
+        bad = "connection_timeout_s must be between 1 and 86400";
+    else if (ctx->connection_timeout_s * 1000 <= ctx->sse_keepalive_ms)
+        bad = "connection_timeout_s must exceed sse_keepalive_ms, or idle SSE streams are cut";
     if (bad)
         ctx->api->log(ctx->host, HERALD_LOG_ERROR, "api: %s", bad);
     return bad ? -1 : 0;

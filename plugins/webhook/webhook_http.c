@@ -522,6 +522,7 @@ int webhook_http_start(struct webhook_ctx *ctx)
         flags, 0, NULL, NULL, on_request, ctx, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, ctx,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)ctx->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)ctx->connection_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)ctx->per_ip_connection_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)ctx->connection_timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, ctx, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
         MHD_OPTION_END);

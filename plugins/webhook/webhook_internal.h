@@ -46,6 +46,7 @@ struct webhook_ctx {
     char *app_secret;
     int64_t max_body_bytes;
     int64_t connection_limit;
+    int64_t per_ip_connection_limit;
     int64_t threads;
     int64_t ack_timeout_ms;
     int64_t connection_timeout_s;

@@ -27,6 +27,9 @@ static const struct herald_config_option webhook_config[] = {
         "largest accepted POST body; Meta sends up to 3 MB (413 beyond)"),
     OPT(HERALD_CONFIG_INT, "connection_limit", "1024", 0, connection_limit, NULL,
         "concurrent HTTP connections"),
+    OPT(HERALD_CONFIG_INT, "per_ip_connection_limit", "0", 0, per_ip_connection_limit, NULL,
+        "concurrent connections from one client address (0 = no limit; Meta posts from many "
+        "addresses, a reverse proxy from one)"),
     OPT(HERALD_CONFIG_INT, "threads", "2", 0, threads, NULL, "libmicrohttpd worker threads"),
     OPT(HERALD_CONFIG_INT, "ack_timeout_ms", "5000", 0, ack_timeout_ms, NULL,
         "answer 503 when Kafka has not acknowledged a POST's messages within this time"),
@@ -81,6 +84,8 @@ static int check_config(struct webhook_ctx *ctx)
         bad = "ack_timeout_ms must be at least 10";
     else if (ctx->connection_timeout_s < 1)
         bad = "connection_timeout_s must be at least 1";
+    else if (ctx->per_ip_connection_limit < 0 || ctx->per_ip_connection_limit > 100000)
+        bad = "per_ip_connection_limit must be between 0 (no limit) and 100000";
     if (bad)
         ctx->api->log(ctx->host, HERALD_LOG_ERROR, "webhook: %s", bad);
     return bad ? -1 : 0;

@@ -4,8 +4,9 @@ Why: the webhook and the control API listen on the network; a client that sends 
 or opens connections and then stalls (slow-loris) must cost bounded memory and a bounded
 time, never the service. Limits under test: `max_body_bytes` / `import_max_bytes` (413 for a declared or a
 chunked body over it), the libmicrohttpd connection timeout (webhook `connection_timeout_s`,
-the API's fixed 60 s, the metrics server's 10 s) for clients that go silent in the headers or
-in the body. A client that keeps trickling bytes is not idle and is bounded only by the
+the API's `connection_timeout_s`, the metrics server's fixed 10 s) for clients that go
+silent in the headers or in the body; `per_ip_connection_limit` for one address holding many
+connections. A client that keeps trickling bytes is not idle and is bounded only by the
 connection limit - see docs/reliability.md; here many of them are open while normal requests
 keep being answered.
 """
@@ -17,7 +18,7 @@ import requests
 from security_helpers import (Gateway, closed_by_server, open_socket, sign, status_payload)
 
 WEBHOOK_TIMEOUT_S = 2
-API_TIMEOUT_S = 60      # libmicrohttpd option set in plugins/api/api_http.c
+API_TIMEOUT_S = 3       # api connection_timeout_s (default 60)
 METRICS_TIMEOUT_S = 10  # core/src/metrics_http.c
 SLACK_S = 6
 
@@ -56,7 +57,8 @@ def test_oversize_bodies_get_413_and_produce_nothing(herald):
 
 
 def test_stalled_clients_are_cut_off_and_others_still_served(herald):
-    gw = Gateway(herald, webhook={"connection_timeout_s": WEBHOOK_TIMEOUT_S})
+    gw = Gateway(herald, webhook={"connection_timeout_s": WEBHOOK_TIMEOUT_S},
+                 api={"connection_timeout_s": API_TIMEOUT_S, "sse_keepalive_ms": 1000})
     metrics_port = gw.stage.metrics_port
     # open the slow ones first: 20 per server and kind
     slow = {}
@@ -125,3 +127,34 @@ def test_trickling_clients_do_not_starve_normal_ones(herald):
         for s in socks:
             s.close()
     gw.stage.stop()
+
+
+def test_one_address_cannot_hold_more_than_its_connections(herald):
+    """per_ip_connection_limit: with 4 idle connections open from 127.0.0.1, a fifth is closed
+    at once by both servers; once they are gone the address is served again."""
+    limit = 4
+    gw = Gateway(herald, webhook={"per_ip_connection_limit": limit},
+                 api={"per_ip_connection_limit": limit})
+    try:
+        for label, port in (("webhook", gw.webhook_port), ("api", gw.api_port)):
+            held = [open_socket(port) for _ in range(limit)]
+            time.sleep(0.3)  # accepted by the server
+            extra = open_socket(port)  # silent: only the limit can close it this soon
+            assert closed_by_server(extra, 3) is not None, f"{label}: connection {limit + 1} kept"
+            extra.close()
+            for s in held:
+                s.close()
+            time.sleep(0.3)
+        assert gw.post_webhook(status_payload()).status_code == 200
+        assert gw.api("GET", "/api/lists").status_code == 200
+    finally:
+        gw.stage.stop()
+
+
+def test_api_refuses_a_timeout_that_would_cut_sse_streams(herald):
+    r = herald.start_stage("gateway", plugin="api", name="api-bad",
+                           plugin_config={"listen": "127.0.0.1:0", "connection_timeout_s": 10,
+                                          "sse_keepalive_ms": 15000},
+                           env={"HERALD_API_TOKEN": "t"})
+    assert r.wait_exit(timeout=20) != 0
+    assert "connection_timeout_s must exceed sse_keepalive_ms" in r.log_text()
