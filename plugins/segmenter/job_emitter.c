@@ -156,7 +156,19 @@ static PGresult *queue_next(PGconn *conn, const char *id, long long budget, PGre
     return res;
 }
 
-/* One emission step for one campaign, in its own short transaction. */
+/* Plans the campaign's next step (emission_schedule.h) from what this one saw. */
+static void plan_next(struct segmenter *s, const char *id, long long queued, long long emitted,
+                      double rate, int pending_left)
+{
+    int64_t window = emission_window(&s->emission, rate);
+    emission_schedule_stepped(&s->emit_plan, strtoll(id, NULL, 10), s->api->now_ms(), queued,
+                              emitted, window, emission_threshold(window, s->emission.batch_max),
+                              pending_left);
+}
+
+/* One emission step for one campaign, in its own short transaction. It emits only once a
+ * quarter of the window (at most a batch) is free, so a step is one count per top-up rather
+ * than a count every tick. */
 static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
 {
     char err[512] = "";
@@ -166,6 +178,13 @@ static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
     long long queued = campaign ? queued_count(conn, id, err, sizeof(err)) : -1;
     double rate = campaign && !PQgetisnull(campaign, 0, 0) ? atof(PQgetvalue(campaign, 0, 0)) : 0;
     long long budget = queued >= 0 ? emission_budget(&s->emission, rate, queued) : 0;
+    int64_t window = emission_window(&s->emission, rate);
+    if (queued >= 0 && budget < emission_threshold(window, s->emission.batch_max)) {
+        PQclear(campaign);
+        pgx_rollback(conn);
+        plan_next(s, id, queued, 0, rate, 1);
+        return;
+    }
     PGresult *rows = budget > 0 ? queue_next(conn, id, budget, campaign, err, sizeof(err)) : NULL;
     PQclear(campaign);
     int commit_failed = rows && pgx_cmd(conn, "COMMIT", err, sizeof(err)) != PGX_OK;
@@ -187,26 +206,17 @@ static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
                     produced + 1, PQntuples(rows));
         revert_unproduced(s, id, rows, produced);
     }
+    plan_next(s, id, queued, produced, rate, PQntuples(rows) == budget);
     s->api->gauge_set(s->inflight_gauge, (double)s->inflight);
     PQclear(rows);
 }
 
-/* One statement per tick finds the running campaigns that have room in their window and
- * pending recipients; only those pay for a locked emission step (which checks again). With
- * full windows - the steady state while dispatchers work - a tick is this one query. */
+/* One statement per tick finds the running campaigns with pending recipients; only those whose
+ * planned time has come pay for a locked emission step (which counts the window). With full
+ * windows - the steady state while dispatchers work - a tick is this one query. */
 static const char RUNNING_SQL[] =
-    "SELECT c.id, c.rate_limit_per_second, (SELECT count(*) FROM campaign_recipients r WHERE "
-    "r.campaign_id = c.id AND r.state = 'queued'), EXISTS (SELECT 1 FROM campaign_recipients r "
-    "WHERE r.campaign_id = c.id AND r.state = 'pending') FROM campaigns c WHERE c.status = "
-    "'running' ORDER BY c.id";
-
-static int has_room(const struct segmenter *s, PGresult *res, int row)
-{
-    double rate = PQgetisnull(res, row, 1) ? 0 : atof(PQgetvalue(res, row, 1));
-    long long queued = strtoll(PQgetvalue(res, row, 2), NULL, 10);
-    return strcmp(PQgetvalue(res, row, 3), "t") == 0 &&
-           emission_budget(&s->emission, rate, queued) > 0;
-}
+    "SELECT c.id FROM campaigns c WHERE c.status = 'running' AND EXISTS (SELECT 1 FROM "
+    "campaign_recipients r WHERE r.campaign_id = c.id AND r.state = 'pending') ORDER BY c.id";
 
 void job_emitter_tick(struct segmenter *s)
 {
@@ -224,11 +234,13 @@ void job_emitter_tick(struct segmenter *s)
     int limit = s->max_campaigns_per_tick > 0 && n > s->max_campaigns_per_tick
                     ? (int)s->max_campaigns_per_tick
                     : n;
+    int64_t now_ms = s->api->now_ms();
     for (int k = 0; k < limit; k++) {
-        int row = (rotate + k) % n;
-        if (has_room(s, res, row))
-            emit_campaign(s, conn, PQgetvalue(res, row, 0));
+        const char *id = PQgetvalue(res, (rotate + k) % n, 0);
+        if (emission_schedule_due(&s->emit_plan, strtoll(id, NULL, 10), now_ms) != 0)
+            emit_campaign(s, conn, id);
     }
+    emission_schedule_prune(&s->emit_plan);
     s->emit_rotate = n ? (rotate + limit) % n : 0;
     PQclear(res);
 }
@@ -246,6 +258,7 @@ int job_emitter_recover(struct segmenter *s)
         return -1;
     long long n = strtoll(PQcmdTuples(res), NULL, 10);
     PQclear(res);
+    emission_schedule_wake_all(&s->emit_plan);
     if (n > 0)
         s->api->log(s->host, HERALD_LOG_INFO,
                     "re-emitting %lld recipients left queued (start-up, or an emission cut off "
@@ -274,6 +287,8 @@ void job_emitter_requeue_stale(struct segmenter *s)
         return;
     long long n = strtoll(PQcmdTuples(res), NULL, 10);
     PQclear(res);
+    if (n > 0)
+        emission_schedule_wake_all(&s->emit_plan);
     if (n > 0)
         s->api->log(s->host, HERALD_LOG_WARN,
                     "%lld recipients were queued for more than %lld s without being claimed; "

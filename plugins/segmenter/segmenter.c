@@ -12,6 +12,8 @@
 #include "segmenter.h"
 
 #define STALE_CHECK_MS 5000
+/* longest wait between two emission steps of a running campaign (emission_schedule.h) */
+#define EMIT_IDLE_MAX_MS 1000
 
 #define OPT(type, name, def, field, desc)                                                          \
     {                                                                                              \
@@ -84,6 +86,7 @@ static int cb_init(void *ctx, herald_host *host)
         .batch_max = s->emit_batch_max,
     };
     s->recovered = !s->recover_queued_on_start;
+    emission_schedule_init(&s->emit_plan, EMIT_IDLE_MAX_MS);
     s->order = command_order_new();
     if (!s->order)
         return -1;
@@ -128,6 +131,9 @@ static void cb_process(void *ctx, struct herald_message **msgs, size_t n)
     struct segmenter *s = ctx;
     for (size_t i = 0; i < n; i++)
         run_in_order(s, msgs[i]);
+    /* a start, resume or cancel changes what is pending: look at every campaign next tick */
+    if (n)
+        emission_schedule_wake_all(&s->emit_plan);
     s->api->gauge_set(s->parked_gauge, (double)command_order_parked(s->order));
 }
 
@@ -181,6 +187,7 @@ static void cb_exit(void *ctx)
     struct segmenter *s = ctx;
     command_order_free(s->order);
     s->order = NULL;
+    emission_schedule_free(&s->emit_plan);
 }
 
 static const struct herald_plugin segmenter_plugin = {

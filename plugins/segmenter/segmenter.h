@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "command_order.h"
+#include "emission_schedule.h"
 #include "emission_window.h"
 
 struct segmenter {
@@ -36,8 +37,9 @@ struct segmenter {
     int recovered;    /* 1 once queued-but-maybe-unsent rows were reset */
     int64_t next_completion_ms;
     int64_t next_stale_check_ms;
-    int emit_rotate;             /* first campaign of the next emission tick */
-    struct command_order *order; /* a campaign's commands stay in order across retries */
+    int emit_rotate;                    /* first campaign of the next emission tick */
+    struct emission_schedule emit_plan; /* when each running campaign is next stepped */
+    struct command_order *order;        /* a campaign's commands stay in order across retries */
     herald_counter *commands_accepted, *commands_rejected, *commands_duplicate;
     herald_counter *jobs_emitted, *jobs_failed, *campaigns_started, *campaigns_completed;
     herald_counter *inflight_gauge, *parked_gauge;
