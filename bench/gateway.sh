@@ -21,7 +21,9 @@
 #        GW_SECONDS=8 (per round),
 #        GW_ROUNDS=3, GW_WRK_THREADS=2, GW_THREADS=2 (server threads),
 #        GW_LINGER_MS=1 (as config/gateway.conf),
-#        GW_PROPS (more producer properties, space separated), HERALD_BUILD_DIR,
+#        GW_PROPS (more producer properties, space separated),
+#        GW_WEBHOOK_CONFIG (more webhook plugin settings, e.g. "connection_memory_bytes = 32768;"),
+#        HERALD_BUILD_DIR,
 #        HERALD_BENCH_OUT, HERALD_KAFKA_BROKERS (127.0.0.1:19092).
 # Writes: <out>/gateway.tsv, <out>/gateway-throughput.dat (req/s by connections), and the
 #         raw rounds in <out>/gateway-rounds.log.
@@ -137,7 +139,7 @@ kafka = { brokers = "$BROKERS"; group_id = "herald-gateway-bench"; topic_prefix 
 postgres = { conninfo = "host=127.0.0.1 port=55432 dbname=herald user=herald"; };
 plugins = ( { name = "webhook"; consume = [ ];
               config = { listen = "127.0.0.1:$GW_PORT"; threads = $THREADS; connection_limit = $CONN_LIMIT;
-                         ack_timeout_ms = 5000; }; } );
+                         ack_timeout_ms = 5000; ${GW_WEBHOOK_CONFIG:-} }; } );
 CONF
     HERALD_APP_SECRET=$SECRET "$BENCH_BUILD/bin/herald-stage" --config "$WORK/gateway.conf" \
         >"$WORK/gateway.log" 2>&1 &
