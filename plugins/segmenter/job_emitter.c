@@ -287,11 +287,11 @@ void job_emitter_requeue_stale(struct segmenter *s)
         return;
     long long n = strtoll(PQcmdTuples(res), NULL, 10);
     PQclear(res);
-    if (n > 0)
-        emission_schedule_wake_all(&s->emit_plan);
-    if (n > 0)
-        s->api->log(s->host, HERALD_LOG_WARN,
-                    "%lld recipients were queued for more than %lld s without being claimed; "
-                    "emitting them again",
-                    n, (long long)s->requeue_stale_seconds);
+    if (n <= 0)
+        return;
+    emission_schedule_wake_all(&s->emit_plan);
+    s->api->log(s->host, HERALD_LOG_WARN,
+                "%lld recipients were queued for more than %lld s without being claimed; "
+                "emitting them again",
+                n, (long long)s->requeue_stale_seconds);
 }
