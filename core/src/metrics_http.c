@@ -99,9 +99,12 @@ int metrics_http_start(struct stage *s, const char *listen, int *bound_port, cha
                  listen);
         return -1;
     }
-    daemon_handle = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
-                                     NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sa,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+    /* MHD_USE_AUTO: epoll, not select(). A stage can hold thousands of sockets (a dispatcher
+     * with 2,048 API connections), and select() cannot watch a descriptor above 1,023: every
+     * scrape of such a stage was reset. */
+    daemon_handle = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler,
+        s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
     if (!daemon_handle) {
         snprintf(err, errlen,
                  "stage.metrics_listen: cannot listen on %s (port in use? set another port or "

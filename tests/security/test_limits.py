@@ -10,8 +10,11 @@ connections. A client that keeps trickling bytes is not idle and is bounded only
 connection limit - see docs/reliability.md; here many of them are open while normal requests
 keep being answered.
 """
+import resource
 import threading
 import time
+
+import pytest
 
 import requests
 
@@ -158,3 +161,27 @@ def test_api_refuses_a_timeout_that_would_cut_sse_streams(herald):
                            env={"HERALD_API_TOKEN": "t"})
     assert r.wait_exit(timeout=20) != 0
     assert "connection_timeout_s must exceed sse_keepalive_ms" in r.log_text()
+
+
+def test_metrics_answer_while_the_stage_holds_more_than_1024_sockets(herald):
+    """A stage can hold thousands of sockets (a dispatcher with 2,048 API connections; here
+    1,100 idle webhook clients); the metrics server must still accept a scrape whose socket
+    number is above select()'s 1,023 (it used select() until 2026-11-26 and reset it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1400:
+        pytest.skip(f"needs 1,400 open files, the hard limit is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1400) if hard == resource.RLIM_INFINITY
+                                                else min(max(soft, 1400), hard), hard))
+    gw = Gateway(herald, webhook={"connection_limit": 4096, "connection_timeout_s": 60})
+    socks = []
+    try:
+        socks = [open_socket(gw.webhook_port) for _ in range(1100)]
+        time.sleep(0.5)  # accepted: the stage now holds > 1,100 descriptors
+        for _ in range(3):
+            r = requests.get(f"http://127.0.0.1:{gw.stage.metrics_port}/metrics", timeout=5)
+            assert r.ok and "herald_" in r.text
+        assert gw.post_webhook(status_payload()).status_code == 200
+    finally:
+        for s in socks:
+            s.close()
+        gw.stage.stop()
