@@ -6,8 +6,10 @@ the same rules. Keeping the pipeline, the fault helpers and the verdict in one p
 scenario reads as "start, wait for 30 %, break X, repair X, verify".
 
 Truth comes from outside Herald: the mock's own record of accepted sends (GET /mock/sends) and
-its configuration (which numbers fail permanently; every accepted message is delivered and read,
-no replies), so the expected analytics numbers are computed independently of the code under test.
+its configuration (which numbers fail permanently; every accepted message is delivered, read
+and answered by one inbound reply - half of them quoting the message through `context.id`, half
+plain text that analytics must attribute through the 72-hour window), so the expected analytics
+numbers are computed independently of the code under test.
 """
 from __future__ import annotations
 
@@ -99,7 +101,7 @@ class Pipeline:
                                                                     permanent_every)}
         self.webhook_port = herald.free_port()
         flags = ["--latency-ms", "20", "--latency-jitter-ms", "30",
-                 "--delivered-share", "1", "--read-share", "1", "--reply-share", "0",
+                 "--delivered-share", "1", "--read-share", "1", "--reply-share", "1",
                  "--fail-share", "0", "--webhook-delay-ms", "200", "--webhook-jitter-ms", "100",
                  # Meta retries for days; a short backoff keeps the scenarios short
                  "--retry-initial-ms", "300", "--retry-max-ms", "3000",
@@ -325,7 +327,7 @@ class Pipeline:
     def _verify_analytics(self, accepted: int, failed: int, row: dict) -> None:
         truth = {"status": "completed", "audience_size": self.n, "pending": 0,
                  "accepted": accepted, "sent": accepted, "delivered": accepted,
-                 "read": accepted, "failed": failed, "replied": 0}
+                 "read": accepted, "failed": failed, "replied": accepted}
         cols = list(truth)
         last = {}
 
@@ -350,7 +352,7 @@ class Pipeline:
                           "coalesce(sum(delivered), 0), coalesce(sum(read), 0), "
                           "coalesce(sum(failed), 0), coalesce(sum(replied), 0) "
                           "FROM campaign_timeseries WHERE campaign_id = %s", self.cid)[0]
-        assert tuple(series) == (accepted, accepted, accepted, accepted, failed, 0), series
+        assert tuple(series) == (accepted, accepted, accepted, accepted, failed, accepted), series
         queued, delivery, read, failure = self.sql(
             "SELECT queued, delivery_rate, read_rate, failure_rate FROM campaign_analytics "
             "WHERE campaign_id = %s", self.cid)[0]
