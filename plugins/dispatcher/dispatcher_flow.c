@@ -465,32 +465,40 @@ void disp_pump(struct disp_ctx *c, int64_t now_ms, int64_t budget_ms)
     update_gauges(c);
 }
 
+static void earliest(int64_t *best, int64_t w)
+{
+    if (w < 0)
+        w = 0;
+    if (*best < 0 || w < *best)
+        *best = w;
+}
+
+/* When batch_due() will take `n` (> 0) waiting claims or outcomes. Without it the host would
+ * call the pump at once, again and again, for the whole batch interval. */
+static int64_t batch_wait_ms(const struct disp_ctx *c, size_t n, int64_t last_ms, int64_t now_ms)
+{
+    if (c->draining || (int64_t)n >= c->claim_batch)
+        return 0;
+    return last_ms + c->batch_interval_ms - now_ms;
+}
+
 int64_t disp_next_work_ms(struct disp_ctx *c, int64_t now_ms)
 {
-    if (c->n_in_flight > 0 || c->to_resolve || c->to_claim)
+    if (c->n_in_flight > 0)
         return 0;
     int64_t best = -1;
+    if (c->n_to_claim)
+        earliest(&best, batch_wait_ms(c, c->n_to_claim, c->claimed_ms, now_ms));
+    if (c->n_to_resolve)
+        earliest(&best, batch_wait_ms(c, c->n_to_resolve, c->resolved_ms, now_ms));
     for (struct disp_number *n = c->numbers; n; n = n->next) {
-        if (n->ready_head) {
-            int64_t w = disp_bucket_send_wait_ms(&n->bucket, now_ms);
-            if (best < 0 || w < best)
-                best = w;
-        }
-        if (n->queued == 0)
-            continue;
-        int64_t w =
-            n->blocked ? n->next_probe_ms - now_ms : disp_bucket_wait_ms(&n->bucket, now_ms);
-        if (w < 0)
-            w = 0;
-        if (best < 0 || w < best)
-            best = w;
+        if (n->ready_head)
+            earliest(&best, disp_bucket_send_wait_ms(&n->bucket, now_ms));
+        if (n->queued > 0)
+            earliest(&best, n->blocked ? n->next_probe_ms - now_ms
+                                       : disp_bucket_wait_ms(&n->bucket, now_ms));
     }
-    if (c->delayed.len > 0) {
-        int64_t w = c->delayed.heap[0].due_ms - now_ms;
-        if (w < 0)
-            w = 0;
-        if (best < 0 || w < best)
-            best = w;
-    }
+    if (c->delayed.len > 0)
+        earliest(&best, c->delayed.heap[0].due_ms - now_ms);
     return best;
 }
