@@ -292,6 +292,33 @@ def test_reply_to_unknown_context_is_parked_until_the_send_appears(herald):
     st.stop()
 
 
+def test_plain_reply_waits_for_its_send_to_be_recorded(herald):
+    """Found by the chaos suite (PostgreSQL restart): the Cloud API accepted the message and
+    the recipient answered before the dispatcher's outcome was committed. The reply (no
+    context) must wait while the phone's message is still `sending`, and then count although
+    the outcome's commit time (accepted_at) is later than the reply itself."""
+    cid = make_campaign(herald, 2, with_wamids=False)  # both `sending`, no outcome yet
+    herald.sql("UPDATE campaign_recipients SET claimed_at = to_timestamp(%s / 1000.0) "
+               "WHERE campaign_id = %s", T0, cid)
+    st = start_analytics(herald, reply_park_timeout_seconds=600)
+    phone = "4915100000001"
+    herald.produce("replies", phone, reply("in.early", phone, T0 + 2000))
+    deadline = time.time() + 20
+    while herald.sql("SELECT count(*) FROM analytics_replies") != [(1,)]:
+        assert time.time() < deadline, "reply was not stored"
+        time.sleep(0.2)
+    time.sleep(1)  # several sweeps
+    assert herald.sql("SELECT attribution FROM analytics_replies") == [("pending",)]
+    assert progress(herald, cid)["replied"] == 0
+    herald.sql("UPDATE campaign_recipients SET wamid = %s, state = 'accepted', accepted_at = "
+               "to_timestamp(%s / 1000.0) WHERE campaign_id = %s AND recipient_id = 1",
+               wamid(cid, 1), T0 + 60_000, cid)
+    wait_numbers(herald, cid, {"replied": 1})
+    assert herald.sql("SELECT attribution, recipient_id FROM analytics_replies") == \
+        [("window", 1)]
+    st.stop()
+
+
 def test_reply_with_foreign_context_falls_back_to_window_after_timeout(herald):
     cid = make_campaign(herald, 1)
     st = start_analytics(herald, reply_park_timeout_seconds=1)
