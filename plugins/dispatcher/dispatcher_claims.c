@@ -145,14 +145,26 @@ static void give_up(struct disp_ctx *c, struct disp_entry *e, herald_status st, 
     disp_complete(c, e, st, reason);
 }
 
+/* The row's key as the two text parameters every single-row statement takes. */
+struct row_key {
+    char cid[24], rid[24];
+};
+
+static struct row_key row_key_of(const struct disp_entry *e)
+{
+    struct row_key k;
+    snprintf(k.cid, sizeof(k.cid), "%lld", (long long)e->job.campaign_id);
+    snprintf(k.rid, sizeof(k.rid), "%lld", (long long)e->job.recipient_id);
+    return k;
+}
+
 static void mark_leftover(struct disp_ctx *c, struct disp_entry *e, const char *claimed_by)
 {
-    char cid[24], rid[24], title[256];
-    snprintf(cid, sizeof(cid), "%lld", (long long)e->job.campaign_id);
-    snprintf(rid, sizeof(rid), "%lld", (long long)e->job.recipient_id);
+    struct row_key k = row_key_of(e);
+    char title[256];
     snprintf(title, sizeof(title), "in flight when %s stopped; outcome unknown, not resent",
              claimed_by ? claimed_by : "an unknown instance");
-    const char *p[4] = {cid, rid, claimed_by, title};
+    const char *p[4] = {k.cid, k.rid, claimed_by, title};
     PGresult *r = exec(c, LEFTOVER_SQL, 4, p);
     if (!r) {
         give_up(c, e, HERALD_RETRY, "database unavailable");
@@ -170,10 +182,8 @@ static void mark_leftover(struct disp_ctx *c, struct disp_entry *e, const char *
 static void take_over(struct disp_ctx *c, struct disp_entry *e, const char *claimed_by,
                       const char *why)
 {
-    char cid[24], rid[24];
-    snprintf(cid, sizeof(cid), "%lld", (long long)e->job.campaign_id);
-    snprintf(rid, sizeof(rid), "%lld", (long long)e->job.recipient_id);
-    const char *p[4] = {cid, rid, c->claimer, claimed_by};
+    struct row_key k = row_key_of(e);
+    const char *p[4] = {k.cid, k.rid, c->claimer, claimed_by};
     PGresult *r = exec(c, TAKEOVER_SQL, 4, p);
     if (r && PQntuples(r) == 1) {
         int attempts = (int)col_i64(r, 0, 0);
@@ -192,10 +202,8 @@ static void take_over(struct disp_ctx *c, struct disp_entry *e, const char *clai
 
 static void release_own(struct disp_ctx *c, struct disp_entry *e)
 {
-    char cid[24], rid[24];
-    snprintf(cid, sizeof(cid), "%lld", (long long)e->job.campaign_id);
-    snprintf(rid, sizeof(rid), "%lld", (long long)e->job.recipient_id);
-    const char *p[3] = {cid, rid, c->claimer};
+    struct row_key k = row_key_of(e);
+    const char *p[3] = {k.cid, k.rid, c->claimer};
     PGresult *r = exec(c, RELEASE_OWN_SQL, 3, p);
     if (!r) {
         give_up(c, e, HERALD_RETRY, "database unavailable");

@@ -410,6 +410,16 @@ static void update_gauges(struct disp_ctx *c)
     c->api->gauge_set(c->m.window_peak, peak);
 }
 
+/* Milliseconds until `n` (> 0) waiting claims or outcomes are due (<= 0: now). Also sizes the
+ * stage's nap (disp_next_work_ms): without it the host would call the pump at once, again and
+ * again, for the whole batch interval. */
+static int64_t batch_wait_ms(const struct disp_ctx *c, size_t n, int64_t last_ms, int64_t now_ms)
+{
+    if (c->draining || (int64_t)n >= c->claim_batch)
+        return 0;
+    return last_ms + c->batch_interval_ms - now_ms;
+}
+
 /* Claims and resolutions are handed to the PostgreSQL worker in batches, at most one of each
  * kind every batch_interval_ms unless a full batch is ready. Why not at once when the worker
  * is idle: every pass is a transaction and its COMMIT an fsync (2-3 ms here), so at 1,000
@@ -418,9 +428,7 @@ static void update_gauges(struct disp_ctx *c)
  * meanwhile in one transaction. */
 static int batch_due(struct disp_ctx *c, size_t n, int64_t *last_ms, int64_t now_ms)
 {
-    if (n == 0)
-        return 0;
-    if (!c->draining && (int64_t)n < c->claim_batch && now_ms - *last_ms < c->batch_interval_ms)
+    if (n == 0 || batch_wait_ms(c, n, *last_ms, now_ms) > 0)
         return 0;
     *last_ms = now_ms;
     return 1;
@@ -471,15 +479,6 @@ static void earliest(int64_t *best, int64_t w)
         w = 0;
     if (*best < 0 || w < *best)
         *best = w;
-}
-
-/* When batch_due() will take `n` (> 0) waiting claims or outcomes. Without it the host would
- * call the pump at once, again and again, for the whole batch interval. */
-static int64_t batch_wait_ms(const struct disp_ctx *c, size_t n, int64_t last_ms, int64_t now_ms)
-{
-    if (c->draining || (int64_t)n >= c->claim_batch)
-        return 0;
-    return last_ms + c->batch_interval_ms - now_ms;
 }
 
 int64_t disp_next_work_ms(struct disp_ctx *c, int64_t now_ms)
