@@ -158,12 +158,10 @@ static PGresult *queue_next(PGconn *conn, const char *id, long long budget, PGre
 
 /* Plans the campaign's next step (emission_schedule.h) from what this one saw. */
 static void plan_next(struct segmenter *s, const char *id, long long queued, long long emitted,
-                      double rate, int pending_left)
+                      int64_t window, int64_t threshold, int pending_left)
 {
-    int64_t window = emission_window(&s->emission, rate);
     emission_schedule_stepped(&s->emit_plan, strtoll(id, NULL, 10), s->api->now_ms(), queued,
-                              emitted, window, emission_threshold(window, s->emission.batch_max),
-                              pending_left);
+                              emitted, window, threshold, pending_left);
 }
 
 /* One emission step for one campaign, in its own short transaction. It emits only once a
@@ -179,10 +177,11 @@ static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
     double rate = campaign && !PQgetisnull(campaign, 0, 0) ? atof(PQgetvalue(campaign, 0, 0)) : 0;
     long long budget = queued >= 0 ? emission_budget(&s->emission, rate, queued) : 0;
     int64_t window = emission_window(&s->emission, rate);
-    if (queued >= 0 && budget < emission_threshold(window, s->emission.batch_max)) {
+    int64_t threshold = emission_threshold(window, s->emission.batch_max);
+    if (queued >= 0 && budget < threshold) {
         PQclear(campaign);
         pgx_rollback(conn);
-        plan_next(s, id, queued, 0, rate, 1);
+        plan_next(s, id, queued, 0, window, threshold, 1);
         return;
     }
     PGresult *rows = budget > 0 ? queue_next(conn, id, budget, campaign, err, sizeof(err)) : NULL;
@@ -206,7 +205,7 @@ static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
                     produced + 1, PQntuples(rows));
         revert_unproduced(s, id, rows, produced);
     }
-    plan_next(s, id, queued, produced, rate, PQntuples(rows) == budget);
+    plan_next(s, id, queued, produced, window, threshold, PQntuples(rows) == budget);
     s->api->gauge_set(s->inflight_gauge, (double)s->inflight);
     PQclear(rows);
 }
