@@ -100,12 +100,17 @@ existing_topics() {
         sed -n 's/^ *topic "\([^"]*\)" with .*/\1/p'
 }
 
-all_topics_exist() {
+# Prints Herald's topics the broker does not list (all of them when it does not answer).
+missing_topics() {
     local have t
-    have="$(existing_topics)" || return 1
+    have="$(existing_topics)" || have=""
     for t in "${TOPICS[@]}"; do
-        grep -qx -- "$t" <<<"$have" || return 1
+        grep -qx -- "$t" <<<"$have" || printf ' %s' "$t"
     done
+}
+
+all_topics_exist() {
+    [ -z "$(missing_topics)" ]
 }
 
 # --- commands --------------------------------------------------------------------------------
@@ -142,10 +147,8 @@ wait_until_ready() {
 # One JVM per missing topic (TopicCommand creates one at a time), run side by side because
 # each spends ~5 s starting up.
 create_topics() {
-    local have t pids=() failed=0
-    have="$(existing_topics || true)"
-    for t in "${TOPICS[@]}"; do
-        grep -qx -- "$t" <<<"$have" && continue
+    local t pids=() failed=0
+    for t in $(missing_topics); do
         herald_log "creating topic $t ($PARTITIONS partitions)"
         java_run org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create \
             --if-not-exists --topic "$t" --partitions "$PARTITIONS" --replication-factor 1 \
@@ -159,18 +162,12 @@ create_topics() {
 # A topic TopicCommand just created can take a moment to show in the metadata kcat reads
 # (the broker's cache is updated asynchronously from the controller), so poll for it.
 wait_for_topics() {
-    local deadline=$((SECONDS + 60)) have t missing
-    while :; do
-        all_topics_exist && return 0
-        [ $SECONDS -lt $deadline ] || break
+    local deadline=$((SECONDS + 60))
+    until all_topics_exist; do
+        [ $SECONDS -lt $deadline ] ||
+            herald_die "topics still missing 60s after creation:$(missing_topics); see $LOG"
         sleep 1
     done
-    have="$(existing_topics || true)"
-    missing=""
-    for t in "${TOPICS[@]}"; do
-        grep -qx -- "$t" <<<"$have" || missing="$missing $t"
-    done
-    herald_die "topics still missing 60s after creation:$missing; see $LOG"
 }
 
 cmd_start() {

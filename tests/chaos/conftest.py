@@ -81,13 +81,7 @@ class PrivateServices:
         return time.monotonic() - t0
 
     def start_kafka(self) -> float:
-        try:
-            return self._script("kafka.sh", "start")
-        except AssertionError as e:
-            # kafka.sh start can check its topics before their metadata is visible ("topics
-            # still missing after creation"); it is idempotent, so a second call settles it
-            print(f"kafka.sh start failed once, retrying: {str(e)[-300:]}")
-            return self._script("kafka.sh", "start")
+        return self._script("kafka.sh", "start")  # waits for its topics to be listed
 
     def stop_kafka(self) -> float:
         return self._script("kafka.sh", "stop")
