@@ -1,14 +1,19 @@
 /*
  * metrics.c - the metric registry (see metrics.h).
  *
- * One mutex guards names and values: metrics are updated a few times per message at most,
- * so contention is negligible next to Kafka and PostgreSQL round trips, and a plain lock
- * keeps doubles exact without lock-free tricks.
+ * A mutex guards the list of names (registration and rendering); values are updated without
+ * it. The gateway's HTTP workers and the host's main thread bump the same counters for every
+ * webhook, tens of thousands of times a second: one lock for all of them made the threads
+ * queue on each other (futex sleeps and context switches were ~6 % of the gateway's CPU).
+ * A value is a double stored as its bit pattern in an atomic 64-bit word; add is a
+ * compare-and-swap loop, so the sum stays exact.
  */
 #include "metrics.h"
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +23,7 @@ struct metric {
     char *name;
     char *help;
     enum metric_kind kind;
-    double value;
+    _Atomic uint64_t bits; /* the double value's bit pattern */
     struct metric *next;
 };
 
@@ -98,30 +103,42 @@ struct metric *metrics_register(struct metrics *m, const char *name, const char 
     return x;
 }
 
+_Static_assert(sizeof(double) == sizeof(uint64_t), "a metric value is stored as 64 bits");
+
+static double from_bits(uint64_t b)
+{
+    double v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+static uint64_t to_bits(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
 void metric_add(struct metric *x, double v)
 {
     if (!x)
         return;
-    pthread_mutex_lock(&x->owner->lock);
-    x->value += v;
-    pthread_mutex_unlock(&x->owner->lock);
+    uint64_t old = atomic_load_explicit(&x->bits, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&x->bits, &old, to_bits(from_bits(old) + v),
+                                                  memory_order_relaxed, memory_order_relaxed))
+        ;
 }
 
 void metric_set(struct metric *x, double v)
 {
     if (!x)
         return;
-    pthread_mutex_lock(&x->owner->lock);
-    x->value = v;
-    pthread_mutex_unlock(&x->owner->lock);
+    atomic_store_explicit(&x->bits, to_bits(v), memory_order_relaxed);
 }
 
 double metric_get(struct metric *x)
 {
-    pthread_mutex_lock(&x->owner->lock);
-    double v = x->value;
-    pthread_mutex_unlock(&x->owner->lock);
-    return v;
+    return from_bits(atomic_load_explicit(&x->bits, memory_order_relaxed));
 }
 
 char *metrics_render(struct metrics *m)
@@ -135,7 +152,7 @@ char *metrics_render(struct metrics *m)
     for (struct metric *x = m->head; x; x = x->next) {
         fprintf(out, "# HELP %s %s\n# TYPE %s %s\n%s{stage=\"%s\"} %.17g\n", x->name, x->help,
                 x->name, x->kind == METRIC_COUNTER ? "counter" : "gauge", x->name, m->stage,
-                x->value);
+                metric_get(x));
     }
     pthread_mutex_unlock(&m->lock);
     fclose(out);

@@ -5,6 +5,7 @@
 #include "webhook_payload.h"
 
 #include "webhook_callback_data.h"
+#include "webhook_event_json.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -26,12 +27,10 @@ void webhook_events_free(struct webhook_events *events)
     memset(events, 0, sizeof(*events));
 }
 
-/* Takes ownership of `payload` (a jansson object, decref'd here). */
+/* Takes ownership of `text` (the event's JSON, NULL when writing it ran out of memory). */
 static int push_event(struct webhook_events *out, enum webhook_topic topic, const char *key,
-                      json_t *payload)
+                      char *text)
 {
-    char *text = json_dumps(payload, JSON_COMPACT);
-    json_decref(payload);
     char *key_copy = strdup(key);
     if (!text || !key_copy || (out->n == out->cap && out->cap > SIZE_MAX / 2)) {
         free(text);
@@ -53,10 +52,16 @@ static int push_event(struct webhook_events *out, enum webhook_topic topic, cons
     return 0;
 }
 
-static const char *str_field(const json_t *obj, const char *name)
+/* The field as a jansson string when it is a non-empty string, else NULL. */
+static const json_t *str_json(const json_t *obj, const char *name)
 {
     const json_t *v = json_object_get(obj, name);
-    return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
+    return json_is_string(v) && json_string_length(v) > 0 ? v : NULL;
+}
+
+static const char *str_field(const json_t *obj, const char *name)
+{
+    return json_string_value(str_json(obj, name));
 }
 
 /* Meta sends unix seconds as a string; accept an integer too. Falls back to now_ms. */
@@ -77,9 +82,12 @@ static int64_t timestamp_ms(const json_t *obj, int64_t now_ms)
     return secs * 1000;
 }
 
-static json_t *id_or_null(int64_t id)
+static void write_id_or_null(struct json_event *w, int64_t id)
 {
-    return id > 0 ? json_integer(id) : json_null();
+    if (id > 0)
+        json_event_int(w, id);
+    else
+        json_event_null(w);
 }
 
 static int is_known_status(const char *s)
@@ -88,73 +96,87 @@ static int is_known_status(const char *s)
            !strcmp(s, "failed");
 }
 
-/* First entry of errors[] as {"code","title","details"?}, or NULL when there is none. */
-static json_t *status_error(const json_t *status)
+/* Writes "error":{"code","title","details"?} from the first entry of errors[], if any. */
+static void write_status_error(struct json_event *w, const json_t *status)
 {
     const json_t *first = json_array_get(json_object_get(status, "errors"), 0);
     if (!json_is_object(first))
-        return NULL;
+        return;
     const json_t *code = json_object_get(first, "code");
-    const char *title = str_field(first, "title");
+    const json_t *title = str_json(first, "title");
     if (!title)
-        title = str_field(first, "message");
-    json_t *err =
-        json_pack("{s:o, s:o}", "code",
-                  json_is_integer(code) ? json_integer(json_integer_value(code)) : json_null(),
-                  "title", title ? json_string(title) : json_null());
-    const char *details = str_field(json_object_get(first, "error_data"), "details");
-    if (err && details)
-        json_object_set_new(err, "details", json_string(details));
-    return err;
+        title = str_json(first, "message");
+    const json_t *details = str_json(json_object_get(first, "error_data"), "details");
+    json_event_key(w, "error");
+    json_event_open(w);
+    json_event_key(w, "code");
+    json_event_value(w, json_is_integer(code) ? code : NULL);
+    json_event_key(w, "title");
+    json_event_value(w, title);
+    if (details) {
+        json_event_key(w, "details");
+        json_event_value(w, details);
+    }
+    json_event_close(w);
 }
 
 static int add_status(struct webhook_events *out, const json_t *st, int64_t now_ms)
 {
-    const char *wamid = str_field(st, "id");
-    const char *status = str_field(st, "status");
-    if (!json_is_object(st) || !wamid || !status || !is_known_status(status)) {
+    const json_t *wamid = str_json(st, "id");
+    const json_t *status = str_json(st, "status");
+    if (!json_is_object(st) || !wamid || !status || !is_known_status(json_string_value(status))) {
         out->stats.ignored_items++;
         return 0;
     }
     int64_t campaign_id, recipient_id;
     int known = webhook_callback_data_parse(str_field(st, "biz_opaque_callback_data"), &campaign_id,
                                             &recipient_id);
-    char event_id[700];
-    snprintf(event_id, sizeof(event_id), "wh-%.512s-%s", wamid, status);
-    const char *phone = str_field(st, "recipient_id");
-    json_t *ev = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:I}", "event_id", event_id, "type",
-                           status, "campaign_id", id_or_null(campaign_id), "recipient_id",
-                           id_or_null(known ? recipient_id : -1), "phone",
-                           phone ? json_string(phone) : json_null(), "wamid", wamid, "ts_ms",
-                           (json_int_t)timestamp_ms(st, now_ms));
-    if (!ev)
-        return -1;
-    json_t *err = status_error(st);
-    if (err)
-        json_object_set_new(ev, "error", err);
+    struct json_event w;
+    json_event_begin(&w, 320);
+    json_event_key(&w, "event_id");
+    json_event_string_begin(&w);
+    json_event_string_literal(&w, "wh-");
+    json_event_string_part(&w, wamid);
+    json_event_string_literal(&w, "-");
+    json_event_string_part(&w, status);
+    json_event_string_end(&w);
+    json_event_key(&w, "type");
+    json_event_value(&w, status);
+    json_event_key(&w, "campaign_id");
+    write_id_or_null(&w, campaign_id);
+    json_event_key(&w, "recipient_id");
+    write_id_or_null(&w, known ? recipient_id : -1);
+    json_event_key(&w, "phone");
+    json_event_value(&w, str_json(st, "recipient_id"));
+    json_event_key(&w, "wamid");
+    json_event_value(&w, wamid);
+    json_event_key(&w, "ts_ms");
+    json_event_int(&w, timestamp_ms(st, now_ms));
+    write_status_error(&w, st);
     char key[24];
     if (known)
         snprintf(key, sizeof(key), "%lld", (long long)campaign_id);
     out->stats.statuses++;
-    return push_event(out, WEBHOOK_TOPIC_DELIVERY_EVENTS, known ? key : wamid, ev);
+    return push_event(out, WEBHOOK_TOPIC_DELIVERY_EVENTS, known ? key : json_string_value(wamid),
+                      json_event_finish(&w));
 }
 
 /* The human-readable part of an inbound message, whatever its type. */
-static const char *message_text(const json_t *msg, const char *type)
+static const json_t *message_text(const json_t *msg, const char *type)
 {
     const json_t *part = json_object_get(msg, type);
     if (!strcmp(type, "text"))
-        return str_field(part, "body");
+        return str_json(part, "body");
     if (!strcmp(type, "button"))
-        return str_field(part, "text");
+        return str_json(part, "text");
     if (!strcmp(type, "interactive")) {
-        const char *t = str_field(json_object_get(part, "button_reply"), "title");
-        return t ? t : str_field(json_object_get(part, "list_reply"), "title");
+        const json_t *t = str_json(json_object_get(part, "button_reply"), "title");
+        return t ? t : str_json(json_object_get(part, "list_reply"), "title");
     }
-    return str_field(part, "caption"); /* image, video, document */
+    return str_json(part, "caption"); /* image, video, document */
 }
 
-static const char *profile_name(const json_t *contacts, const char *wa_id)
+static const json_t *profile_name(const json_t *contacts, const char *wa_id)
 {
     size_t i;
     const json_t *c;
@@ -162,41 +184,50 @@ static const char *profile_name(const json_t *contacts, const char *wa_id)
     {
         const char *id = str_field(c, "wa_id");
         if (id && !strcmp(id, wa_id))
-            return str_field(json_object_get(c, "profile"), "name");
+            return str_json(json_object_get(c, "profile"), "name");
     }
     return NULL;
-}
-
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
 }
 
 static int add_message(struct webhook_events *out, const json_t *msg, const json_t *contacts,
                        int64_t now_ms)
 {
-    const char *from = str_field(msg, "from");
-    const char *wamid = str_field(msg, "id");
-    const char *type = str_field(msg, "type");
+    const json_t *from = str_json(msg, "from");
+    const json_t *wamid = str_json(msg, "id");
+    const json_t *type = str_json(msg, "type");
     if (!json_is_object(msg) || !from || !wamid) {
         out->stats.ignored_items++;
         return 0;
     }
-    if (!type)
-        type = "unknown";
-    const char *context_id = str_field(json_object_get(msg, "context"), "id");
-    json_t *ev =
-        json_pack("{s:s, s:s, s:I, s:s, s:o, s:o, s:o}", "wamid", wamid, "from", from, "ts_ms",
-                  (json_int_t)timestamp_ms(msg, now_ms), "type", type, "text",
-                  str_or_null(message_text(msg, type)), "context_id", str_or_null(context_id),
-                  "profile_name", str_or_null(profile_name(contacts, from)));
-    if (!ev)
-        return -1;
-    const char *button_payload = str_field(json_object_get(msg, "button"), "payload");
-    if (button_payload)
-        json_object_set_new(ev, "button_payload", json_string(button_payload));
+    const char *type_name = type ? json_string_value(type) : "unknown";
+    const json_t *button_payload = str_json(json_object_get(msg, "button"), "payload");
+    struct json_event w;
+    json_event_begin(&w, 320);
+    json_event_key(&w, "wamid");
+    json_event_value(&w, wamid);
+    json_event_key(&w, "from");
+    json_event_value(&w, from);
+    json_event_key(&w, "ts_ms");
+    json_event_int(&w, timestamp_ms(msg, now_ms));
+    json_event_key(&w, "type");
+    json_event_string_begin(&w);
+    if (type)
+        json_event_string_part(&w, type);
+    else
+        json_event_string_literal(&w, type_name);
+    json_event_string_end(&w);
+    json_event_key(&w, "text");
+    json_event_value(&w, message_text(msg, type_name));
+    json_event_key(&w, "context_id");
+    json_event_value(&w, str_json(json_object_get(msg, "context"), "id"));
+    json_event_key(&w, "profile_name");
+    json_event_value(&w, profile_name(contacts, json_string_value(from)));
+    if (button_payload) {
+        json_event_key(&w, "button_payload");
+        json_event_value(&w, button_payload);
+    }
     out->stats.messages++;
-    return push_event(out, WEBHOOK_TOPIC_REPLIES, from, ev);
+    return push_event(out, WEBHOOK_TOPIC_REPLIES, json_string_value(from), json_event_finish(&w));
 }
 
 static int is_known_value_key(const char *key)

@@ -329,6 +329,49 @@ static void embedded_nul_is_refused(void **state)
     webhook_events_free(&ev);
 }
 
+/* Strings go out exactly as they came in, whatever they hold: quotes, backslashes, control
+ * characters, non-ASCII, and a text far larger than the writer's first buffer. */
+static void strings_survive_escaping_and_growth(void **state)
+{
+    (void)state;
+    char big[12001];
+    for (size_t i = 0; i < sizeof(big) - 1; i++)
+        big[i] = (char)('a' + i % 26);
+    big[sizeof(big) - 1] = '\0';
+    const char *tricky = "say \"hi\" \\ back\nline\ttab \x01 caf\xc3\xa9 \xe2\x82\xac";
+    json_t *body =
+        json_pack("{s:s, s:[{s:s, s:[{s:s, s:{s:[{s:s, s:s, s:s, s:{s:s}}], s:[{s:s, s:s, s:s, "
+                  "s:s, s:s, s:[{s:i, s:s}]}]}}]}]}",
+                  "object", "whatsapp_business_account", "entry", "id", "W", "changes", "field",
+                  "messages", "value", "messages", "from", "4915", "id", "wamid.m\"1", "type",
+                  "text", "text", "body", tricky, "statuses", "id", "wamid.\"q\\", "status",
+                  "failed", "timestamp", "1764100002", "recipient_id", "49",
+                  "biz_opaque_callback_data", "c=5;r=6", "errors", "code", 131026, "title", big);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct webhook_events ev;
+    assert_int_equal(parse(text, &ev), WEBHOOK_PARSE_OK);
+    free(text);
+    assert_int_equal(ev.n, 2);
+
+    json_t *st = payload_of(&ev, 0);
+    assert_str_field(st, "event_id", "wh-wamid.\"q\\-failed");
+    assert_str_field(st, "wamid", "wamid.\"q\\");
+    json_t *err = json_object_get(st, "error");
+    assert_int_field(err, "code", 131026);
+    assert_str_field(err, "title", big);
+    assert_null(json_object_get(err, "details"));
+    json_decref(st);
+
+    json_t *reply = payload_of(&ev, 1);
+    assert_str_field(reply, "wamid", "wamid.m\"1");
+    assert_str_field(reply, "text", tricky);
+    assert_str_field(reply, "context_id", NULL);
+    assert_str_field(reply, "profile_name", NULL);
+    json_decref(reply);
+    webhook_events_free(&ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +386,7 @@ int main(void)
         cmocka_unit_test(byte_flips_never_crash),
         cmocka_unit_test(deep_nesting_and_wrong_types),
         cmocka_unit_test(embedded_nul_is_refused),
+        cmocka_unit_test(strings_survive_escaping_and_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
