@@ -21,7 +21,8 @@
 
 static const char *const CLAIM_SQL =
     "UPDATE campaign_recipients r SET state = 'sending', claimed_at = now(), claimed_by = $3, "
-    "attempts = r.attempts + 1, updated_at = now() "
+    "first_claimed_at = COALESCE(r.first_claimed_at, now()), attempts = r.attempts + 1, "
+    "updated_at = now() "
     "FROM campaigns c, unnest($1::bigint[], $2::bigint[]) AS j(cid, rid) "
     "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid AND c.id = r.campaign_id "
     "AND c.status = 'running' AND r.state IN ('pending', 'queued') "
@@ -39,7 +40,8 @@ static const char *const LOOKUP_SQL =
 
 static const char *const TAKEOVER_SQL =
     "UPDATE campaign_recipients r SET state = 'sending', claimed_at = now(), claimed_by = $3, "
-    "attempts = r.attempts + 1, updated_at = now() FROM campaigns c "
+    "first_claimed_at = COALESCE(r.first_claimed_at, now()), attempts = r.attempts + 1, "
+    "updated_at = now() FROM campaigns c "
     "WHERE r.campaign_id = $1 AND r.recipient_id = $2 AND c.id = r.campaign_id "
     "AND c.status = 'running' AND r.state IN ('sending', 'uncertain') "
     "AND r.claimed_by IS NOT DISTINCT FROM $4 RETURNING r.attempts";
@@ -50,9 +52,10 @@ static const char *const LEFTOVER_SQL =
     "AND claimed_by IS NOT DISTINCT FROM $3";
 
 /* Our own orphaned claim (its COMMIT's answer was lost) in a campaign that is not running:
- * back to queued, so a resume emits it again like any queued recipient. */
+ * back to queued, so a resume emits it again like any queued recipient. Nothing was sent under
+ * that claim, so its time is no send time (first_claimed_at, see migration 054). */
 static const char *const RELEASE_OWN_SQL =
-    "UPDATE campaign_recipients SET state = 'queued', updated_at = now() "
+    "UPDATE campaign_recipients SET state = 'queued', first_claimed_at = NULL, updated_at = now() "
     "WHERE campaign_id = $1 AND recipient_id = $2 AND state = 'sending' AND claimed_by = $3";
 
 static const char *const ACCEPTED_SQL =

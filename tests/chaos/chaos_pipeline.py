@@ -347,6 +347,14 @@ class Pipeline:
             raise AssertionError(f"analytics never matched the mock's truth {truth}; last "
                                  f"{last}; mock webhooks {stats}") from None
         row["_exact_ms"] = now_ms()
+        # every reply answers one of this campaign's messages: none may end attributed to
+        # nobody, not even one to a message sent twice after a kill (migration 054). (A reply
+        # quoting the first of two sends, whose wamid Herald never recorded, stays `pending`
+        # for reply_park_timeout_seconds, then falls back to the window rule.)
+        how = dict(self.sql("SELECT attribution, count(*) FROM analytics_replies "
+                            "GROUP BY attribution"))
+        row["replies"] = "/".join(str(how.get(k, 0)) for k in ("context", "window", "pending"))
+        assert "none" not in how, f"reply attributions {how}"
         # the minute series must add up to the same truth
         series = self.sql("SELECT coalesce(sum(accepted), 0), coalesce(sum(sent), 0), "
                           "coalesce(sum(delivered), 0), coalesce(sum(read), 0), "

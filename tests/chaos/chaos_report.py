@@ -16,6 +16,7 @@ COLUMNS = [
     ("in_flight", "in flight at kills"),
     ("lost", "lost"),
     ("recover_s", "time to recover (s)"),
+    ("replies", "replies by context/window/pending"),
     ("analytics_s", "analytics exact after last send (s)"),
     ("total_s", "total (s)"),
 ]

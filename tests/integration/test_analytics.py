@@ -319,6 +319,36 @@ def test_plain_reply_waits_for_its_send_to_be_recorded(herald):
     st.stop()
 
 
+def test_plain_reply_to_a_message_sent_twice_keeps_its_campaign(herald):
+    """A dispatcher killed mid-send, its claim taken over with resend_uncertain: the recipient
+    answered the first send before the takeover re-stamped claimed_at. The reply must still
+    find its message (first claim time, migration 054), not end attributed to nobody."""
+    cid = make_campaign(herald, 1, with_wamids=False)  # `sending`, no outcome yet
+    herald.sql("UPDATE campaign_recipients SET claimed_at = to_timestamp(%s / 1000.0), "
+               "first_claimed_at = to_timestamp(%s / 1000.0) WHERE campaign_id = %s",
+               T0, T0, cid)
+    st = start_analytics(herald, reply_park_timeout_seconds=600)
+    phone = "4915100000001"
+    herald.produce("replies", phone, reply("in.first", phone, T0 + 2000))
+    deadline = time.time() + 20
+    while herald.sql("SELECT count(*) FROM analytics_replies") != [(1,)]:
+        assert time.time() < deadline, "reply was not stored"
+        time.sleep(0.2)
+    # the takeover, as the dispatcher's TAKEOVER_SQL writes it, then the second send's outcome
+    herald.sql("UPDATE campaign_recipients SET claimed_at = to_timestamp(%s / 1000.0), "
+               "first_claimed_at = COALESCE(first_claimed_at, now()) WHERE campaign_id = %s",
+               T0 + 120_000, cid)
+    time.sleep(1)  # several sweeps: the reply waits while the message is still `sending`
+    assert herald.sql("SELECT attribution FROM analytics_replies") == [("pending",)]
+    herald.sql("UPDATE campaign_recipients SET wamid = %s, state = 'accepted', accepted_at = "
+               "to_timestamp(%s / 1000.0) WHERE campaign_id = %s", wamid(cid, 1),
+               T0 + 121_000, cid)
+    wait_numbers(herald, cid, {"replied": 1})
+    assert herald.sql("SELECT attribution, recipient_id FROM analytics_replies") == \
+        [("window", 1)]
+    st.stop()
+
+
 def test_reply_with_foreign_context_falls_back_to_window_after_timeout(herald):
     cid = make_campaign(herald, 1)
     st = start_analytics(herald, reply_park_timeout_seconds=1)

@@ -420,8 +420,9 @@ def _crash_run(herald, mock_api, resend_uncertain):
     # a claim batch whose COMMIT was already on the wire still commits after the kill (its
     # backend finishes the statement before it notices the client is gone): let it land
     time.sleep(1.0)
-    in_flight = {r for r, in herald.sql("SELECT recipient_id FROM campaign_recipients "
-                                        "WHERE campaign_id = %s AND state = 'sending'", cid)}
+    claims_at_crash = dict(herald.sql("SELECT recipient_id, claimed_at FROM campaign_recipients "
+                                      "WHERE campaign_id = %s AND state = 'sending'", cid))
+    in_flight = set(claims_at_crash)
     assert 0 < len(in_flight) <= window, f"{len(in_flight)} claims open at the crash"
     st2 = start_dispatcher(herald, api, **cfg)
     s = wait_final(herald, cid, n, timeout=60)
@@ -434,11 +435,11 @@ def _crash_run(herald, mock_api, resend_uncertain):
     assert {int(k.split("r=")[1]) for k in dups} <= in_flight
     assert len(dups) <= len(in_flight) <= window
     st2.stop()
-    return s, in_flight, dups, per
+    return s, in_flight, dups, per, (cid, claims_at_crash)
 
 
 def test_kill9_mid_campaign_loses_nobody_and_resends_nothing(herald, mock_api):
-    s, in_flight, dups, per = _crash_run(herald, mock_api, resend_uncertain=False)
+    s, in_flight, dups, per, _ = _crash_run(herald, mock_api, resend_uncertain=False)
     assert not dups, f"{len(dups)} recipient(s) messaged twice"
     uncertain = {r for r, in herald.sql("SELECT recipient_id FROM campaign_recipients "
                                         "WHERE state = 'uncertain'")}
@@ -447,9 +448,18 @@ def test_kill9_mid_campaign_loses_nobody_and_resends_nothing(herald, mock_api):
 
 
 def test_kill9_with_resend_uncertain_sends_everyone_duplicates_bounded(herald, mock_api):
-    s, in_flight, dups, per = _crash_run(herald, mock_api, resend_uncertain=True)
+    s, in_flight, dups, per, (cid, claims_at_crash) = _crash_run(herald, mock_api,
+                                                                 resend_uncertain=True)
     assert s == {"accepted": 3000}
     assert len(per) == 3000
+    # The takeover re-stamps claimed_at (a claim's age tells live from dead) but keeps the
+    # first claim's time, where a reply to the first send starts its window (migration 054).
+    now = {r: (c, f) for r, c, f in herald.sql(
+        "SELECT recipient_id, claimed_at, first_claimed_at FROM campaign_recipients "
+        "WHERE campaign_id = %s", cid)}
+    for r, t in claims_at_crash.items():
+        assert now[r][1] == t and now[r][0] > t, f"recipient {r}: {now[r]} after a claim at {t}"
+    assert all(f is not None and f <= c for c, f in now.values())
     print(f"in flight at the crash: {len(in_flight)}, duplicates: {len(dups)}")
 
 
