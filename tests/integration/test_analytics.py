@@ -118,6 +118,13 @@ def progress(herald, cid):
     return dict(zip(keys, rows[0])) if rows else None
 
 
+def wait_replies_stored(herald, n, timeout=20):
+    deadline = time.time() + timeout
+    while herald.sql("SELECT count(*) FROM analytics_replies") != [(n,)]:
+        assert time.time() < deadline, f"{n} repl(y/ies) not stored within {timeout} s"
+        time.sleep(0.2)
+
+
 def wait_numbers(herald, cid, expected, timeout=30):
     """Polls campaign_progress until the given fields match; returns the last row."""
     deadline = time.time() + timeout
@@ -303,10 +310,7 @@ def test_plain_reply_waits_for_its_send_to_be_recorded(herald):
     st = start_analytics(herald, reply_park_timeout_seconds=600)
     phone = "4915100000001"
     herald.produce("replies", phone, reply("in.early", phone, T0 + 2000))
-    deadline = time.time() + 20
-    while herald.sql("SELECT count(*) FROM analytics_replies") != [(1,)]:
-        assert time.time() < deadline, "reply was not stored"
-        time.sleep(0.2)
+    wait_replies_stored(herald, 1)
     time.sleep(1)  # several sweeps
     assert herald.sql("SELECT attribution FROM analytics_replies") == [("pending",)]
     assert progress(herald, cid)["replied"] == 0
@@ -330,10 +334,7 @@ def test_plain_reply_to_a_message_sent_twice_keeps_its_campaign(herald):
     st = start_analytics(herald, reply_park_timeout_seconds=600)
     phone = "4915100000001"
     herald.produce("replies", phone, reply("in.first", phone, T0 + 2000))
-    deadline = time.time() + 20
-    while herald.sql("SELECT count(*) FROM analytics_replies") != [(1,)]:
-        assert time.time() < deadline, "reply was not stored"
-        time.sleep(0.2)
+    wait_replies_stored(herald, 1)
     # the takeover, as the dispatcher's TAKEOVER_SQL writes it, then the second send's outcome
     herald.sql("UPDATE campaign_recipients SET claimed_at = to_timestamp(%s / 1000.0), "
                "first_claimed_at = COALESCE(first_claimed_at, now()) WHERE campaign_id = %s",
