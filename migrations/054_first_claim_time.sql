@@ -14,9 +14,17 @@ ALTER TABLE campaign_recipients ADD COLUMN IF NOT EXISTS first_claimed_at timest
 COMMENT ON COLUMN campaign_recipients.first_claimed_at IS
     'first claim of this row (kept across a crash takeover); a reply''s window starts here';
 
+-- The in-flight probe ("a newer message of this phone still `sending`") is a correlated
+-- subplan run once per reply. With bitmap scans allowed, the planner may AND the phone index
+-- with campaign_recipients_open (partial: pending/queued/sending), whose bitmap covers every
+-- open row of the campaign - and the dead entries of rows that left that state until VACUUM
+-- runs: ~20,000 entries per reply. Seen in the chaos suite (a kill -9 of analytics, a broker
+-- stop: thousands of replies folded at once), where one batch ran for minutes. A plain index
+-- scan on the phone reads the phone's few rows, whatever the statistics say. The setting is
+-- part of the definition, so a later CREATE OR REPLACE that copies it keeps it.
 CREATE OR REPLACE FUNCTION analytics_attribute_replies(p_window interval, p_park_timeout interval,
                                                        p_sweep boolean)
-RETURNS bigint LANGUAGE plpgsql AS $$
+RETURNS bigint LANGUAGE plpgsql SET enable_bitmapscan = off AS $$
 DECLARE
     n bigint;
 BEGIN
@@ -84,11 +92,3 @@ BEGIN
 END
 $$;
 
--- The in-flight probe ("a newer message of this phone still `sending`") is a correlated
--- subplan run once per reply. With bitmap scans allowed, the planner may AND the phone index
--- with campaign_recipients_open (partial: pending/queued/sending), whose bitmap covers every
--- open row of the campaign - and the dead entries of rows that left that state until VACUUM
--- runs: ~20,000 entries per reply. Seen in the chaos suite (a kill -9 of analytics, a broker
--- stop: thousands of replies folded at once), where one batch ran for minutes. A plain index
--- scan on the phone reads the phone's few rows, whatever the statistics say.
-ALTER FUNCTION analytics_attribute_replies(interval, interval, boolean) SET enable_bitmapscan = off;
