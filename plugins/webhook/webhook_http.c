@@ -337,7 +337,8 @@ static void append_body(struct webhook_request *req, const char *data, size_t n)
     req->len += n;
 }
 
-/* Each counter_add takes the host's metrics lock: skip the ones with nothing to add. */
+/* Zero adds are skipped: most webhooks carry one kind of item, and each add is an atomic
+ * compare-and-swap on a counter the other HTTP workers update too. */
 static void count_if(struct webhook_ctx *ctx, herald_counter *c, size_t n)
 {
     if (n)

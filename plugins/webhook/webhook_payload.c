@@ -210,12 +210,13 @@ static int add_message(struct webhook_events *out, const json_t *msg, const json
     json_event_key(&w, "ts_ms");
     json_event_int(&w, timestamp_ms(msg, now_ms));
     json_event_key(&w, "type");
-    json_event_string_begin(&w);
-    if (type)
-        json_event_string_part(&w, type);
-    else
+    if (type) {
+        json_event_value(&w, type);
+    } else { /* "unknown": a literal of ours, nothing to escape */
+        json_event_string_begin(&w);
         json_event_string_literal(&w, type_name);
-    json_event_string_end(&w);
+        json_event_string_end(&w);
+    }
     json_event_key(&w, "text");
     json_event_value(&w, message_text(msg, type_name));
     json_event_key(&w, "context_id");
