@@ -18,15 +18,15 @@
 #include "inflight.h"
 #include "log.h"
 
-/* Per-message opaque carried through librdkafka to the delivery report. */
+/* Per-message opaque carried through librdkafka to the delivery report. Small on purpose:
+ * the webhook allocates one per produced event. */
 struct produce_job {
     struct host_plugin *hp;
     struct host_msg *parent;
     herald_delivery_cb cb;
     void *opaque;
-    int failed;
-    char err[200];
-    char topic[300];
+    rd_kafka_topic_t *topic; /* owned by the stage's topic cache */
+    rd_kafka_resp_err_t err; /* the delivery's outcome */
     struct produce_job *next;
 };
 
@@ -77,10 +77,7 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaqu
     struct produce_job *job = rkm->_private;
     if (!job)
         return;
-    if (rkm->err) {
-        job->failed = 1;
-        snprintf(job->err, sizeof job->err, "%s", rd_kafka_err2str(rkm->err));
-    }
+    job->err = rkm->err;
     job->next = NULL;
     *reports_tail = job;
     reports_tail = &job->next;
@@ -139,6 +136,7 @@ int kafka_producer_create(struct stage *s, char *err, size_t errlen)
     rd_kafka_conf_set_error_cb(conf, error_cb);
     rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
     rd_kafka_conf_set_opaque(conf, s);
+    kafka_topic_cache_init(&s->topics);
     s->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
     if (!s->producer) {
         snprintf(err, errlen, "kafka producer: %s", why);
@@ -158,6 +156,19 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Undoes what a send that could not be queued took on. */
+static int send_refused(struct stage *s, const char *who, struct host_msg *parent,
+                        rd_kafka_headers_t *headers, const char *topic, const char *why)
+{
+    log_msg(HERALD_LOG_ERROR, who, "produce to %s failed: %s", topic, why);
+    metric_add(s->m.produce_errors, 1);
+    if (headers)
+        rd_kafka_headers_destroy(headers);
+    if (parent)
+        atomic_fetch_sub(&parent->pending_children, 1);
+    return -1;
+}
+
 int kafka_producer_send(struct stage *s, struct host_plugin *hp, const char *topic, const char *key,
                         size_t key_len, const char *payload, size_t len, struct host_msg *parent,
                         herald_delivery_cb cb, void *opaque, rd_kafka_headers_t *headers)
@@ -171,20 +182,24 @@ int kafka_producer_send(struct stage *s, struct host_plugin *hp, const char *top
             rd_kafka_headers_destroy(headers);
         return -1;
     }
-    struct produce_job *job = calloc(1, sizeof *job);
-    job->hp = hp;
-    job->parent = parent;
-    job->cb = cb;
-    job->opaque = opaque;
-    snprintf(job->topic, sizeof job->topic, "%s", full);
     if (parent)
         atomic_fetch_add(&parent->pending_children, 1);
+    rd_kafka_topic_t *rkt = kafka_topic_cache_get(&s->topics, s->producer, full);
+    if (!rkt)
+        return send_refused(s, who, parent, headers, full,
+                            "no topic handle (invalid name, or more than "
+                            "KAFKA_TOPIC_CACHE_MAX topics)");
+    struct produce_job *job = malloc(sizeof *job);
+    if (!job)
+        return send_refused(s, who, parent, headers, full, "out of memory");
+    *job =
+        (struct produce_job){.hp = hp, .parent = parent, .cb = cb, .opaque = opaque, .topic = rkt};
     int main_thread = stage_is_main_thread(s);
     int64_t deadline = mono_ms() + s->cfg->produce_block_ms;
     rd_kafka_resp_err_t e;
     for (;;) {
         e = rd_kafka_producev(
-            s->producer, RD_KAFKA_V_TOPIC(full), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            s->producer, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_KEY((void *)key, key ? key_len : 0), RD_KAFKA_V_VALUE((void *)payload, len),
             RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(job), RD_KAFKA_V_END);
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || mono_ms() >= deadline)
@@ -196,30 +211,26 @@ int kafka_producer_send(struct stage *s, struct host_plugin *hp, const char *top
     }
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
         return 0;
-    log_msg(HERALD_LOG_ERROR, who, "produce to %s failed: %s", full, rd_kafka_err2str(e));
-    metric_add(s->m.produce_errors, 1);
-    if (headers)
-        rd_kafka_headers_destroy(headers);
-    if (parent)
-        atomic_fetch_sub(&parent->pending_children, 1);
     free(job);
-    return -1;
+    return send_refused(s, who, parent, headers, full, rd_kafka_err2str(e));
 }
 
 static void apply_report(struct stage *s, struct produce_job *job)
 {
     const char *who = job->hp ? job->hp->p->name : NULL;
-    if (job->failed) {
-        log_msg(HERALD_LOG_ERROR, who, "delivery to %s failed: %s%s", job->topic, job->err,
+    const char *err = job->err ? rd_kafka_err2str(job->err) : NULL;
+    if (err) {
+        log_msg(HERALD_LOG_ERROR, who, "delivery to %s failed: %s%s",
+                rd_kafka_topic_name(job->topic), err,
                 job->parent ? " (the consumed message will be retried)" : "");
         metric_add(s->m.produce_errors, 1);
     } else {
         metric_add(s->m.out, 1);
     }
     if (job->cb)
-        job->cb(job->opaque, job->failed ? job->err : NULL);
+        job->cb(job->opaque, err);
     if (job->parent)
-        inflight_child_result(job->parent, !job->failed);
+        inflight_child_result(job->parent, !err);
 }
 
 void kafka_producer_poll(struct stage *s)
@@ -265,6 +276,7 @@ void kafka_producer_destroy(struct stage *s)
         free(job);
     }
     reports_tail = &reports_head;
+    kafka_topic_cache_destroy(&s->topics);
     rd_kafka_destroy(s->producer);
     s->producer = NULL;
 }

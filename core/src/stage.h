@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "herald/plugin.h"
+#include "kafka_topic_cache.h"
 #include "metrics.h"
 #include "offset_tracker.h"
 #include "pg_connection.h"
@@ -75,8 +76,9 @@ struct stage {
     rd_kafka_t *consumer; /* NULL when no plugin consumes */
     rd_kafka_queue_t *consumer_queue;
     rd_kafka_t *producer;
-    int wake_pipe[2];          /* producer-only stages sleep on this */
-    atomic_int wake_requested; /* api->wakeup: run cb_tick soon */
+    struct kafka_topic_cache topics; /* the producer's topic handles */
+    int wake_pipe[2];                /* producer-only stages sleep on this */
+    atomic_int wake_requested;       /* api->wakeup: run cb_tick soon */
 
     struct partition_state *partitions; /* [main] */
     struct retry_scheduler retries;     /* [main] */

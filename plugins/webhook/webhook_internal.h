@@ -48,6 +48,7 @@ struct webhook_ctx {
     int64_t connection_limit;
     int64_t per_ip_connection_limit;
     int64_t threads;
+    char *event_loop; /* "poll" or "epoll" */
     int64_t ack_timeout_ms;
     int64_t connection_timeout_s;
 

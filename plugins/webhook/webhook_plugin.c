@@ -9,6 +9,7 @@
 #include "webhook_internal.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #define OPT(type, name, def, req, field, env, desc)                                                \
     {                                                                                              \
@@ -31,6 +32,9 @@ static const struct herald_config_option webhook_config[] = {
         "concurrent connections from one client address (0 = no limit; Meta posts from many "
         "addresses, a reverse proxy from one)"),
     OPT(HERALD_CONFIG_INT, "threads", "2", 0, threads, NULL, "libmicrohttpd worker threads"),
+    OPT(HERALD_CONFIG_STR, "event_loop", "poll", 0, event_loop, NULL,
+        "how the HTTP workers wait for sockets: poll (default) or epoll; every POST is "
+        "suspended until its acks, and with epoll that costs two epoll_ctl calls per request"),
     OPT(HERALD_CONFIG_INT, "ack_timeout_ms", "5000", 0, ack_timeout_ms, NULL,
         "answer 503 when Kafka has not acknowledged a POST's messages within this time"),
     OPT(HERALD_CONFIG_INT, "connection_timeout_s", "30", 0, connection_timeout_s, NULL,
@@ -76,6 +80,9 @@ static int check_config(struct webhook_ctx *ctx)
         bad = "path must start with '/'";
     else if (ctx->max_body_bytes < 1024 || ctx->max_body_bytes > (int64_t)1 << 30)
         bad = "max_body_bytes must be between 1024 and 1 GiB";
+    else if (!ctx->event_loop ||
+             (strcmp(ctx->event_loop, "poll") != 0 && strcmp(ctx->event_loop, "epoll") != 0))
+        bad = "event_loop must be \"poll\" or \"epoll\"";
     else if (ctx->threads < 1 || ctx->threads > 256)
         bad = "threads must be between 1 and 256";
     else if (ctx->connection_limit < 1 || ctx->connection_limit > 100000)
