@@ -124,7 +124,7 @@ static int copy_raw(PGconn *c, const struct analytics_copybuf *buf)
     PQclear(res);
     if (!ok)
         return -1;
-    ok = PQputCopyData(c, buf->data, (int)buf->len) == 1 && PQputCopyEnd(c, NULL) == 1;
+    ok = PQputCopyData(c, buf->text.data, (int)buf->text.len) == 1 && PQputCopyEnd(c, NULL) == 1;
     res = PQgetResult(c);
     ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);

@@ -26,7 +26,7 @@
 #include <time.h>
 
 #include "emission_sql.h"
-#include "sbuf.h"
+#include "herald/text_buffer.h"
 #include "snapshot_sql.h"
 
 static double now_s(void)
@@ -60,21 +60,21 @@ static double copy_contacts(PGconn *conn, long n)
     if (PQresultStatus(r) != PGRES_COPY_IN)
         die("COPY", conn);
     PQclear(r);
-    struct sbuf b;
-    sbuf_init(&b);
+    struct text_buffer b;
+    text_buffer_init(&b);
     for (long i = 1; i <= n; i++) {
-        sbuf_printf(&b,
-                    "%ld\tPerson %ld\t{\"city\": \"%s\", \"age\": \"%ld\", \"discount\": "
-                    "\"%ld%%\"}\t{%s}\n",
-                    4910000000000L + i, i, CITIES[i % 4], 18 + i % 60, i % 50,
-                    i % 10 == 0 ? "vip" : "");
+        text_buffer_printf(&b,
+                           "%ld\tPerson %ld\t{\"city\": \"%s\", \"age\": \"%ld\", \"discount\": "
+                           "\"%ld%%\"}\t{%s}\n",
+                           4910000000000L + i, i, CITIES[i % 4], 18 + i % 60, i % 50,
+                           i % 10 == 0 ? "vip" : "");
         if (b.len > (1 << 20) || i == n) {
             if (b.failed || PQputCopyData(conn, b.data, (int)b.len) != 1)
                 die("COPY data", conn);
             b.len = 0;
         }
     }
-    sbuf_free(&b);
+    text_buffer_free(&b);
     if (PQputCopyEnd(conn, NULL) != 1)
         die("COPY end", conn);
     while ((r = PQgetResult(conn))) {
@@ -146,13 +146,13 @@ static double copy_recipients(PGconn *conn, long *rows)
     if (PQresultStatus(r) != PGRES_COPY_OUT)
         die("COPY TO", conn);
     PQclear(r);
-    struct sbuf b;
-    sbuf_init(&b);
+    struct text_buffer b;
+    text_buffer_init(&b);
     char *line;
     int len;
     *rows = 0;
     while ((len = PQgetCopyData(conn, &line, 0)) > 0) {
-        sbuf_printf(&b, "%.*s", len, line);
+        text_buffer_printf(&b, "%.*s", len, line);
         PQfreemem(line);
         (*rows)++;
     }
@@ -181,7 +181,7 @@ static double copy_recipients(PGconn *conn, long *rows)
     }
     PQclear(exec(conn, "COMMIT", 0, NULL));
     double t = now_s() - t0;
-    sbuf_free(&b);
+    text_buffer_free(&b);
     return t;
 }
 

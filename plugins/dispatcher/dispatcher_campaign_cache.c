@@ -95,7 +95,7 @@ void disp_campaigns_refresh(struct disp_ctx *c, int64_t now_ms, int force)
     evict_idle(c, now_ms);
     if (!c->campaigns)
         return;
-    struct disp_strbuf ids = {0};
+    struct text_buffer ids = {0};
     disp_array_begin(&ids);
     for (struct disp_campaign *k = c->campaigns; k; k = k->next)
         disp_array_add_int(&ids, k->id);
@@ -105,7 +105,7 @@ void disp_campaigns_refresh(struct disp_ctx *c, int64_t now_ms, int force)
         c->campaigns_refreshed_ms = now_ms;
         c->campaigns_refreshed_wall_ms = wall;
     }
-    disp_strbuf_free(&ids);
+    text_buffer_free(&ids);
 }
 
 struct disp_campaign *disp_campaign_get(struct disp_ctx *c, int64_t id, int64_t now_ms)

@@ -97,7 +97,7 @@ static const char *const OPT_OUT_SQL =
 /* ---- helpers ------------------------------------------------------------------------- */
 
 struct id_arrays {
-    struct disp_strbuf cids, rids;
+    struct text_buffer cids, rids;
 };
 
 static void ids_begin(struct id_arrays *a)
@@ -114,8 +114,8 @@ static void ids_add(struct id_arrays *a, const struct disp_entry *e)
 
 static void ids_free(struct id_arrays *a)
 {
-    disp_strbuf_free(&a->cids);
-    disp_strbuf_free(&a->rids);
+    text_buffer_free(&a->cids);
+    text_buffer_free(&a->rids);
 }
 
 static PGresult *exec(struct disp_ctx *c, const char *sql, int n, const char *const *params)
@@ -476,7 +476,7 @@ static void on_resolved(void *user, void *arg, PGresult *r)
 static void submit_kind(struct disp_ctx *c, int kind, struct disp_entry *list)
 {
     struct id_arrays a = {0};
-    struct disp_strbuf x = {0}, y = {0};
+    struct text_buffer x = {0}, y = {0};
     ids_begin(&a);
     disp_array_begin(&x);
     disp_array_begin(&y);
@@ -513,8 +513,8 @@ static void submit_kind(struct disp_ctx *c, int kind, struct disp_entry *list)
         p[3] = own(c->claimer);
     }
     ids_free(&a);
-    disp_strbuf_free(&x);
-    disp_strbuf_free(&y);
+    text_buffer_free(&x);
+    text_buffer_free(&y);
     if (disp_pg_submit(c->pg, sql, n, p, on_resolved, list) != 0)
         requeue(c, list);
 }

@@ -9,41 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void put(struct disp_strbuf *s, const char *p, size_t n)
+static void put(struct text_buffer *s, const char *p, size_t n)
 {
-    if (s->oom)
-        return;
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 256;
-        while (cap < s->len + n + 1)
-            cap *= 2;
-        char *b = realloc(s->buf, cap);
-        if (!b) {
-            s->oom = 1;
-            return;
-        }
-        s->buf = b;
-        s->cap = cap;
-    }
-    memcpy(s->buf + s->len, p, n);
-    s->len += n;
-    s->buf[s->len] = '\0';
+    text_buffer_put(s, p, n);
 }
 
-static void sep(struct disp_strbuf *s)
+static void sep(struct text_buffer *s)
 {
     if (s->len > 1)
         put(s, ",", 1);
 }
 
-void disp_array_begin(struct disp_strbuf *s)
+void disp_array_begin(struct text_buffer *s)
 {
-    s->len = 0;
-    s->oom = 0;
+    text_buffer_clear(s);
     put(s, "{", 1);
 }
 
-void disp_array_add_int(struct disp_strbuf *s, int64_t v)
+void disp_array_add_int(struct text_buffer *s, int64_t v)
 {
     char num[32];
     int n = snprintf(num, sizeof(num), "%lld", (long long)v);
@@ -51,7 +34,7 @@ void disp_array_add_int(struct disp_strbuf *s, int64_t v)
     put(s, num, (size_t)n);
 }
 
-void disp_array_add_text(struct disp_strbuf *s, const char *v)
+void disp_array_add_text(struct text_buffer *s, const char *v)
 {
     sep(s);
     if (!v) {
@@ -67,14 +50,8 @@ void disp_array_add_text(struct disp_strbuf *s, const char *v)
     put(s, "\"", 1);
 }
 
-const char *disp_array_end(struct disp_strbuf *s)
+const char *disp_array_end(struct text_buffer *s)
 {
     put(s, "}", 1);
-    return s->oom ? NULL : s->buf;
-}
-
-void disp_strbuf_free(struct disp_strbuf *s)
-{
-    free(s->buf);
-    *s = (struct disp_strbuf){0};
+    return s->failed ? NULL : s->data;
 }

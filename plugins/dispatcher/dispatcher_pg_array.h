@@ -6,21 +6,16 @@
 #ifndef HERALD_DISPATCHER_PG_ARRAY_H
 #define HERALD_DISPATCHER_PG_ARRAY_H
 
+#include <herald/text_buffer.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct disp_strbuf {
-    char *buf;
-    size_t len, cap;
-    int oom;
-};
-
-void disp_array_begin(struct disp_strbuf *s);
-void disp_array_add_int(struct disp_strbuf *s, int64_t v);
+void disp_array_begin(struct text_buffer *s);
+void disp_array_add_int(struct text_buffer *s, int64_t v);
 /* NULL adds SQL NULL; otherwise the text is double-quoted with '"' and '\' escaped. */
-void disp_array_add_text(struct disp_strbuf *s, const char *v);
-/* Returns the NUL-terminated literal (owned by s) or NULL on out of memory. */
-const char *disp_array_end(struct disp_strbuf *s);
-void disp_strbuf_free(struct disp_strbuf *s);
+void disp_array_add_text(struct text_buffer *s, const char *v);
+/* Returns the NUL-terminated literal (owned by s, free it with text_buffer_free) or NULL on
+ * out of memory. */
+const char *disp_array_end(struct text_buffer *s);
 
 #endif

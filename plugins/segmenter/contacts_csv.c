@@ -61,26 +61,26 @@ void csv_header_free(struct csv_header *h)
     h->ncols = 0;
 }
 
-void copy_text_escape(struct sbuf *b, const char *s)
+void copy_text_escape(struct text_buffer *b, const char *s)
 {
     char chunk[2] = {0, 0};
     for (; *s; s++) {
         switch (*s) {
         case '\\':
-            sbuf_append(b, "\\\\");
+            text_buffer_puts(b, "\\\\");
             break;
         case '\t':
-            sbuf_append(b, "\\t");
+            text_buffer_puts(b, "\\t");
             break;
         case '\n':
-            sbuf_append(b, "\\n");
+            text_buffer_puts(b, "\\n");
             break;
         case '\r':
-            sbuf_append(b, "\\r");
+            text_buffer_puts(b, "\\r");
             break;
         default:
             chunk[0] = *s;
-            sbuf_append(b, chunk);
+            text_buffer_puts(b, chunk);
         }
     }
 }
@@ -97,7 +97,7 @@ static int parse_bool(const char *s, int *out)
 }
 
 /* "vip; new ;;x" -> "vip;new;x" (trimmed, empties dropped); ';' is the separator in COPY. */
-static void append_tags(struct sbuf *copy, const char *raw)
+static void append_tags(struct text_buffer *copy, const char *raw)
 {
     char *tags = strdup(raw);
     if (!tags) {
@@ -110,7 +110,7 @@ static void append_tags(struct sbuf *copy, const char *raw)
         char *tag = trimmed_copy(t);
         if (tag && *tag) {
             if (!first)
-                sbuf_append(copy, ";");
+                text_buffer_puts(copy, ";");
             copy_text_escape(copy, tag);
             first = 0;
         }
@@ -148,8 +148,8 @@ static char *attributes_json(const struct csv_header *h, char *const *fields)
     return text;
 }
 
-int csv_row_to_copy(const struct csv_header *h, char *const *fields, size_t n, struct sbuf *copy,
-                    char *phone, char *err, size_t errlen)
+int csv_row_to_copy(const struct csv_header *h, char *const *fields, size_t n,
+                    struct text_buffer *copy, char *phone, char *err, size_t errlen)
 {
     if (n < h->ncols) {
         snprintf(err, errlen, "missing column '%.64s' (%zu of %zu fields)", h->names[n], n,
@@ -178,19 +178,19 @@ int csv_row_to_copy(const struct csv_header *h, char *const *fields, size_t n, s
         snprintf(err, errlen, "attributes are not valid UTF-8");
         return -1;
     }
-    sbuf_append(copy, phone);
-    sbuf_append(copy, "\t");
+    text_buffer_puts(copy, phone);
+    text_buffer_puts(copy, "\t");
     const char *name = h->name >= 0 ? fields[h->name] : "";
     if (*name)
         copy_text_escape(copy, name);
     else
-        sbuf_append(copy, "\\N");
-    sbuf_append(copy, "\t");
+        text_buffer_puts(copy, "\\N");
+    text_buffer_puts(copy, "\t");
     if (h->tags >= 0)
         append_tags(copy, fields[h->tags]);
-    sbuf_printf(copy, "\t%s\t", opted_out ? "t" : "f");
+    text_buffer_printf(copy, "\t%s\t", opted_out ? "t" : "f");
     copy_text_escape(copy, attrs);
-    sbuf_append(copy, "\n");
+    text_buffer_puts(copy, "\n");
     free(attrs);
     return 0;
 }

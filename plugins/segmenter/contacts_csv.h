@@ -11,8 +11,8 @@
 
 #include <stddef.h>
 
+#include "herald/text_buffer.h"
 #include "phone_number.h"
-#include "sbuf.h"
 
 #define CSV_MAX_COLUMNS 256
 
@@ -29,10 +29,10 @@ void csv_header_free(struct csv_header *h);
 /* Checks one record and, when valid, appends it as a COPY text-format line
  * (phone \t name \t tags \t opted_out \t attributes-json \n) to `copy`, writing the normalised
  * phone to `phone` (PHONE_BUF_SIZE bytes). Returns 0, or -1 with the reason. */
-int csv_row_to_copy(const struct csv_header *h, char *const *fields, size_t n, struct sbuf *copy,
-                    char *phone, char *err, size_t errlen);
+int csv_row_to_copy(const struct csv_header *h, char *const *fields, size_t n,
+                    struct text_buffer *copy, char *phone, char *err, size_t errlen);
 
 /* Appends `s` escaped for COPY text format (backslash, tab, newline, carriage return). */
-void copy_text_escape(struct sbuf *b, const char *s);
+void copy_text_escape(struct text_buffer *b, const char *s);
 
 #endif

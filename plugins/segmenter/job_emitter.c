@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "emission_sql.h"
-#include "sbuf.h"
+#include "herald/text_buffer.h"
 #include "segmenter.h"
 #include "segmenter_pg.h"
 
@@ -96,13 +96,13 @@ static int produce_rows(struct segmenter *s, const char *campaign, PGresult *row
 
 static void revert_unproduced(struct segmenter *s, const char *campaign, PGresult *rows, int from)
 {
-    struct sbuf ids;
-    sbuf_init(&ids);
-    sbuf_append(&ids, "{");
+    struct text_buffer ids;
+    text_buffer_init(&ids);
+    text_buffer_puts(&ids, "{");
     for (int i = from; i < PQntuples(rows); i++)
-        sbuf_printf(&ids, "%s%s", i > from ? "," : "", PQgetvalue(rows, i, 0));
-    sbuf_append(&ids, "}");
-    char *text = sbuf_take(&ids);
+        text_buffer_printf(&ids, "%s%s", i > from ? "," : "", PQgetvalue(rows, i, 0));
+    text_buffer_puts(&ids, "}");
+    char *text = text_buffer_take(&ids);
     if (text)
         revert_to_pending(s, campaign, text);
     free(text);

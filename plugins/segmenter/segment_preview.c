@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sbuf.h"
+#include "herald/text_buffer.h"
 #include "segment_rules.h"
 
 static PGresult *run(PGconn *conn, const char *sql, const struct sql_params *p, char *err,
@@ -55,13 +55,14 @@ int segment_preview_run(PGconn *conn, const json_t *audience, int sample_limit,
     int rc = -1;
     if (segment_compile(audience, &p, &where, err, errlen) != 0)
         goto done;
-    struct sbuf sql;
-    sbuf_init(&sql);
-    sbuf_printf(&sql, "SELECT count(*) FROM contacts c WHERE %s", where);
-    char *count_sql = sbuf_take(&sql);
-    sbuf_printf(&sql, "SELECT c.phone, c.name FROM contacts c WHERE %s ORDER BY c.id LIMIT %d",
-                where, sample_limit);
-    char *sample_sql = sbuf_take(&sql);
+    struct text_buffer sql;
+    text_buffer_init(&sql);
+    text_buffer_printf(&sql, "SELECT count(*) FROM contacts c WHERE %s", where);
+    char *count_sql = text_buffer_take(&sql);
+    text_buffer_printf(&sql,
+                       "SELECT c.phone, c.name FROM contacts c WHERE %s ORDER BY c.id LIMIT %d",
+                       where, sample_limit);
+    char *sample_sql = text_buffer_take(&sql);
     PGresult *res = count_sql ? run(conn, count_sql, &p, err, errlen) : NULL;
     if (res) {
         out->count = strtoll(PQgetvalue(res, 0, 0), NULL, 10);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sbuf.h"
+#include "herald/text_buffer.h"
 
 enum target { TARGET_ATTR, TARGET_NAME, TARGET_PHONE, TARGET_TAGS };
 
@@ -63,7 +63,7 @@ static const struct op_def OPS[] = {
 
 struct compiler {
     struct sql_params *params;
-    struct sbuf sql;
+    struct text_buffer sql;
     int rules;
     char *err;
     size_t errlen;
@@ -278,96 +278,99 @@ static int value_param(struct compiler *c, const struct op_def *def, const json_
     return 0;
 }
 
-static void emit_attr(struct sbuf *o, enum op op, const char *cmp, int k, int v)
+static void emit_attr(struct text_buffer *o, enum op op, const char *cmp, int k, int v)
 {
     switch (op) {
     case OP_EQ:
-        sbuf_printf(o, "(c.attributes ->> $%d::text) = $%d::text", k, v);
+        text_buffer_printf(o, "(c.attributes ->> $%d::text) = $%d::text", k, v);
         break;
     case OP_NE:
-        sbuf_printf(o, "(c.attributes ->> $%d::text) IS DISTINCT FROM $%d::text", k, v);
+        text_buffer_printf(o, "(c.attributes ->> $%d::text) IS DISTINCT FROM $%d::text", k, v);
         break;
     case OP_IN:
-        sbuf_printf(
+        text_buffer_printf(
             o, "(c.attributes ->> $%d::text) IN (SELECT jsonb_array_elements_text($%d::jsonb))", k,
             v);
         break;
     case OP_CONTAINS:
-        sbuf_printf(o,
-                    "(CASE jsonb_typeof(c.attributes -> $%d::text) WHEN 'array' THEN "
-                    "(c.attributes -> $%d::text) @> jsonb_build_array($%d::text) WHEN 'string' "
-                    "THEN strpos(c.attributes ->> $%d::text, $%d::text) > 0 ELSE false END)",
-                    k, k, v, k, v);
+        text_buffer_printf(
+            o,
+            "(CASE jsonb_typeof(c.attributes -> $%d::text) WHEN 'array' THEN "
+            "(c.attributes -> $%d::text) @> jsonb_build_array($%d::text) WHEN 'string' "
+            "THEN strpos(c.attributes ->> $%d::text, $%d::text) > 0 ELSE false END)",
+            k, k, v, k, v);
         break;
     case OP_STARTS_WITH:
-        sbuf_printf(o, "coalesce(starts_with(c.attributes ->> $%d::text, $%d::text), false)", k, v);
+        text_buffer_printf(o, "coalesce(starts_with(c.attributes ->> $%d::text, $%d::text), false)",
+                           k, v);
         break;
     case OP_EXISTS:
-        sbuf_printf(o, "(c.attributes ? $%d::text)", k);
+        text_buffer_printf(o, "(c.attributes ? $%d::text)", k);
         break;
     case OP_NOT_EXISTS:
-        sbuf_printf(o, "NOT (c.attributes ? $%d::text)", k);
+        text_buffer_printf(o, "NOT (c.attributes ? $%d::text)", k);
         break;
     case OP_GT:
     case OP_GTE:
     case OP_LT:
     case OP_LTE:
-        sbuf_printf(o, "herald_try_numeric(c.attributes ->> $%d::text) %s $%d::numeric", k, cmp, v);
+        text_buffer_printf(o, "herald_try_numeric(c.attributes ->> $%d::text) %s $%d::numeric", k,
+                           cmp, v);
         break;
     case OP_BEFORE:
     case OP_AFTER:
-        sbuf_printf(o, "herald_try_timestamptz(c.attributes ->> $%d::text) %s $%d::timestamptz", k,
-                    cmp, v);
+        text_buffer_printf(
+            o, "herald_try_timestamptz(c.attributes ->> $%d::text) %s $%d::timestamptz", k, cmp, v);
         break;
     case OP_HAS_TAG:
         break;
     }
 }
 
-static void emit_text_field(struct sbuf *o, const char *col, enum op op, int v)
+static void emit_text_field(struct text_buffer *o, const char *col, enum op op, int v)
 {
     switch (op) {
     case OP_EQ:
-        sbuf_printf(o, "%s = $%d::text", col, v);
+        text_buffer_printf(o, "%s = $%d::text", col, v);
         break;
     case OP_NE:
-        sbuf_printf(o, "%s IS DISTINCT FROM $%d::text", col, v);
+        text_buffer_printf(o, "%s IS DISTINCT FROM $%d::text", col, v);
         break;
     case OP_IN:
-        sbuf_printf(o, "%s IN (SELECT jsonb_array_elements_text($%d::jsonb))", col, v);
+        text_buffer_printf(o, "%s IN (SELECT jsonb_array_elements_text($%d::jsonb))", col, v);
         break;
     case OP_CONTAINS:
-        sbuf_printf(o, "coalesce(strpos(%s, $%d::text) > 0, false)", col, v);
+        text_buffer_printf(o, "coalesce(strpos(%s, $%d::text) > 0, false)", col, v);
         break;
     case OP_STARTS_WITH:
-        sbuf_printf(o, "coalesce(starts_with(%s, $%d::text), false)", col, v);
+        text_buffer_printf(o, "coalesce(starts_with(%s, $%d::text), false)", col, v);
         break;
     case OP_EXISTS:
-        sbuf_printf(o, "coalesce(%s <> '', false)", col);
+        text_buffer_printf(o, "coalesce(%s <> '', false)", col);
         break;
     case OP_NOT_EXISTS:
-        sbuf_printf(o, "coalesce(%s = '', true)", col);
+        text_buffer_printf(o, "coalesce(%s = '', true)", col);
         break;
     default:
         break;
     }
 }
 
-static void emit_tags(struct sbuf *o, enum op op, int v)
+static void emit_tags(struct text_buffer *o, enum op op, int v)
 {
     switch (op) {
     case OP_HAS_TAG:
     case OP_CONTAINS:
-        sbuf_printf(o, "c.tags @> ARRAY[$%d::text]", v);
+        text_buffer_printf(o, "c.tags @> ARRAY[$%d::text]", v);
         break;
     case OP_IN:
-        sbuf_printf(o, "c.tags && ARRAY(SELECT jsonb_array_elements_text($%d::jsonb))", v);
+        text_buffer_printf(o, "c.tags && ARRAY(SELECT jsonb_array_elements_text($%d::jsonb))", v);
         break;
     case OP_EXISTS:
-        sbuf_append(o, "cardinality(c.tags) > 0");
+        text_buffer_puts(o, "cardinality(c.tags) > 0");
         break;
     case OP_NOT_EXISTS:
-        sbuf_append(o, "cardinality(c.tags) = 0");
+        text_buffer_puts(o, "cardinality(c.tags) = 0");
         break;
     default:
         break;
@@ -441,14 +444,14 @@ static int compile_leaf(struct compiler *c, const json_t *node, const char *path
     int v = value_param(c, def, json_object_get(node, "value"), path);
     if (v < 0)
         return -1;
-    sbuf_append(&c->sql, "(");
+    text_buffer_puts(&c->sql, "(");
     if (t == TARGET_ATTR)
         emit_attr(&c->sql, def->op, def->sql_operator, k, v);
     else if (t == TARGET_TAGS)
         emit_tags(&c->sql, def->op, v);
     else
         emit_text_field(&c->sql, t == TARGET_NAME ? "c.name" : "c.phone", def->op, v);
-    sbuf_append(&c->sql, ")");
+    text_buffer_puts(&c->sql, ")");
     return 0;
 }
 
@@ -461,10 +464,10 @@ static int compile_group(struct compiler *c, const json_t *items, int is_all, in
     if (!json_is_array(items))
         return fail(c, "%s.%s: expected an array of rules", path, name);
     if (json_array_size(items) == 0) {
-        sbuf_append(&c->sql, is_all ? "TRUE" : "FALSE");
+        text_buffer_puts(&c->sql, is_all ? "TRUE" : "FALSE");
         return 0;
     }
-    sbuf_append(&c->sql, "(");
+    text_buffer_puts(&c->sql, "(");
     size_t i;
     const json_t *item;
     json_array_foreach(items, i, item)
@@ -472,11 +475,11 @@ static int compile_group(struct compiler *c, const json_t *items, int is_all, in
         char child[256];
         snprintf(child, sizeof(child), "%s.%s[%zu]", path, name, i);
         if (i > 0)
-            sbuf_append(&c->sql, is_all ? " AND " : " OR ");
+            text_buffer_puts(&c->sql, is_all ? " AND " : " OR ");
         if (compile_node(c, item, depth + 1, child) != 0)
             return -1;
     }
-    sbuf_append(&c->sql, ")");
+    text_buffer_puts(&c->sql, ")");
     return 0;
 }
 
@@ -497,10 +500,10 @@ static int compile_node(struct compiler *c, const json_t *node, int depth, const
     if (not ) {
         char child[256];
         snprintf(child, sizeof(child), "%s.not", path);
-        sbuf_append(&c->sql, "NOT (");
+        text_buffer_puts(&c->sql, "NOT (");
         if (compile_node(c, not, depth + 1, child) != 0)
             return -1;
-        sbuf_append(&c->sql, ")");
+        text_buffer_puts(&c->sql, ")");
         return 0;
     }
     return compile_group(c, all ? all : any, all != NULL, depth, path);
@@ -513,21 +516,21 @@ static int list_param(struct compiler *c, const json_t *ids, const char *name)
         return fail(c, "%s: expected an array of at most %d list ids", name, SEGMENT_MAX_LISTS);
     if (json_array_size(ids) == 0)
         return 0;
-    struct sbuf lit;
-    sbuf_init(&lit);
-    sbuf_append(&lit, "{");
+    struct text_buffer lit;
+    text_buffer_init(&lit);
+    text_buffer_puts(&lit, "{");
     size_t i;
     const json_t *id;
     json_array_foreach(ids, i, id)
     {
         if (!json_is_integer(id) || json_integer_value(id) <= 0) {
-            sbuf_free(&lit);
+            text_buffer_free(&lit);
             return fail(c, "%s[%zu]: list ids are positive integers", name, i);
         }
-        sbuf_printf(&lit, "%s%" JSON_INTEGER_FORMAT, i ? "," : "", json_integer_value(id));
+        text_buffer_printf(&lit, "%s%" JSON_INTEGER_FORMAT, i ? "," : "", json_integer_value(id));
     }
-    sbuf_append(&lit, "}");
-    char *text = sbuf_take(&lit);
+    text_buffer_puts(&lit, "}");
+    char *text = text_buffer_take(&lit);
     int n = text ? param(c, text) : fail(c, "out of memory");
     free(text);
     return n;
@@ -550,9 +553,9 @@ static int check_audience_keys(struct compiler *c, const json_t *audience)
 
 static int compile_audience(struct compiler *c, const json_t *audience)
 {
-    sbuf_append(&c->sql, "(NOT c.opted_out");
+    text_buffer_puts(&c->sql, "(NOT c.opted_out");
     if (!audience || json_is_null(audience)) {
-        sbuf_append(&c->sql, ")");
+        text_buffer_puts(&c->sql, ")");
         return 0;
     }
     if (!json_is_object(audience))
@@ -566,24 +569,26 @@ static int compile_audience(struct compiler *c, const json_t *audience)
     if (n < 0)
         return -1;
     if (n > 0)
-        sbuf_printf(&c->sql,
-                    " AND EXISTS (SELECT 1 FROM contact_list_members m WHERE m.contact_id = c.id"
-                    " AND m.list_id = ANY($%d::bigint[]))",
-                    n);
+        text_buffer_printf(
+            &c->sql,
+            " AND EXISTS (SELECT 1 FROM contact_list_members m WHERE m.contact_id = c.id"
+            " AND m.list_id = ANY($%d::bigint[]))",
+            n);
     n = exc ? list_param(c, exc, "exclude_lists") : 0;
     if (n < 0)
         return -1;
     if (n > 0)
-        sbuf_printf(&c->sql,
-                    " AND NOT EXISTS (SELECT 1 FROM contact_list_members x WHERE x.contact_id = "
-                    "c.id AND x.list_id = ANY($%d::bigint[]))",
-                    n);
+        text_buffer_printf(
+            &c->sql,
+            " AND NOT EXISTS (SELECT 1 FROM contact_list_members x WHERE x.contact_id = "
+            "c.id AND x.list_id = ANY($%d::bigint[]))",
+            n);
     if (rules && !json_is_null(rules)) {
-        sbuf_append(&c->sql, " AND ");
+        text_buffer_puts(&c->sql, " AND ");
         if (compile_node(c, rules, 1, "rules") != 0)
             return -1;
     }
-    sbuf_append(&c->sql, ")");
+    text_buffer_puts(&c->sql, ")");
     return 0;
 }
 
@@ -591,13 +596,13 @@ int segment_compile(const json_t *audience, struct sql_params *params, char **wh
                     size_t errlen)
 {
     struct compiler c = {.params = params, .err = err, .errlen = errlen};
-    sbuf_init(&c.sql);
+    text_buffer_init(&c.sql);
     *where_sql = NULL;
     if (compile_audience(&c, audience) != 0) {
-        sbuf_free(&c.sql);
+        text_buffer_free(&c.sql);
         return -1;
     }
-    *where_sql = sbuf_take(&c.sql);
+    *where_sql = text_buffer_take(&c.sql);
     if (!*where_sql)
         return fail(&c, "out of memory");
     return 0;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sbuf.h"
+#include "herald/text_buffer.h"
 #include "segment_rules.h"
 #include "template_params.h"
 
@@ -24,14 +24,15 @@ char *snapshot_sql(const json_t *audience, const json_t *mapping, struct sql_par
     }
     if (segment_compile(audience, p, &where, err, errlen) == 0 &&
         template_params_sql(mapping, p, &params_expr, err, errlen) == 0) {
-        struct sbuf b;
-        sbuf_init(&b);
-        sbuf_printf(&b,
-                    "INSERT INTO campaign_recipients (campaign_id, recipient_id, contact_id, "
-                    "phone, name, params) SELECT $1::bigint, row_number() OVER (ORDER BY c.id), "
-                    "c.id, c.phone, c.name, %s FROM contacts c WHERE %s",
-                    params_expr, where);
-        sql = sbuf_take(&b);
+        struct text_buffer b;
+        text_buffer_init(&b);
+        text_buffer_printf(
+            &b,
+            "INSERT INTO campaign_recipients (campaign_id, recipient_id, contact_id, "
+            "phone, name, params) SELECT $1::bigint, row_number() OVER (ORDER BY c.id), "
+            "c.id, c.phone, c.name, %s FROM contacts c WHERE %s",
+            params_expr, where);
+        sql = text_buffer_take(&b);
         if (!sql)
             snprintf(err, errlen, "out of memory");
     }

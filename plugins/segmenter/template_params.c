@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sbuf.h"
+#include "herald/text_buffer.h"
 
 #define ATTR_PREFIX "attributes."
 
@@ -51,9 +51,9 @@ int template_params_sql(const json_t *mapping, struct sql_params *params, char *
     *expr = NULL;
     if (template_params_validate(mapping, err, errlen) != 0)
         return -1;
-    struct sbuf b;
-    sbuf_init(&b);
-    sbuf_append(&b, "jsonb_build_array(");
+    struct text_buffer b;
+    text_buffer_init(&b);
+    text_buffer_puts(&b, "jsonb_build_array(");
     size_t i;
     const json_t *entry;
     json_array_foreach(mapping, i, entry)
@@ -61,26 +61,26 @@ int template_params_sql(const json_t *mapping, struct sql_params *params, char *
         const char *s = json_string_value(entry);
         int n = 0;
         if (i > 0)
-            sbuf_append(&b, ", ");
+            text_buffer_puts(&b, ", ");
         if (strcmp(s, "name") == 0) {
-            sbuf_append(&b, "coalesce(c.name, '')");
+            text_buffer_puts(&b, "coalesce(c.name, '')");
         } else if (strcmp(s, "phone") == 0) {
-            sbuf_append(&b, "c.phone");
+            text_buffer_puts(&b, "c.phone");
         } else if (s[0] == '=') {
             n = sql_params_add(params, s + 1);
-            sbuf_printf(&b, "$%d::text", n);
+            text_buffer_printf(&b, "$%d::text", n);
         } else {
             n = sql_params_add(params, s + strlen(ATTR_PREFIX));
-            sbuf_printf(&b, "coalesce(c.attributes ->> $%d::text, '')", n);
+            text_buffer_printf(&b, "coalesce(c.attributes ->> $%d::text, '')", n);
         }
         if (n < 0) {
-            sbuf_free(&b);
+            text_buffer_free(&b);
             snprintf(err, errlen, "too many parameters");
             return -1;
         }
     }
-    sbuf_append(&b, ")");
-    *expr = sbuf_take(&b);
+    text_buffer_puts(&b, ")");
+    *expr = text_buffer_take(&b);
     if (!*expr) {
         snprintf(err, errlen, "out of memory");
         return -1;

@@ -8,69 +8,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Makes room for `n` more bytes plus the final NUL; marks the writer failed when it cannot. */
-static int reserve(struct json_event *w, size_t n)
-{
-    if (w->failed)
-        return -1;
-    if (w->len + n + 1 <= w->cap)
-        return 0;
-    size_t cap = w->cap ? w->cap : 256;
-    while (cap < w->len + n + 1) {
-        if (cap > SIZE_MAX / 2) {
-            w->failed = 1;
-            return -1;
-        }
-        cap *= 2;
-    }
-    char *b = realloc(w->buf, cap);
-    if (!b) {
-        w->failed = 1;
-        return -1;
-    }
-    w->buf = b;
-    w->cap = cap;
-    return 0;
-}
-
 static void put(struct json_event *w, const char *s, size_t n)
 {
-    if (reserve(w, n) == 0) {
-        memcpy(w->buf + w->len, s, n);
-        w->len += n;
-    }
+    text_buffer_put(&w->out, s, n);
 }
 
 static void put_char(struct json_event *w, char c)
 {
-    put(w, &c, 1);
+    text_buffer_putc(&w->out, c);
 }
 
 /* Appends json_dumpb's output for `v`; returns the number of bytes written (0 on failure). */
 static size_t put_json(struct json_event *w, const json_t *v)
 {
     const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY;
-    if (reserve(w, 0) != 0)
+    struct text_buffer *b = &w->out;
+    if (text_buffer_reserve(b, 64) != 0)
         return 0;
-    size_t room = w->cap - w->len - 1;
-    size_t n = json_dumpb(v, w->buf + w->len, room, flags);
+    size_t room = b->cap - b->len - 1;
+    size_t n = json_dumpb(v, b->data + b->len, room, flags);
     if (n > room) { /* json_dumpb said how much it needs: make room and dump again */
-        if (reserve(w, n) != 0)
+        if (text_buffer_reserve(b, n) != 0)
             return 0;
-        n = json_dumpb(v, w->buf + w->len, n, flags);
+        n = json_dumpb(v, b->data + b->len, n, flags);
     }
     if (n == 0) {
-        w->failed = 1;
+        b->failed = 1;
         return 0;
     }
-    w->len += n;
+    b->len += n;
+    b->data[b->len] = '\0';
     return n;
 }
 
 void json_event_begin(struct json_event *w, size_t hint)
 {
     memset(w, 0, sizeof(*w));
-    if (reserve(w, hint ? hint : 256) == 0)
+    text_buffer_init(&w->out);
+    if (text_buffer_reserve(&w->out, hint) == 0)
         put_char(w, '{');
 }
 
@@ -119,12 +94,14 @@ void json_event_string_part(struct json_event *w, const json_t *str)
     if (!json_is_string(str))
         return;
     /* dump the string with its quotes, then drop them: jansson did the escaping */
-    size_t start = w->len;
+    struct text_buffer *b = &w->out;
+    size_t start = b->len;
     size_t n = put_json(w, str);
     if (n < 2)
         return;
-    memmove(w->buf + start, w->buf + start + 1, n - 2);
-    w->len -= 2;
+    memmove(b->data + start, b->data + start + 1, n - 2);
+    b->len -= 2;
+    b->data[b->len] = '\0';
 }
 
 void json_event_string_end(struct json_event *w)
@@ -135,7 +112,7 @@ void json_event_string_end(struct json_event *w)
 void json_event_open(struct json_event *w)
 {
     if (w->depth + 1 >= JSON_EVENT_MAX_DEPTH) {
-        w->failed = 1;
+        w->out.failed = 1;
         return;
     }
     put_char(w, '{');
@@ -152,13 +129,7 @@ void json_event_close(struct json_event *w)
 char *json_event_finish(struct json_event *w)
 {
     put_char(w, '}');
-    if (w->failed || w->depth != 0) {
-        free(w->buf);
-        memset(w, 0, sizeof(*w));
-        return NULL;
-    }
-    w->buf[w->len] = '\0';
-    char *text = w->buf;
-    w->buf = NULL;
-    return text;
+    if (w->depth != 0)
+        w->out.failed = 1;
+    return text_buffer_take(&w->out);
 }

@@ -15,6 +15,7 @@
 #ifndef HERALD_WEBHOOK_EVENT_JSON_H
 #define HERALD_WEBHOOK_EVENT_JSON_H
 
+#include <herald/text_buffer.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,9 +23,7 @@
 #define JSON_EVENT_MAX_DEPTH 8
 
 struct json_event {
-    char *buf;
-    size_t len, cap;
-    int failed;
+    struct text_buffer out;
     int depth;
     unsigned char has_field[JSON_EVENT_MAX_DEPTH]; /* a comma is due before the next key */
 };

@@ -11,47 +11,25 @@
 void analytics_copybuf_init(struct analytics_copybuf *b)
 {
     memset(b, 0, sizeof *b);
+    text_buffer_init(&b->text);
 }
 
 void analytics_copybuf_free(struct analytics_copybuf *b)
 {
-    free(b->data);
-    memset(b, 0, sizeof *b);
+    text_buffer_free(&b->text);
+    analytics_copybuf_init(b);
 }
 
 void analytics_copybuf_reset(struct analytics_copybuf *b)
 {
-    b->len = 0;
+    text_buffer_clear(&b->text);
     b->rows = 0;
     b->row_open = 0;
-    b->failed = 0;
-}
-
-static int reserve(struct analytics_copybuf *b, size_t extra)
-{
-    if (b->failed)
-        return -1;
-    if (b->len + extra <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + extra)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p) {
-        b->failed = 1;
-        return -1;
-    }
-    b->data = p;
-    b->cap = cap;
-    return 0;
 }
 
 static void put(struct analytics_copybuf *b, const char *s, size_t n)
 {
-    if (reserve(b, n) != 0)
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
+    text_buffer_put(&b->text, s, n);
 }
 
 static void separator(struct analytics_copybuf *b)
@@ -76,9 +54,10 @@ void analytics_copybuf_text(struct analytics_copybuf *b, const char *s)
     separator(b);
     size_t n = strlen(s);
     /* Worst case every byte doubles. */
-    if (reserve(b, 2 * n) != 0)
+    struct text_buffer *t = &b->text;
+    if (text_buffer_reserve(t, 2 * n) != 0)
         return;
-    char *out = b->data + b->len;
+    char *out = t->data + t->len;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         switch (c) {
@@ -103,7 +82,8 @@ void analytics_copybuf_text(struct analytics_copybuf *b, const char *s)
             break;
         }
     }
-    b->len = (size_t)(out - b->data);
+    *out = '\0';
+    t->len = (size_t)(out - t->data);
 }
 
 void analytics_copybuf_int(struct analytics_copybuf *b, int64_t v, int present)

@@ -8,16 +8,14 @@
 #ifndef HERALD_ANALYTICS_COPY_H
 #define HERALD_ANALYTICS_COPY_H
 
+#include <herald/text_buffer.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct analytics_copybuf {
-    char *data; /* not NUL-terminated */
-    size_t len;
-    size_t cap;
+    struct text_buffer text; /* the rows; text.failed: an allocation failed, unusable */
     size_t rows;
     int row_open; /* a field was written on the current row: next field needs a tab */
-    int failed;   /* an allocation failed: the contents are unusable */
 };
 
 void analytics_copybuf_init(struct analytics_copybuf *b);

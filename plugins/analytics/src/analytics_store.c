@@ -60,9 +60,10 @@ static analytics_store_rc copy_rows(PGconn *conn, const char *table, const char 
     }
     PQclear(res);
     int ok = 1;
-    for (size_t off = 0; ok && off < buf->len; off += COPY_CHUNK) {
-        size_t n = buf->len - off < COPY_CHUNK ? buf->len - off : COPY_CHUNK;
-        ok = PQputCopyData(conn, buf->data + off, (int)n) == 1;
+    const struct text_buffer *rows = &buf->text;
+    for (size_t off = 0; ok && off < rows->len; off += COPY_CHUNK) {
+        size_t n = rows->len - off < COPY_CHUNK ? rows->len - off : COPY_CHUNK;
+        ok = PQputCopyData(conn, rows->data + off, (int)n) == 1;
     }
     PQputCopyEnd(conn, ok ? NULL : "client failed to send COPY data");
     res = PQgetResult(conn);
@@ -166,7 +167,7 @@ analytics_store_rc analytics_store_apply(struct analytics_store *st, PGconn *con
     memset(out, 0, sizeof *out);
     out->parked_pending = out->replies_pending = -1;
     analytics_batch_seal(b);
-    if (b->failed || b->merged.failed || b->events.failed || b->replies.failed) {
+    if (b->failed || b->merged.failed || b->events.text.failed || b->replies.text.failed) {
         snprintf(err, errlen, "out of memory while encoding the batch");
         return ANALYTICS_STORE_TRANSIENT;
     }

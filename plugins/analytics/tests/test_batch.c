@@ -23,8 +23,8 @@ static analytics_verdict add(const char *topic, const char *json)
 
 static void assert_rows(const struct analytics_copybuf *c, const char *want)
 {
-    assert_int_equal(c->len, strlen(want));
-    assert_memory_equal(c->data, want, c->len);
+    assert_int_equal(c->text.len, strlen(want));
+    assert_memory_equal(c->text.data, want, c->text.len);
 }
 
 static void test_events_become_lattice_rows(void **state)

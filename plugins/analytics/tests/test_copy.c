@@ -13,8 +13,8 @@
 
 static void assert_buf(const struct analytics_copybuf *b, const char *want)
 {
-    assert_int_equal(b->len, strlen(want));
-    assert_memory_equal(b->data, want, b->len);
+    assert_int_equal(b->text.len, strlen(want));
+    assert_memory_equal(b->text.data, want, b->text.len);
 }
 
 static void test_row(void **state)
@@ -55,10 +55,10 @@ static void test_reset_and_growth(void **state)
     big[sizeof big - 1] = '\0';
     analytics_copybuf_text(&b, big);
     analytics_copybuf_end_row(&b);
-    assert_int_equal(b.len, 2 * (sizeof big - 1) + 1);
-    assert_int_equal(b.failed, 0);
+    assert_int_equal(b.text.len, 2 * (sizeof big - 1) + 1);
+    assert_int_equal(b.text.failed, 0);
     analytics_copybuf_reset(&b);
-    assert_int_equal(b.len, 0);
+    assert_int_equal(b.text.len, 0);
     assert_int_equal(b.rows, 0);
     analytics_copybuf_int(&b, 7, 1);
     analytics_copybuf_end_row(&b);

@@ -117,7 +117,7 @@ static void delay_queue_orders_by_due_time(void **state)
 
 static void array_literals(void **state)
 {
-    struct disp_strbuf s = {0};
+    struct text_buffer s = {0};
     disp_array_begin(&s);
     assert_string_equal(disp_array_end(&s), "{}");
     disp_array_begin(&s);
@@ -130,7 +130,7 @@ static void array_literals(void **state)
     disp_array_add_text(&s, "a\"b\\c,{NULL}");
     disp_array_add_text(&s, NULL);
     assert_string_equal(disp_array_end(&s), "{\"wamid.A=\",\"a\\\"b\\\\c,{NULL}\",NULL}");
-    disp_strbuf_free(&s);
+    text_buffer_free(&s);
 }
 
 int main(void)

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "contacts_csv.h"
-#include "sbuf.h"
+#include "herald/text_buffer.h"
 
 #define COPY_FLUSH_BYTES (1 << 20)
 
@@ -82,7 +82,7 @@ struct importer {
     long line;        /* physical line being parsed */
     long record_line; /* line the current record started on */
     struct phone_set phones;
-    struct sbuf copy;
+    struct text_buffer copy;
     char err[512];
     int fatal;
 };
@@ -313,7 +313,7 @@ int contacts_import(PGconn *conn, const char *list, FILE *in, struct import_resu
         return -1;
     }
     struct importer im = {.conn = conn, .out = out};
-    sbuf_init(&im.copy);
+    text_buffer_init(&im.copy);
     int rc = begin_copy(conn, err, errlen);
     if (rc == 0) {
         parse_stream(&im, in);
@@ -333,7 +333,7 @@ int contacts_import(PGconn *conn, const char *list, FILE *in, struct import_resu
     csv_header_free(&im.header);
     free(im.phones.keys);
     free(im.phones.lines);
-    sbuf_free(&im.copy);
+    text_buffer_free(&im.copy);
     return rc;
 }
 

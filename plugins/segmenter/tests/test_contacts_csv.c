@@ -47,18 +47,18 @@ static void test_row_to_copy(void **state)
     char *cols[] = {"phone", "name", "tags", "city", "note"};
     header(&h, cols, 5);
     char *row[] = {"+49 151 1234-5678", "Ana\tB\\", " vip ; new;; ", "Berlin", ""};
-    struct sbuf b;
-    sbuf_init(&b);
+    struct text_buffer b;
+    text_buffer_init(&b);
     char phone[PHONE_BUF_SIZE], err[128];
     assert_int_equal(csv_row_to_copy(&h, row, 5, &b, phone, err, sizeof(err)), 0);
     assert_string_equal(phone, "4915112345678");
     assert_string_equal(b.data, "4915112345678\tAna\\tB\\\\\tvip;new\tf\t{\"city\":\"Berlin\"}\n");
-    sbuf_free(&b);
+    text_buffer_free(&b);
 
     char *noname[] = {"4915112345679", "", "", "", "x\ny"};
     assert_int_equal(csv_row_to_copy(&h, noname, 5, &b, phone, err, sizeof(err)), 0);
     assert_string_equal(b.data, "4915112345679\t\\N\t\tf\t{\"note\":\"x\\\\ny\"}\n");
-    sbuf_free(&b);
+    text_buffer_free(&b);
     csv_header_free(&h);
 }
 
@@ -67,8 +67,8 @@ static void test_row_rejections(void **state)
     struct csv_header h;
     char *cols[] = {"phone", "name", "opted_out"};
     header(&h, cols, 3);
-    struct sbuf b;
-    sbuf_init(&b);
+    struct text_buffer b;
+    text_buffer_init(&b);
     char phone[PHONE_BUF_SIZE], err[128];
     char *shortrow[] = {"4915112345678", "x"};
     assert_int_equal(csv_row_to_copy(&h, shortrow, 2, &b, phone, err, sizeof(err)), -1);
@@ -89,7 +89,7 @@ static void test_row_rejections(void **state)
     char *optout[] = {"4915112345678", "x", "YES"};
     assert_int_equal(csv_row_to_copy(&h, optout, 3, &b, phone, err, sizeof(err)), 0);
     assert_string_equal(b.data, "4915112345678\tx\t\tt\t{}\n");
-    sbuf_free(&b);
+    text_buffer_free(&b);
     csv_header_free(&h);
 }
 
