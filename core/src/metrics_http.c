@@ -6,6 +6,7 @@
  * test or an orchestrator can wait for "ready" and see why not.
  */
 #include "metrics_http.h"
+#include "herald/http_listen.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -66,45 +67,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return respond(c, MHD_HTTP_NOT_FOUND, "text/plain", strdup("try /metrics or /healthz\n"));
 }
 
-static int parse_listen(const char *listen, struct sockaddr_in *sa)
-{
-    char host[128];
-    const char *colon = strrchr(listen, ':');
-    if (!colon || (size_t)(colon - listen) >= sizeof host)
-        return -1;
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end || port < 0 || port > 65535)
-        return -1;
-    memset(sa, 0, sizeof *sa);
-    sa->sin_family = AF_INET;
-    sa->sin_port = htons((uint16_t)port);
-    if (host[0] == '\0' || strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0)
-        sa->sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (strcmp(host, "localhost") == 0)
-        sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-        return -1;
-    return 0;
-}
-
 int metrics_http_start(struct stage *s, const char *listen, int *bound_port, char *err,
                        size_t errlen)
 {
-    struct sockaddr_in sa;
-    if (parse_listen(listen, &sa)) {
-        snprintf(err, errlen, "stage.metrics_listen: cannot parse '%s' (expected IPv4:port)",
-                 listen);
+    struct sockaddr_storage sa;
+    socklen_t sa_len;
+    char why[200];
+    if (http_listen_parse(listen, &sa, &sa_len, why, sizeof why) != 0) {
+        snprintf(err, errlen, "stage.metrics_listen: %s", why);
         return -1;
     }
     /* MHD_USE_AUTO: epoll, not select(). A stage can hold thousands of sockets (a dispatcher
      * with 2,048 API connections), and select() cannot watch a descriptor above 1,023: every
      * scrape of such a stage was reset. */
-    daemon_handle = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler,
-        s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    if (sa.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    daemon_handle = MHD_start_daemon(flags, 0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sa,
+                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
     if (!daemon_handle) {
         snprintf(err, errlen,
                  "stage.metrics_listen: cannot listen on %s (port in use? set another port or "
@@ -113,12 +93,8 @@ int metrics_http_start(struct stage *s, const char *listen, int *bound_port, cha
         return -1;
     }
     const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_LISTEN_FD);
-    struct sockaddr_in got;
-    socklen_t len = sizeof got;
-    *bound_port = ntohs(sa.sin_port);
-    if (info && getsockname(info->listen_fd, (struct sockaddr *)&got, &len) == 0)
-        *bound_port = ntohs(got.sin_port);
+        MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);
+    *bound_port = info ? (int)info->port : 0;
     return 0;
 }
 

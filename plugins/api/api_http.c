@@ -12,7 +12,7 @@
 #include "api_internal.h"
 #include "api_progress_hub.h"
 #include "api_static_path.h"
-#include "http_listen.h"
+#include <herald/http_listen.h>
 
 #include <fcntl.h>
 #include <limits.h>

@@ -13,11 +13,11 @@
  * Memory: a webhook_request lives until both MHD reported the connection finished and every
  * delivery callback it is owed has fired, whichever comes last (see release_locked()).
  */
-#include "http_listen.h"
 #include "webhook_internal.h"
 #include "webhook_payload.h"
 #include "webhook_signature.h"
 #include "webhook_verification.h"
+#include <herald/http_listen.h>
 
 #include <limits.h>
 #include <microhttpd.h>

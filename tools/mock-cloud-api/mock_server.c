@@ -13,6 +13,7 @@
 #include "mock_router.h"
 
 #include <arpa/inet.h>
+#include <herald/http_listen.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -174,35 +175,13 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     fprintf(stderr, "herald-mock-cloud-api: libmicrohttpd: %s", line);
 }
 
-static int parse_listen(const char *listen, struct sockaddr_in *addr)
-{
-    char host[64];
-    const char *colon = strrchr(listen, ':');
-    if (!colon || (size_t)(colon - listen) >= sizeof host)
-        return -1;
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end || port < 0 || port > 65535)
-        return -1;
-    memset(addr, 0, sizeof *addr);
-    addr->sin_family = AF_INET;
-    addr->sin_port = htons((uint16_t)port);
-    if (strcmp(host, "") == 0 || strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0)
-        addr->sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (strcmp(host, "localhost") == 0)
-        addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    else if (inet_pton(AF_INET, host, &addr->sin_addr) != 1)
-        return -1;
-    return 0;
-}
-
 mock_server_t *mock_server_start(mock_app_t *app, const char *listen, unsigned threads)
 {
-    struct sockaddr_in addr;
-    if (parse_listen(listen, &addr)) {
-        fprintf(stderr, "herald-mock-cloud-api: bad --listen '%s' (want IPv4-host:port)\n", listen);
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    char why[200];
+    if (http_listen_parse(listen, &addr, &addr_len, why, sizeof why) != 0) {
+        fprintf(stderr, "herald-mock-cloud-api: bad --listen: %s\n", why);
         return NULL;
     }
     mock_server_t *s = calloc(1, sizeof *s);
@@ -211,7 +190,7 @@ mock_server_t *mock_server_start(mock_app_t *app, const char *listen, unsigned t
     s->app = app;
     s->delays = mock_delay_scheduler_start();
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     s->daemon =
         MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
                          s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -224,7 +203,7 @@ mock_server_t *mock_server_start(mock_app_t *app, const char *listen, unsigned t
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : ntohs(addr.sin_port);
+    s->port = info ? info->port : 0;
     return s;
 }
 
