@@ -22,7 +22,7 @@
 #        GW_ROUNDS=3, GW_WRK_THREADS=2, GW_THREADS=2 (server threads),
 #        GW_LINGER_MS=1 (as config/gateway.conf),
 #        GW_PROPS (more producer properties, space separated),
-#        GW_WEBHOOK_CONFIG (more webhook plugin settings, e.g. "connection_memory_bytes = 32768;"),
+#        GW_WEBHOOK_CONFIG (more webhook plugin settings, e.g. 'event_loop = "epoll";'),
 #        HERALD_BUILD_DIR,
 #        HERALD_BENCH_OUT, HERALD_KAFKA_BROKERS (127.0.0.1:19092).
 # Writes: <out>/gateway.tsv, <out>/gateway-throughput.dat (req/s by connections), and the
