@@ -5,8 +5,8 @@
 #
 # Why three servers: the goal is "at least half the bare server's rate while verifying the
 # HMAC, parsing and producing with acks=all". The bare server (bench/gateway_bare_mhd.c: same
-# libmicrohttpd mode, thread pool and connection limit, reads the same body, answers 200)
-# is that baseline. A POST answered only after Kafka's ack makes each connection a closed
+# thread pool and connection limit, libmicrohttpd's automatic event loop, which measured the
+# same as the webhook's poll mode there; reads the same body, answers 200) is that baseline. A POST answered only after Kafka's ack makes each connection a closed
 # loop through the broker, so the webhook's rate is bounded by connections / ack round trip;
 # bench/gateway_bare_kafka.c measures that bound (same producer settings, as many messages in
 # flight as wrk has connections), which tells apart the cost of acks=all from our own.
