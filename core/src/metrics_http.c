@@ -8,10 +8,8 @@
 #include "metrics_http.h"
 #include "herald/http_listen.h"
 
-#include <arpa/inet.h>
 #include <jansson.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

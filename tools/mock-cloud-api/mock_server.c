@@ -12,10 +12,8 @@
 #include "mock_delay_scheduler.h"
 #include "mock_router.h"
 
-#include <arpa/inet.h>
 #include <herald/http_listen.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
