@@ -34,13 +34,45 @@ static void unlink_msg(struct stage *s, struct host_msg *m)
         m->next->prev = m->prev;
 }
 
+/* librdkafka before 2.4 can rewind a partition's fetch position inside one assignment (a
+ * resume or an offset validation that restarts from a stale start offset, librdkafka #4686):
+ * offsets already handed out arrive again. Processing them would duplicate output, and their
+ * completion would mark the first copy's tracker entry done while it is still in flight. */
+static void skip_refetched(struct stage *s, struct partition_state *ps, int64_t offset)
+{
+    metric_add(s->m.refetched, 1);
+    if (offset != ps->last_refetched + 1)
+        LOG_WARN("%s[%d]: the Kafka client delivered offset %lld again in this assignment; "
+                 "skipping offsets already handed out (herald_messages_refetched_total)",
+                 ps->topic, ps->partition, (long long)offset);
+    ps->last_refetched = offset;
+}
+
+static void out_of_memory(struct stage *s, struct partition_state *ps, int64_t offset)
+{
+    LOG_ERROR("%s[%d]: out of memory taking offset %lld; stopping so that no later offset is "
+              "committed past it",
+              ps->topic, ps->partition, (long long)offset);
+    atomic_store(&s->fatal, 1);
+    atomic_store(&s->stopping, 1);
+}
+
 struct host_msg *inflight_new(struct stage *s, struct host_plugin *hp, struct partition_state *ps,
                               const rd_kafka_message_t *rkm)
 {
     size_t klen = rkm->key ? rkm->key_len : 0;
     struct host_msg *m = calloc(1, sizeof *m + klen + rkm->len + 1);
-    if (!m)
+    int tracked = m ? offset_tracker_add(&ps->tracker, rkm->offset) : -1;
+    if (tracked == OFFSET_TRACKER_SEEN) {
+        skip_refetched(s, ps, rkm->offset);
+        free(m);
         return NULL;
+    }
+    if (tracked) {
+        out_of_memory(s, ps, rkm->offset);
+        free(m);
+        return NULL;
+    }
     char *key = (char *)(m + 1);
     char *payload = key + klen;
     if (klen)
@@ -61,9 +93,6 @@ struct host_msg *inflight_new(struct stage *s, struct host_plugin *hp, struct pa
     m->ps = ps;
     m->gen = ps->gen;
     atomic_init(&m->pending_children, 0);
-    if (offset_tracker_add(&ps->tracker, rkm->offset))
-        LOG_WARN("%s[%d]: offset %lld arrived out of order; it will not move the commit", ps->topic,
-                 ps->partition, (long long)rkm->offset);
     link_msg(s, m);
     s->in_flight++;
     metric_add(s->m.in, 1);

@@ -12,7 +12,10 @@
 #include "stage.h"
 
 /* Copies a consumed Kafka message into a new in-flight message (payload NUL-terminated) and
- * tracks its offset. The caller still owns and destroys rkm. */
+ * tracks its offset. The caller still owns and destroys rkm. Returns NULL, handing out
+ * nothing, when the client delivered an offset of this assignment a second time (counted and
+ * skipped: the first copy is still being or was already processed) or when out of memory
+ * (the stage is then stopped as fatal, so no offset after the untracked one is committed). */
 struct host_msg *inflight_new(struct stage *s, struct host_plugin *hp, struct partition_state *ps,
                               const rd_kafka_message_t *rkm);
 /* api->done / done_reason. */

@@ -55,6 +55,7 @@ static struct partition_state *find_partition(struct stage *s, const char *topic
     ps->partition = p;
     ps->owner = hp;
     offset_tracker_init(&ps->tracker);
+    ps->last_refetched = -2;
     ps->next = s->partitions;
     s->partitions = ps;
     return ps;
@@ -280,7 +281,8 @@ size_t kafka_consumer_poll(struct stage *s, int timeout_ms, int discard)
     size_t n = 0, max = (size_t)s->cfg->batch_size;
     rd_kafka_message_t *rkm = rd_kafka_consumer_poll(s->consumer, timeout_ms);
     while (rkm) {
-        n += take_message(s, rkm, discard);
+        /* after a fatal error nothing more is handed out: its offsets must not be committed */
+        n += take_message(s, rkm, discard || atomic_load(&s->fatal));
         rd_kafka_message_destroy(rkm);
         if (n >= max)
             break;

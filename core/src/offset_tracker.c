@@ -51,9 +51,9 @@ static int grow(struct offset_tracker *t)
 int offset_tracker_add(struct offset_tracker *t, int64_t offset)
 {
     if (t->tail > t->head && t->items[t->tail - 1].offset >= offset)
-        return -1;
+        return OFFSET_TRACKER_SEEN;
     if (t->next_store > offset)
-        return -1;
+        return OFFSET_TRACKER_SEEN;
     if (t->tail == t->cap && grow(t))
         return -1;
     t->items[t->tail].offset = offset;

@@ -28,7 +28,10 @@ void offset_tracker_init(struct offset_tracker *t);
 void offset_tracker_free(struct offset_tracker *t);
 /* Forget everything (partition revoked or reassigned). */
 void offset_tracker_reset(struct offset_tracker *t);
-/* A message was handed out. Offsets must increase; returns -1 (and ignores it) otherwise. */
+/* A message was handed out. Returns 0, OFFSET_TRACKER_SEEN (and ignores it) when `offset` is
+ * not above every offset handed out since the last reset (the client delivered it again), or
+ * -1 when out of memory. */
+#define OFFSET_TRACKER_SEEN 1
 int offset_tracker_add(struct offset_tracker *t, int64_t offset);
 /* The message is complete. Returns -1 if the offset is not tracked. */
 int offset_tracker_complete(struct offset_tracker *t, int64_t offset);

@@ -34,7 +34,8 @@ struct partition_state {
     int assigned;
     uint32_t gen;
     struct offset_tracker tracker;
-    int dirty; /* tracker may have a new offset to store */
+    int dirty;              /* tracker may have a new offset to store */
+    int64_t last_refetched; /* last offset skipped as delivered twice (log once per run) */
     struct partition_state *next;
 };
 
@@ -97,7 +98,7 @@ struct stage {
     struct metrics *metrics;
     struct {
         struct metric *in, *out, *errors, *retries, *produce_errors, *dead_letters, *in_flight,
-            *lag, *rebalances, *paused;
+            *lag, *rebalances, *paused, *refetched;
     } m;
 };
 

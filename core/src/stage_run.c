@@ -97,6 +97,10 @@ static void create_core_metrics(struct stage *s)
                                 "high watermark minus consumed position, summed", METRIC_GAUGE);
     s->m.paused =
         metrics_register(m, "herald_input_paused", "1 while input is paused", METRIC_GAUGE);
+    s->m.refetched = metrics_register(m, "herald_messages_refetched_total",
+                                      "offsets the Kafka client delivered twice in one "
+                                      "assignment, skipped",
+                                      METRIC_COUNTER);
 }
 
 static int start_io(struct stage *s, char *err, size_t errlen)
