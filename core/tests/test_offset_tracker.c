@@ -76,9 +76,9 @@ static void test_rejects_bad_input(void **state)
     offset_tracker_add(&t, 7);
     assert_int_equal(offset_tracker_add(&t, 7), OFFSET_TRACKER_SEEN); /* again */
     assert_int_equal(offset_tracker_add(&t, 3), OFFSET_TRACKER_SEEN); /* backwards */
-    assert_int_equal(offset_tracker_complete(&t, 8), -1); /* unknown */
+    assert_int_equal(offset_tracker_complete(&t, 8), -1);             /* unknown */
     assert_int_equal(offset_tracker_complete(&t, 7), 0);
-    assert_int_equal(offset_tracker_complete(&t, 7), -1); /* twice */
+    assert_int_equal(offset_tracker_complete(&t, 7), -1);             /* twice */
     assert_int_equal(offset_tracker_add(&t, 5), OFFSET_TRACKER_SEEN); /* below storable */
     offset_tracker_free(&t);
 }
