@@ -24,6 +24,8 @@ static const char *type_name(herald_config_type t)
         return "number";
     case HERALD_CONFIG_BOOL:
         return "boolean";
+    case HERALD_CONFIG_SETTING:
+        return "setting";
     }
     return "?";
 }
@@ -71,6 +73,8 @@ static int store_text(const struct herald_config_option *o, void *ctx, const cha
         memcpy(field, &b, sizeof b);
         return 0;
     }
+    case HERALD_CONFIG_SETTING:
+        return -1; /* no textual form: neither a default nor an env override */
     }
     return -1;
 }
@@ -110,6 +114,8 @@ static int store_setting(const struct herald_config_option *o, void *ctx, const 
         memcpy(field, &b, sizeof b);
         return 0;
     }
+    case HERALD_CONFIG_SETTING:
+        return 0; /* the plugin reads it itself */
     }
     return -1;
 }
@@ -157,22 +163,37 @@ static int apply_one(const struct herald_config_option *o, const config_setting_
     return 0;
 }
 
-int config_map_apply(const struct herald_config_option *map, const config_setting_t *section,
-                     void *ctx, const char *file, const char *where, char *err, size_t errlen,
-                     void (*unknown_cb)(const char *key, int line, void *opaque), void *opaque)
+/* A key the map does not name is refused rather than ignored: a typo in an option name would
+ * otherwise start the stage on the option's default, and nothing says so but a log line. */
+static int refuse_unknown(const struct herald_config_option *map, const config_setting_t *section,
+                          const char *file, const char *where, const char *plugin, char *err,
+                          size_t errlen)
 {
+    int n = section ? config_setting_length(section) : 0;
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *s = config_setting_get_elem(section, (unsigned)i);
+        const char *key = config_setting_name(s);
+        if (key && is_known(map, key))
+            continue;
+        snprintf(err, errlen,
+                 "%s:%d: %s.%s: not an option of plugin '%s' (herald-stage --help-config %s "
+                 "lists them)",
+                 file, (int)config_setting_source_line(s), where, key ? key : "?", plugin, plugin);
+        return -1;
+    }
+    return 0;
+}
+
+int config_map_apply(const struct herald_config_option *map, const config_setting_t *section,
+                     void *ctx, const char *file, const char *where, const char *plugin, char *err,
+                     size_t errlen)
+{
+    if (refuse_unknown(map, section, file, where, plugin, err, errlen))
+        return -1;
     for (const struct herald_config_option *o = map; o && o->name; o++) {
         if (apply_one(o, section, ctx, file, where, err, errlen)) {
             config_map_free(map, ctx);
             return -1;
-        }
-    }
-    if (section && unknown_cb) {
-        int n = config_setting_length(section);
-        for (int i = 0; i < n; i++) {
-            config_setting_t *s = config_setting_get_elem(section, (unsigned)i);
-            if (!is_known(map, config_setting_name(s)))
-                unknown_cb(config_setting_name(s), (int)config_setting_source_line(s), opaque);
         }
     }
     return 0;

@@ -13,13 +13,13 @@
 
 #include "herald/plugin.h"
 
-/* Parses `section` (may be NULL) into ctx. `file` and `where` ("plugins[0].config") only
- * shape error messages. Returns 0, or -1 with a one-line message in err; on failure any
- * strings already stored are freed. Unknown keys are reported through `unknown_cb` (may be
- * NULL) because plugins may read extra keys with api->config_setting. */
+/* Parses `section` (may be NULL) into ctx. `file`, `where` ("plugins[0].config") and `plugin`
+ * (its name) only shape error messages. Returns 0, or -1 with a one-line message in err: a
+ * key the map does not name, a value of the wrong type, a missing required key. On failure
+ * any strings already stored are freed. */
 int config_map_apply(const struct herald_config_option *map, const config_setting_t *section,
-                     void *ctx, const char *file, const char *where, char *err, size_t errlen,
-                     void (*unknown_cb)(const char *key, int line, void *opaque), void *opaque);
+                     void *ctx, const char *file, const char *where, const char *plugin, char *err,
+                     size_t errlen);
 
 /* Frees the strings config_map_apply stored into ctx. */
 void config_map_free(const struct herald_config_option *map, void *ctx);

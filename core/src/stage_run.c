@@ -42,14 +42,6 @@ void stage_wakeup(struct stage *s)
     }
 }
 
-static void warn_unknown_key(const char *key, int line, void *opaque)
-{
-    struct host_plugin *hp = opaque;
-    LOG_WARN("%s:%d: plugins[%d].config.%s: not an option of plugin '%s' (ignored unless the "
-             "plugin reads it itself; see herald-stage --help-config %s)",
-             hp->stage->cfg->file, line, hp->cfg->index, key, hp->p->name, hp->p->name);
-}
-
 static int load_plugin(struct stage *s, struct host_plugin *hp, char *err, size_t errlen)
 {
     if (plugin_load(&hp->lp, hp->cfg->name, hp->cfg->path, s->cfg->plugin_dir, err, errlen))
@@ -66,8 +58,8 @@ static int load_plugin(struct stage *s, struct host_plugin *hp, char *err, size_
     hp->batch = calloc((size_t)s->cfg->batch_size, sizeof *hp->batch);
     char where[64];
     snprintf(where, sizeof where, "plugins[%d].config", hp->cfg->index);
-    return config_map_apply(hp->p->config_map, hp->cfg->config, hp->ctx, s->cfg->file, where, err,
-                            errlen, warn_unknown_key, hp);
+    return config_map_apply(hp->p->config_map, hp->cfg->config, hp->ctx, s->cfg->file, where,
+                            hp->p->name, err, errlen);
 }
 
 static void create_core_metrics(struct stage *s)

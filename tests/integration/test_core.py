@@ -290,6 +290,15 @@ def test_missing_required_key_is_refused(herald):
     assert line == f"herald-stage: {path}: plugins[0].config.output: required"
 
 
+def test_misspelt_plugin_option_is_refused_not_defaulted(herald):
+    cfg = herald.stage_config("echo", plugin_config={"output": "out", "delay_sm": 100},
+                              consume=["in"])
+    line, path = refused(herald, cfg)
+    assert re.fullmatch(rf"herald-stage: {re.escape(path)}:\d+: plugins\[0\]\.config\.delay_sm: "
+                        r"not an option of plugin 'echo' \(herald-stage --help-config echo "
+                        r"lists them\)", line), line
+
+
 def test_syntax_error_is_refused_with_line(herald):
     cfg = herald.stage_config("echo", plugin_config={"output": "out"}, consume=["in"])
     text = herald.write_config(cfg).read_text().replace("tick_ms = 50;", "tick_ms = = 50;")

@@ -79,6 +79,10 @@ typedef enum herald_config_type {
     HERALD_CONFIG_INT = 2,    /* int64_t  */
     HERALD_CONFIG_DOUBLE = 3, /* double   */
     HERALD_CONFIG_BOOL = 4,   /* int (0/1) */
+    /* Nothing stored (offset unused, no default, no env): a list or group the plugin reads
+     * itself with api->config_setting. Listed so the key is known, documented and, when
+     * `required`, checked; any key of the section that no entry names refuses the start. */
+    HERALD_CONFIG_SETTING = 5,
 } herald_config_type;
 
 struct herald_config_option {
@@ -96,16 +100,16 @@ struct herald_config_option {
  * Messages. Everything is borrowed from the host and valid until done() is called.
  */
 struct herald_message {
-    const char *topic;     /* logical topic name as configured, e.g. "jobs" (see topic map) */
+    const char *topic; /* logical topic name as configured, e.g. "jobs" (see topic map) */
     int32_t partition;
     int64_t offset;
-    int64_t timestamp_ms;  /* Kafka message timestamp */
-    const char *key;       /* not NUL-terminated; NULL when the message has no key */
+    int64_t timestamp_ms; /* Kafka message timestamp */
+    const char *key;      /* not NUL-terminated; NULL when the message has no key */
     size_t key_len;
-    const char *payload;   /* NUL-terminated for convenience (the NUL is not counted) */
+    const char *payload; /* NUL-terminated for convenience (the NUL is not counted) */
     size_t len;
-    int attempt;           /* 1 on first delivery, 2+ when handed back after HERALD_RETRY */
-    void *plugin_data;     /* free for the plugin to use while the message is in flight */
+    int attempt;       /* 1 on first delivery, 2+ when handed back after HERALD_RETRY */
+    void *plugin_data; /* free for the plugin to use while the message is in flight */
 };
 
 /* One partition of a consumed topic, as passed to cb_assign. */
@@ -135,12 +139,11 @@ struct herald_host_api {
     const char *(*stage_name)(herald_host *h);
 
     /* ---- Kafka, producing. `topic` is a logical name ("jobs"); the host prepends the
-     * stage's kafka.topic_prefix, so tests can run with prefixed topics. Payload and key are copied.
-     * `parent`, if not NULL, is a consumed message that is not complete until this produce is
-     * acknowledged. `cb` (optional) fires from the main thread on ack/failure.
-     * Returns 0 when queued, -1 with a logged reason when it could not even be queued (queue
-     * full after waiting `produce_block_ms`, unknown topic). [any thread; cb always runs on
-     * the main thread] */
+     * stage's kafka.topic_prefix, so tests can run with prefixed topics. Payload and key are
+     * copied. `parent`, if not NULL, is a consumed message that is not complete until this produce
+     * is acknowledged. `cb` (optional) fires from the main thread on ack/failure. Returns 0 when
+     * queued, -1 with a logged reason when it could not even be queued (queue full after waiting
+     * `produce_block_ms`, unknown topic). [any thread; cb always runs on the main thread] */
     int (*produce)(herald_host *h, const char *topic, const char *key, size_t key_len,
                    const char *payload, size_t len, struct herald_message *parent,
                    herald_delivery_cb cb, void *opaque);
@@ -182,8 +185,8 @@ struct herald_host_api {
     const void *(*config_setting)(herald_host *h, const char *path);
 
     /* ---- Time and lifecycle. */
-    int64_t (*now_ms)(void);           /* monotonic milliseconds */
-    int (*stopping)(herald_host *h);   /* 1 once shutdown has begun [any thread] */
+    int64_t (*now_ms)(void);         /* monotonic milliseconds */
+    int (*stopping)(herald_host *h); /* 1 once shutdown has begun [any thread] */
     /* Wake the main loop early (e.g. an async completion from a plugin thread needs
      * cb_tick sooner). [any thread] */
     void (*wakeup)(herald_host *h);
@@ -201,7 +204,7 @@ struct herald_plugin {
     uint32_t abi_version; /* HERALD_PLUGIN_ABI_VERSION */
     const char *name;     /* "dispatcher" */
     const char *description;
-    size_t ctx_size;      /* size of the plugin's context struct; host allocates it zeroed */
+    size_t ctx_size; /* size of the plugin's context struct; host allocates it zeroed */
     const struct herald_config_option *config_map;
 
     /* Required. Return 0, or -1 after logging why (the stage exits non-zero). */
@@ -222,12 +225,12 @@ struct herald_plugin {
 };
 
 /* Plugins define it with this macro:  HERALD_PLUGIN_EXPORT(my_plugin_struct) */
-#define HERALD_PLUGIN_EXPORT(sym)                                                              \
-    __attribute__((visibility("default"))) const struct herald_plugin *herald_plugin_register(  \
-        void);                                                                                 \
-    const struct herald_plugin *herald_plugin_register(void)                                   \
-    {                                                                                          \
-        return &(sym);                                                                         \
+#define HERALD_PLUGIN_EXPORT(sym)                                                                  \
+    __attribute__((visibility("default"))) const struct herald_plugin *herald_plugin_register(     \
+        void);                                                                                     \
+    const struct herald_plugin *herald_plugin_register(void)                                       \
+    {                                                                                              \
+        return &(sym);                                                                             \
     }
 
 #ifdef __cplusplus
