@@ -11,7 +11,7 @@
 #   scripts/test.sh [--no-asan | --only-asan] [--no-fuzz] [-R ctest-regex] [-k pytest-expr]
 #
 # Environment: ASAN_OPTIONS (default detect_leaks=1: LeakSanitizer on), LSAN_OPTIONS (default:
-# the third-party suppressions of tests/lsan.supp), HERALD_FUZZ_SECONDS (per harness, default 30),
+# the third-party suppressions of tests/lsan.supp), HERALD_FUZZ_SECONDS (per harness, default 20),
 # HERALD_TEST_WORKERS (integration tests run at once, default 3, 0 = serial), HERALD_CTEST_ARGS
 # (extra ctest args), plus whatever scripts/kafka.sh and scripts/postgres.sh read.
 set -euo pipefail
@@ -148,8 +148,8 @@ main() {
     fi
     # The fuzz step ignores -R/-k: it is skipped when a subset of tests was asked for.
     if [ "$RUN_FUZZ" -eq 1 ] && [ -z "$CTEST_REGEX$PYTEST_EXPR" ]; then
-        step "fuzz (scripts/fuzz.sh ${HERALD_FUZZ_SECONDS:-30}s each)" \
-            bash "$SCRIPTS/fuzz.sh" "${HERALD_FUZZ_SECONDS:-30}" || true
+        step "fuzz (scripts/fuzz.sh ${HERALD_FUZZ_SECONDS:-20}s each)" \
+            bash "$SCRIPTS/fuzz.sh" "${HERALD_FUZZ_SECONDS:-20}" || true
     fi
     if [ "$RUN_ASAN" -eq 1 ]; then
         # Leaks fail tests: at a stage's exit (herald_testlib checks every stage log) and in
