@@ -138,7 +138,9 @@ cmd_start() {
         pg_initialised || init_cluster
         herald_log "starting on 127.0.0.1:$PG_PORT (log: $PG_LOG)"
         # 9>&-: the server must not inherit our lock fd, or it would hold the lock forever.
-        if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null 9>&-; then
+        # -p: the port asked for now wins over the one written into postgresql.conf at initdb.
+        if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "-p $PG_PORT" -w -t 60 start \
+            >/dev/null 9>&-; then
             tail -n 30 "$PG_LOG" >&2 || true
             herald_die "pg_ctl start failed; log tail above"
         fi

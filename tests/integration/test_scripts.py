@@ -6,6 +6,7 @@ carry the four topics with the default 6 partitions. A fresh private PostgreSQL 
 (initdb, role and database, stop, start again) is exercised on its own port by
 test_segmenter_pg_outage.py; the shared services are only probed here, never stopped.
 """
+import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -45,3 +46,23 @@ def test_unknown_action_is_a_usage_error():
     for name in ("kafka.sh", "postgres.sh"):
         rc, _, out = script(name, "frobnicate")
         assert rc != 0 and "usage" in out.lower(), out
+
+
+def test_postgres_restarts_on_the_port_asked_for_now(herald):
+    """A cluster initialised on one port and started later with another HERALD_PG_PORT (a
+    checkout reused with other ports) listens where it is asked to, not where initdb wrote."""
+    from test_segmenter_pg_outage import PrivatePostgres
+    pg = PrivatePostgres(herald.free_port())
+    try:
+        pg.script("start")
+        assert pg.up()
+        pg.script("stop")
+        moved = PrivatePostgres(herald.free_port())
+        shutil.rmtree(moved.var)  # same cluster folder, other port
+        moved.var, moved.env["HERALD_VAR_DIR"] = pg.var, pg.var
+        moved.script("start")
+        assert moved.up(), f"not listening on {moved.port} after a start asked for it"
+        assert not pg.up(), f"still listening on the old port {pg.port}"
+        moved.script("stop")
+    finally:
+        pg.remove()
