@@ -136,6 +136,16 @@ static int revoked_busy(struct stage *s, void *opaque)
     return pending > 0;
 }
 
+/* librdkafka keeps a partition's application pause across unassign and assign. Input that
+ * resumes while nothing is assigned (the revoke's settle just drained it) resumes nothing, so
+ * a partition paused here and assigned back later would never be fetched again. Partitions
+ * therefore leave the assignment unpaused; on_assign pauses what it adds while input is. */
+static void unpause_leaving(struct stage *s, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts)
+{
+    if (s->input_paused)
+        rd_kafka_resume_partitions(rk, parts);
+}
+
 static void on_revoke(struct stage *s, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts)
 {
     /* Give work in flight a short chance to finish so its offsets are committed here rather
@@ -160,6 +170,7 @@ static void on_revoke(struct stage *s, rd_kafka_t *rk, rd_kafka_topic_partition_
         offset_tracker_reset(&ps->tracker);
     }
     notify_plugins(s, parts, 0);
+    unpause_leaving(s, rk, parts);
     if (strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0) {
         rd_kafka_error_t *error = rd_kafka_incremental_unassign(rk, parts);
         if (error) {
@@ -185,6 +196,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         on_revoke(s, rk, parts);
     } else {
         LOG_ERROR("kafka consumer: rebalance error: %s", rd_kafka_err2str(err));
+        rd_kafka_topic_partition_list_t *current = NULL;
+        if (rd_kafka_assignment(rk, &current) == RD_KAFKA_RESP_ERR_NO_ERROR && current) {
+            unpause_leaving(s, rk, current);
+            rd_kafka_topic_partition_list_destroy(current);
+        }
         rd_kafka_assign(rk, NULL);
     }
 }

@@ -184,6 +184,29 @@ def test_partitions_move_to_the_survivor(herald):
     a.stop()
 
 
+def test_a_rebalance_while_input_is_paused_leaves_no_partition_paused(herald):
+    # Backpressure pauses the assigned partitions. A member joining revokes them; their
+    # in-flight work finishes during the revoke and input resumes while nothing is assigned.
+    # librdkafka keeps a partition's pause across unassign/assign, so a partition paused then
+    # and assigned back used to never fetch again: half the input stalled for good.
+    n = 400
+    produce_numbers(herald, n)
+    # 40 messages of 1.5 s each in flight: input is paused nearly all the time, and the revoke
+    # (which waits up to 3 s for them) ends with nothing in flight, so input resumes at once
+    slow = dict(delay_ms=1500, kafka_options={"batch_size": 20, "max_in_flight": 40})
+    a = echo(herald, name="echo-a", **slow)
+    wait_for(lambda: a.metrics().get("herald_input_paused", 0) == 1, 30, 0.05,
+             "echo-a pausing its input (backpressure)")
+    b = echo(herald, name="echo-b", **slow)
+    wait_for(lambda: a.metrics().get("herald_rebalances_total", 0) >= 3, 60, 0.2,
+             "echo-a going through the rebalance")
+    out = wait_out(herald, n, timeout=120)
+    assert sorted(set(numbers(out))) == list(range(n)), "nothing lost, nothing stalled"
+    b.stop()
+    a.stop()
+    assert_all_committed(herald, a)
+
+
 def test_two_plugins_in_one_stage_each_get_their_topics(herald):
     herald.create_topics("in", "out", "in2", "out2")
     st = herald.start_stage("duo", plugins=[
