@@ -65,32 +65,68 @@ def stage_cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def dispatcher_run(n, rate, **config):
+def machine_cpu_s():
+    """(busy, total) CPU seconds of the whole machine since boot, all cores."""
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:8]]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(f) - f[3] - f[4]) / tick, sum(f) / tick
+
+
+def broker_pid():
+    """The local broker's pid (scripts/kafka.sh writes it), or None if it is not ours."""
+    var = Path(os.environ.get("HERALD_VAR_DIR", herald_testlib.REPO_ROOT / "var"))
+    try:
+        pid = int((var / "kafka" / "kafka.pid").read_text().strip())
+        return pid if Path(f"/proc/{pid}").exists() else None
+    except (OSError, ValueError):
+        return None
+
+
+def others_cpu_s(api):
+    """CPU seconds so far of what shares the machine with the dispatcher: the mock, the broker,
+    the whole machine (busy, total)."""
+    kafka = broker_pid()
+    return {"mock": stage_cpu_s(api.proc.pid), "broker": stage_cpu_s(kafka) if kafka else 0.0,
+            "machine": machine_cpu_s()}
+
+
+def dispatcher_run(n, rate, instances=1, **config):
     """n recipients through one dispatcher; returns (mock send timestamps, (stage CPU s,
-    its PostgreSQL backends' CPU s), mock stats, dispatcher metrics). Jobs are produced first, so Kafka input never limits."""
+    its PostgreSQL backends' CPU s, {mock, broker, machine busy share} over the sending), mock
+    stats, dispatcher metrics); with several instances CPU is summed, metrics are the first's.
+    Jobs are produced first, so Kafka input never limits."""
     h, api = world(), td.MockApi()
     try:
         cid = td.make_campaign(h, n)
         td.produce_jobs(h, cid)
-        st = td.start_dispatcher(h, api, rate_per_second=rate, **config)
-        # completion from the stage's counters (cheap), then once from the database: polling
+        before = others_cpu_s(api)
+        sts = [td.start_dispatcher(h, api, name=f"dispatcher-{i + 1}", rate_per_second=rate,
+                                   **config) for i in range(instances)]
+        # completion from the stages' counters (cheap), then once from the database: polling
         # a GROUP BY over 300,000 rows every 0.2 s would cost the server a core
         herald_testlib.wait_for(lambda: sum(st.metrics().get(f"herald_dispatcher_{k}", 0)
+                                            for st in sts
                                             for k in ("sent", "failed", "uncertain")) >= n,
                                 max(600, 3 * n / min(rate, 5000)), 0.5, f"{n} sends")
         td.wait_final(h, cid, n, timeout=60)
+        after = others_cpu_s(api)
+        (b0, t0), (b1, t1) = before["machine"], after["machine"]
+        others = {"mock": after["mock"] - before["mock"],
+                  "broker": after["broker"] - before["broker"],
+                  "machine_busy": (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0}
         ts = sorted(s["ts_ms"] for s in api.sends())
-        cpu, stats = stage_cpu_s(st.pid), api.stats()
+        cpu, stats = sum(stage_cpu_s(st.pid) for st in sts), api.stats()
         try:
-            metrics = st.metrics()
+            metrics = sts[0].metrics()
         except OSError as e:  # a figure of its own, not worth losing the run for
             print(f"  (metrics unavailable: {e})", flush=True)
             metrics = {}
-        # the server side of the stage's connections (main + claim/resolution worker)
+        # the server side of the stages' connections (main + claim/resolution worker each)
         backends = h.sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
                          "AND pid <> pg_backend_pid()")
-        cpu = (cpu, sum(stage_cpu_s(pid) for pid, in backends))
-        st.stop()
+        cpu = (cpu, sum(stage_cpu_s(pid) for pid, in backends), others)
+        for st in sts:
+            st.stop()
         assert len(ts) == n, f"{len(ts)} sends for {n} recipients"
         return ts, cpu, stats, metrics
     finally:
@@ -108,6 +144,23 @@ def throughput(a):
         ">= 20000 sends/s", "yes" if rate >= 20000 else "no")
     row("dispatcher CPU per 1000 sends, limit off", f"{1000 * cpu[0] / len(ts):.3f}", "CPU s",
         "its PostgreSQL backends, same run", f"{1000 * cpu[1] / len(ts):.3f}")
+    # Where the machine's CPU went: on 2 cores 20,000 sends/s leaves 0.100 CPU s per 1000
+    # sends for everything below together (plus the benchmark's own Python).
+    row("mock Cloud API CPU per 1000 sends, limit off", f"{1000 * cpu[2]['mock'] / len(ts):.3f}",
+        "CPU s", "Kafka broker, same run", f"{1000 * cpu[2]['broker'] / len(ts):.3f}")
+    row("machine CPU busy while sending, limit off", f"{100 * cpu[2]['machine_busy']:.0f}",
+        "% of all cores", "cores", f"{os.cpu_count()}")
+    if a.instances > 1:
+        # the architecture's way to scale a stage: more copies in the same consumer group
+        ts, cpu, _, _ = dispatcher_run(a.sends, 1e7, instances=a.instances,
+                                       max_concurrency=a.concurrency,
+                                       http_connections=a.connections)
+        rate2 = (len(ts) - 1) / ((ts[-1] - ts[0]) / 1000.0)
+        row(f"{a.instances} dispatcher instances, sends/s, limit off", f"{rate2:.0f}", "sends/s",
+            "one instance, same run", f"{rate:.0f}", ">= 20000 sends/s",
+            "yes" if rate2 >= 20000 else "no")
+        row(f"machine CPU busy while sending, {a.instances} instances",
+            f"{100 * cpu[2]['machine_busy']:.0f}", "% of all cores", "cores", f"{os.cpu_count()}")
 
 
 def accuracy(rate, seconds, concurrency):
@@ -142,6 +195,8 @@ def main():
     ap.add_argument("--connections", type=int, default=256,
                     help="dispatcher http_connections (file descriptors: keep below ulimit -n)")
     ap.add_argument("--raw-concurrency", type=int, default=64)
+    ap.add_argument("--instances", type=int, default=2,
+                    help="dispatcher instances of the second limit-off run (1 = skip it)")
     ap.add_argument("--accuracy-concurrency", type=int, default=2048,
                     help="dispatcher max_concurrency for the accuracy runs (5000/s needs depth)")
     ap.add_argument("--seconds", type=int, default=60, help="accuracy measurement duration")
