@@ -134,11 +134,16 @@ def dispatcher_run(n, rate, instances=1, **config):
         h.teardown()
 
 
+def send_rate(ts):
+    """Sends per second between the first and the last send the mock recorded."""
+    return (len(ts) - 1) / ((ts[-1] - ts[0]) / 1000.0)
+
+
 def throughput(a):
     raw = raw_curl(a.sends, a.raw_concurrency)
     ts, cpu, _, _ = dispatcher_run(a.sends, 1e7, max_concurrency=a.concurrency,
                                    http_connections=a.connections)
-    rate = (len(ts) - 1) / ((ts[-1] - ts[0]) / 1000.0)
+    rate = send_rate(ts)
     row("dispatcher sends/s, limit off", f"{rate:.0f}", "sends/s",
         f"bare libcurl multi ({a.raw_concurrency} connections), same mock", f"{raw:.0f}",
         ">= 20000 sends/s", "yes" if rate >= 20000 else "no")
@@ -155,7 +160,7 @@ def throughput(a):
         ts, cpu, _, _ = dispatcher_run(a.sends, 1e7, instances=a.instances,
                                        max_concurrency=a.concurrency,
                                        http_connections=a.connections)
-        rate2 = (len(ts) - 1) / ((ts[-1] - ts[0]) / 1000.0)
+        rate2 = send_rate(ts)
         row(f"{a.instances} dispatcher instances, sends/s, limit off", f"{rate2:.0f}", "sends/s",
             "one instance, same run", f"{rate:.0f}", ">= 20000 sends/s",
             "yes" if rate2 >= 20000 else "no")

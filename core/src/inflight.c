@@ -60,17 +60,15 @@ static void out_of_memory(struct stage *s, struct partition_state *ps, int64_t o
 struct host_msg *inflight_new(struct stage *s, struct host_plugin *hp, struct partition_state *ps,
                               const rd_kafka_message_t *rkm)
 {
-    size_t klen = rkm->key ? rkm->key_len : 0;
-    struct host_msg *m = calloc(1, sizeof *m + klen + rkm->len + 1);
-    int tracked = m ? offset_tracker_add(&ps->tracker, rkm->offset) : -1;
+    int tracked = offset_tracker_add(&ps->tracker, rkm->offset);
     if (tracked == OFFSET_TRACKER_SEEN) {
         skip_refetched(s, ps, rkm->offset);
-        free(m);
         return NULL;
     }
-    if (tracked) {
+    size_t klen = rkm->key ? rkm->key_len : 0;
+    struct host_msg *m = tracked ? NULL : calloc(1, sizeof *m + klen + rkm->len + 1);
+    if (!m) { /* a tracked offset never completed also keeps the commit below it */
         out_of_memory(s, ps, rkm->offset);
-        free(m);
         return NULL;
     }
     char *key = (char *)(m + 1);
