@@ -1,43 +1,67 @@
 /*
- * dispatcher_events.c - build `accepted` / `failed` delivery events with jansson.
+ * dispatcher_events.c - build `accepted` / `failed` delivery events (herald/json_writer.h).
  *
  * Why the phone is included: analytics and exports show per-recipient outcomes without a
  * join, and the failed event of a never-accepted message has no wamid to resolve.
  */
 #include "dispatcher_events.h"
 
-#include <jansson.h>
+#include <herald/json_writer.h>
 #include <stdio.h>
 
-static char *dump(json_t *root)
+/* The fields both events start with. */
+static void begin(struct json_writer *w, int64_t campaign_id, int64_t recipient_id,
+                  const char *type, const char *phone)
 {
-    if (!root)
-        return NULL;
-    char *s = json_dumps(root, JSON_COMPACT);
-    json_decref(root);
-    return s;
+    char id[96];
+    snprintf(id, sizeof(id), "d-%lld-%lld-%s", (long long)campaign_id, (long long)recipient_id,
+             type);
+    json_writer_begin(w, 256);
+    json_writer_key(w, "event_id");
+    json_writer_literal(w, id);
+    json_writer_key(w, "type");
+    json_writer_literal(w, type);
+    json_writer_key(w, "campaign_id");
+    json_writer_int(w, campaign_id);
+    json_writer_key(w, "recipient_id");
+    json_writer_int(w, recipient_id);
+    json_writer_key(w, "phone");
+    json_writer_cstring(w, phone); /* null when unknown */
+}
+
+static void end_fields(struct json_writer *w, int64_t ts_ms, int attempts)
+{
+    json_writer_key(w, "ts_ms");
+    json_writer_int(w, ts_ms);
+    json_writer_key(w, "attempts");
+    json_writer_int(w, attempts);
 }
 
 char *disp_event_accepted(int64_t campaign_id, int64_t recipient_id, const char *phone,
                           const char *wamid, int64_t ts_ms, int attempts)
 {
-    char id[96];
-    snprintf(id, sizeof(id), "d-%lld-%lld-accepted", (long long)campaign_id,
-             (long long)recipient_id);
-    return dump(json_pack("{s:s, s:s, s:I, s:I, s:s?, s:s, s:I, s:i}", "event_id", id, "type",
-                          "accepted", "campaign_id", (json_int_t)campaign_id, "recipient_id",
-                          (json_int_t)recipient_id, "phone", phone, "wamid", wamid, "ts_ms",
-                          (json_int_t)ts_ms, "attempts", attempts));
+    struct json_writer w;
+    begin(&w, campaign_id, recipient_id, "accepted", phone);
+    json_writer_key(&w, "wamid");
+    json_writer_cstring(&w, wamid);
+    end_fields(&w, ts_ms, attempts);
+    return json_writer_finish(&w);
 }
 
 char *disp_event_failed(int64_t campaign_id, int64_t recipient_id, const char *phone, int code,
                         const char *title, int64_t ts_ms, int attempts)
 {
-    char id[96];
-    snprintf(id, sizeof(id), "d-%lld-%lld-failed", (long long)campaign_id, (long long)recipient_id);
-    return dump(json_pack("{s:s, s:s, s:I, s:I, s:s?, s:n, s:I, s:i, s:{s:i, s:s}}", "event_id", id,
-                          "type", "failed", "campaign_id", (json_int_t)campaign_id, "recipient_id",
-                          (json_int_t)recipient_id, "phone", phone, "wamid", "ts_ms",
-                          (json_int_t)ts_ms, "attempts", attempts, "error", "code", code, "title",
-                          title ? title : ""));
+    struct json_writer w;
+    begin(&w, campaign_id, recipient_id, "failed", phone);
+    json_writer_key(&w, "wamid");
+    json_writer_null(&w);
+    end_fields(&w, ts_ms, attempts);
+    json_writer_key(&w, "error");
+    json_writer_open(&w);
+    json_writer_key(&w, "code");
+    json_writer_int(&w, code);
+    json_writer_key(&w, "title");
+    json_writer_cstring(&w, title ? title : "");
+    json_writer_close(&w);
+    return json_writer_finish(&w);
 }

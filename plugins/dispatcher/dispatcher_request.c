@@ -2,12 +2,13 @@
  * dispatcher_request.c - build the template message exactly as the Cloud API expects it
  * (../shared/notes/whatsapp-cloud-api.md, "Sending a template message").
  *
- * Why jansson and not printf: parameters are user data (names, discounts) and must be
- * escaped as JSON strings; jansson does that for every byte.
+ * Why a JSON writer and not printf: parameters are user data (names, discounts) and must be
+ * escaped as JSON strings; the writer leaves that to jansson. Why not json_pack: the tree of
+ * ~20 values was built and freed once per send only to be serialised (herald/json_writer.h).
  */
 #include "dispatcher_request.h"
 
-#include <jansson.h>
+#include <herald/json_writer.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,33 +17,58 @@ void disp_callback_data(long long campaign_id, long long recipient_id, char *buf
     snprintf(buf, len, "c=%lld;r=%lld", campaign_id, recipient_id);
 }
 
-static json_t *body_component(const struct disp_job *job)
+/* "components":[{"type":"body","parameters":[{"type":"text","text":...},...]}] */
+static void body_component(struct json_writer *w, const struct disp_job *job)
 {
-    json_t *params = json_array();
-    for (size_t i = 0; i < job->n_params; i++)
-        json_array_append_new(params,
-                              json_pack("{s:s, s:s}", "type", "text", "text", job->params[i]));
-    return json_pack("[{s:s, s:o}]", "type", "body", "parameters", params);
+    json_writer_key(w, "components");
+    json_writer_open_array(w);
+    json_writer_open(w);
+    json_writer_key(w, "type");
+    json_writer_literal(w, "body");
+    json_writer_key(w, "parameters");
+    json_writer_open_array(w);
+    for (size_t i = 0; i < job->n_params; i++) {
+        json_writer_open(w);
+        json_writer_key(w, "type");
+        json_writer_literal(w, "text");
+        json_writer_key(w, "text");
+        json_writer_cstring(w, job->params[i]);
+        json_writer_close(w);
+    }
+    json_writer_close_array(w);
+    json_writer_close(w);
+    json_writer_close_array(w);
 }
 
 char *disp_request_body(const struct disp_job *job)
 {
     char cb[48];
     disp_callback_data((long long)job->campaign_id, (long long)job->recipient_id, cb, sizeof(cb));
-    json_t *tpl = json_pack("{s:s, s:{s:s}}", "name", job->template_name, "language", "code",
-                            job->template_language);
-    if (!tpl)
-        return NULL;
+    struct json_writer w;
+    json_writer_begin(&w, 320);
+    json_writer_key(&w, "messaging_product");
+    json_writer_literal(&w, "whatsapp");
+    json_writer_key(&w, "recipient_type");
+    json_writer_literal(&w, "individual");
+    json_writer_key(&w, "to");
+    json_writer_cstring(&w, job->phone);
+    json_writer_key(&w, "type");
+    json_writer_literal(&w, "template");
+    json_writer_key(&w, "template");
+    json_writer_open(&w);
+    json_writer_key(&w, "name");
+    json_writer_cstring(&w, job->template_name);
+    json_writer_key(&w, "language");
+    json_writer_open(&w);
+    json_writer_key(&w, "code");
+    json_writer_cstring(&w, job->template_language);
+    json_writer_close(&w);
     if (job->n_params > 0)
-        json_object_set_new(tpl, "components", body_component(job));
-    json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "messaging_product", "whatsapp",
-                             "recipient_type", "individual", "to", job->phone, "type", "template",
-                             "template", tpl, "biz_opaque_callback_data", cb);
-    if (!root)
-        return NULL;
-    char *out = json_dumps(root, JSON_COMPACT);
-    json_decref(root);
-    return out;
+        body_component(&w, job);
+    json_writer_close(&w);
+    json_writer_key(&w, "biz_opaque_callback_data");
+    json_writer_literal(&w, cb);
+    return json_writer_finish(&w);
 }
 
 int disp_request_url(const char *base, const char *version, const char *phone_number_id, char *buf,

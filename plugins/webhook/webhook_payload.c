@@ -5,7 +5,7 @@
 #include "webhook_payload.h"
 
 #include "webhook_callback_data.h"
-#include "webhook_event_json.h"
+#include <herald/json_writer.h>
 
 #include <jansson.h>
 #include <stdio.h>
@@ -82,12 +82,12 @@ static int64_t timestamp_ms(const json_t *obj, int64_t now_ms)
     return secs * 1000;
 }
 
-static void write_id_or_null(struct json_event *w, int64_t id)
+static void write_id_or_null(struct json_writer *w, int64_t id)
 {
     if (id > 0)
-        json_event_int(w, id);
+        json_writer_int(w, id);
     else
-        json_event_null(w);
+        json_writer_null(w);
 }
 
 static int is_known_status(const char *s)
@@ -97,7 +97,7 @@ static int is_known_status(const char *s)
 }
 
 /* Writes "error":{"code","title","details"?} from the first entry of errors[], if any. */
-static void write_status_error(struct json_event *w, const json_t *status)
+static void write_status_error(struct json_writer *w, const json_t *status)
 {
     const json_t *first = json_array_get(json_object_get(status, "errors"), 0);
     if (!json_is_object(first))
@@ -107,17 +107,17 @@ static void write_status_error(struct json_event *w, const json_t *status)
     if (!title)
         title = str_json(first, "message");
     const json_t *details = str_json(json_object_get(first, "error_data"), "details");
-    json_event_key(w, "error");
-    json_event_open(w);
-    json_event_key(w, "code");
-    json_event_value(w, json_is_integer(code) ? code : NULL);
-    json_event_key(w, "title");
-    json_event_value(w, title);
+    json_writer_key(w, "error");
+    json_writer_open(w);
+    json_writer_key(w, "code");
+    json_writer_value(w, json_is_integer(code) ? code : NULL);
+    json_writer_key(w, "title");
+    json_writer_value(w, title);
     if (details) {
-        json_event_key(w, "details");
-        json_event_value(w, details);
+        json_writer_key(w, "details");
+        json_writer_value(w, details);
     }
-    json_event_close(w);
+    json_writer_close(w);
 }
 
 static int add_status(struct webhook_events *out, const json_t *st, int64_t now_ms)
@@ -131,34 +131,34 @@ static int add_status(struct webhook_events *out, const json_t *st, int64_t now_
     int64_t campaign_id, recipient_id;
     int known = webhook_callback_data_parse(str_field(st, "biz_opaque_callback_data"), &campaign_id,
                                             &recipient_id);
-    struct json_event w;
-    json_event_begin(&w, 320);
-    json_event_key(&w, "event_id");
-    json_event_string_begin(&w);
-    json_event_string_literal(&w, "wh-");
-    json_event_string_part(&w, wamid);
-    json_event_string_literal(&w, "-");
-    json_event_string_part(&w, status);
-    json_event_string_end(&w);
-    json_event_key(&w, "type");
-    json_event_value(&w, status);
-    json_event_key(&w, "campaign_id");
+    struct json_writer w;
+    json_writer_begin(&w, 320);
+    json_writer_key(&w, "event_id");
+    json_writer_string_begin(&w);
+    json_writer_string_literal(&w, "wh-");
+    json_writer_string_part(&w, wamid);
+    json_writer_string_literal(&w, "-");
+    json_writer_string_part(&w, status);
+    json_writer_string_end(&w);
+    json_writer_key(&w, "type");
+    json_writer_value(&w, status);
+    json_writer_key(&w, "campaign_id");
     write_id_or_null(&w, campaign_id);
-    json_event_key(&w, "recipient_id");
+    json_writer_key(&w, "recipient_id");
     write_id_or_null(&w, known ? recipient_id : -1);
-    json_event_key(&w, "phone");
-    json_event_value(&w, str_json(st, "recipient_id"));
-    json_event_key(&w, "wamid");
-    json_event_value(&w, wamid);
-    json_event_key(&w, "ts_ms");
-    json_event_int(&w, timestamp_ms(st, now_ms));
+    json_writer_key(&w, "phone");
+    json_writer_value(&w, str_json(st, "recipient_id"));
+    json_writer_key(&w, "wamid");
+    json_writer_value(&w, wamid);
+    json_writer_key(&w, "ts_ms");
+    json_writer_int(&w, timestamp_ms(st, now_ms));
     write_status_error(&w, st);
     char key[24];
     if (known)
         snprintf(key, sizeof(key), "%lld", (long long)campaign_id);
     out->stats.statuses++;
     return push_event(out, WEBHOOK_TOPIC_DELIVERY_EVENTS, known ? key : json_string_value(wamid),
-                      json_event_finish(&w));
+                      json_writer_finish(&w));
 }
 
 /* The human-readable part of an inbound message, whatever its type. */
@@ -201,34 +201,34 @@ static int add_message(struct webhook_events *out, const json_t *msg, const json
     }
     const char *type_name = type ? json_string_value(type) : "unknown";
     const json_t *button_payload = str_json(json_object_get(msg, "button"), "payload");
-    struct json_event w;
-    json_event_begin(&w, 320);
-    json_event_key(&w, "wamid");
-    json_event_value(&w, wamid);
-    json_event_key(&w, "from");
-    json_event_value(&w, from);
-    json_event_key(&w, "ts_ms");
-    json_event_int(&w, timestamp_ms(msg, now_ms));
-    json_event_key(&w, "type");
+    struct json_writer w;
+    json_writer_begin(&w, 320);
+    json_writer_key(&w, "wamid");
+    json_writer_value(&w, wamid);
+    json_writer_key(&w, "from");
+    json_writer_value(&w, from);
+    json_writer_key(&w, "ts_ms");
+    json_writer_int(&w, timestamp_ms(msg, now_ms));
+    json_writer_key(&w, "type");
     if (type) {
-        json_event_value(&w, type);
+        json_writer_value(&w, type);
     } else { /* "unknown": a literal of ours, nothing to escape */
-        json_event_string_begin(&w);
-        json_event_string_literal(&w, type_name);
-        json_event_string_end(&w);
+        json_writer_string_begin(&w);
+        json_writer_string_literal(&w, type_name);
+        json_writer_string_end(&w);
     }
-    json_event_key(&w, "text");
-    json_event_value(&w, message_text(msg, type_name));
-    json_event_key(&w, "context_id");
-    json_event_value(&w, str_json(json_object_get(msg, "context"), "id"));
-    json_event_key(&w, "profile_name");
-    json_event_value(&w, profile_name(contacts, json_string_value(from)));
+    json_writer_key(&w, "text");
+    json_writer_value(&w, message_text(msg, type_name));
+    json_writer_key(&w, "context_id");
+    json_writer_value(&w, str_json(json_object_get(msg, "context"), "id"));
+    json_writer_key(&w, "profile_name");
+    json_writer_value(&w, profile_name(contacts, json_string_value(from)));
     if (button_payload) {
-        json_event_key(&w, "button_payload");
-        json_event_value(&w, button_payload);
+        json_writer_key(&w, "button_payload");
+        json_writer_value(&w, button_payload);
     }
     out->stats.messages++;
-    return push_event(out, WEBHOOK_TOPIC_REPLIES, json_string_value(from), json_event_finish(&w));
+    return push_event(out, WEBHOOK_TOPIC_REPLIES, json_string_value(from), json_writer_finish(&w));
 }
 
 static int is_known_value_key(const char *key)

@@ -159,6 +159,34 @@ static void params_are_escaped(void **state)
     disp_job_free(&job);
 }
 
+/* The body as the json_pack tree it used to be built from: the same value, key by key. */
+static void body_equals_the_reference_tree(void **state)
+{
+    struct disp_job job;
+    char err[200];
+    const char *s = "{\"campaign_id\":7,\"recipient_id\":9,\"phone\":\"4915112345678\","
+                    "\"phone_number_id\":\"1\",\"template\":{\"name\":\"spring_sale\",\"language\":"
+                    "\"pt_BR\"},\"params\":[\"Grüße \\\"Ana\\\" 東京\",\"\\u0001\\t\",42,\"\"]}";
+    assert_int_equal(parse(s, &job, err), 0);
+    json_t *want = json_pack(
+        "{s:s, s:s, s:s, s:s, s:{s:s, s:{s:s}, s:[{s:s, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}, "
+        "{s:s, s:s}]}]}, s:s}",
+        "messaging_product", "whatsapp", "recipient_type", "individual", "to", "4915112345678",
+        "type", "template", "template", "name", "spring_sale", "language", "code", "pt_BR",
+        "components", "type", "body", "parameters", "type", "text", "text", "Grüße \"Ana\" 東京",
+        "type", "text", "text", "\x01\t", "type", "text", "text", "42", "type", "text", "text", "",
+        "biz_opaque_callback_data", "c=7;r=9");
+    char *body = disp_request_body(&job);
+    assert_non_null(body);
+    json_t *got = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
+    assert_non_null(got);
+    assert_true(json_equal(got, want));
+    json_decref(got);
+    json_decref(want);
+    free(body);
+    disp_job_free(&job);
+}
+
 static void url(void **state)
 {
     char buf[128];
@@ -216,6 +244,17 @@ static void events(void **state)
     json_decref(j);
     free(a);
 
+    /* whatever the API answered as a wamid is escaped; an unknown phone is null */
+    a = disp_event_accepted(1, 2, NULL, "w\"id\n", 3, 1);
+    j = json_loads(a, JSON_REJECT_DUPLICATES, NULL);
+    json_t *want = json_pack("{s:s, s:s, s:i, s:i, s:n, s:s, s:i, s:i}", "event_id",
+                             "d-1-2-accepted", "type", "accepted", "campaign_id", 1, "recipient_id",
+                             2, "phone", "wamid", "w\"id\n", "ts_ms", 3, "attempts", 1);
+    assert_true(json_equal(j, want));
+    json_decref(want);
+    json_decref(j);
+    free(a);
+
     char *f = disp_event_failed(42, 18, "4915112345679", 131026, "Message undeliverable", 5, 1);
     j = json_loads(f, 0, NULL);
     assert_string_equal(json_string_value(json_object_get(j, "event_id")), "d-42-18-failed");
@@ -237,6 +276,7 @@ int main(void)
         cmocka_unit_test(body_matches_the_cloud_api_shape),
         cmocka_unit_test(body_without_params_has_no_components),
         cmocka_unit_test(params_are_escaped),
+        cmocka_unit_test(body_equals_the_reference_tree),
         cmocka_unit_test(url),
         cmocka_unit_test(response_success_and_error),
         cmocka_unit_test(response_garbage_is_empty),
