@@ -8,24 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void put(struct json_writer *w, const char *s, size_t n)
+/* The comma before every item of an object or array but its first. */
+static void separate(struct json_writer *w)
 {
-    text_buffer_put(&w->out, s, n);
+    if (w->has_item[w->depth])
+        text_buffer_putc(&w->out, ',');
+    w->has_item[w->depth] = 1;
 }
 
-static void put_char(struct json_writer *w, char c)
-{
-    text_buffer_putc(&w->out, c);
-}
-
-/* Before every value: inside an array, the comma that separates it from the previous one. */
+/* Before every value: in an object the key already separated it, in an array it separates. */
 static void item(struct json_writer *w)
 {
-    if (!w->in_array[w->depth])
-        return;
-    if (w->has_item[w->depth])
-        put_char(w, ',');
-    w->has_item[w->depth] = 1;
+    if (w->in_array[w->depth])
+        separate(w);
 }
 
 /* Appends json_dumpb's output for `v`; returns the number of bytes written (0 on failure). */
@@ -56,17 +51,15 @@ void json_writer_begin(struct json_writer *w, size_t hint)
     memset(w, 0, sizeof(*w));
     text_buffer_init(&w->out);
     if (text_buffer_reserve(&w->out, hint) == 0)
-        put_char(w, '{');
+        text_buffer_putc(&w->out, '{');
 }
 
 void json_writer_key(struct json_writer *w, const char *key)
 {
-    if (w->has_item[w->depth])
-        put_char(w, ',');
-    w->has_item[w->depth] = 1;
-    put_char(w, '"');
-    put(w, key, strlen(key));
-    put(w, "\":", 2);
+    separate(w);
+    text_buffer_putc(&w->out, '"');
+    text_buffer_puts(&w->out, key);
+    text_buffer_put(&w->out, "\":", 2);
 }
 
 void json_writer_value(struct json_writer *w, const json_t *v)
@@ -111,9 +104,9 @@ void json_writer_cstring(struct json_writer *w, const char *s)
 void json_writer_literal(struct json_writer *w, const char *s)
 {
     item(w);
-    put_char(w, '"');
-    put(w, s, strlen(s));
-    put_char(w, '"');
+    text_buffer_putc(&w->out, '"');
+    text_buffer_puts(&w->out, s);
+    text_buffer_putc(&w->out, '"');
 }
 
 void json_writer_int(struct json_writer *w, int64_t v)
@@ -121,24 +114,24 @@ void json_writer_int(struct json_writer *w, int64_t v)
     char num[24];
     int n = snprintf(num, sizeof(num), "%lld", (long long)v);
     item(w);
-    put(w, num, (size_t)n);
+    text_buffer_put(&w->out, num, (size_t)n);
 }
 
 void json_writer_null(struct json_writer *w)
 {
     item(w);
-    put(w, "null", 4);
+    text_buffer_put(&w->out, "null", 4);
 }
 
 void json_writer_string_begin(struct json_writer *w)
 {
     item(w);
-    put_char(w, '"');
+    text_buffer_putc(&w->out, '"');
 }
 
 void json_writer_string_literal(struct json_writer *w, const char *s)
 {
-    put(w, s, strlen(s));
+    text_buffer_puts(&w->out, s);
 }
 
 void json_writer_string_part(struct json_writer *w, const json_t *str)
@@ -158,7 +151,7 @@ void json_writer_string_part(struct json_writer *w, const json_t *str)
 
 void json_writer_string_end(struct json_writer *w)
 {
-    put_char(w, '"');
+    text_buffer_putc(&w->out, '"');
 }
 
 static void open_nested(struct json_writer *w, char bracket, int array)
@@ -168,7 +161,7 @@ static void open_nested(struct json_writer *w, char bracket, int array)
         return;
     }
     item(w);
-    put_char(w, bracket);
+    text_buffer_putc(&w->out, bracket);
     w->depth++;
     w->has_item[w->depth] = 0;
     w->in_array[w->depth] = (unsigned char)array;
@@ -180,7 +173,7 @@ static void close_nested(struct json_writer *w, char bracket, int array)
         w->out.failed = 1; /* unbalanced: a bug of the caller, reported as a failed text */
     else
         w->depth--;
-    put_char(w, bracket);
+    text_buffer_putc(&w->out, bracket);
 }
 
 void json_writer_open(struct json_writer *w)
@@ -205,7 +198,7 @@ void json_writer_close_array(struct json_writer *w)
 
 char *json_writer_finish(struct json_writer *w)
 {
-    put_char(w, '}');
+    text_buffer_putc(&w->out, '}');
     if (w->depth != 0)
         w->out.failed = 1;
     return text_buffer_take(&w->out);
