@@ -91,7 +91,12 @@ static int await_delivery(rd_kafka_t *rk, struct delivery *d, const struct ctl_c
         rd_kafka_poll(rk, 50);
     if (d->done && d->err == RD_KAFKA_RESP_ERR_NO_ERROR)
         return 0;
-    if (d->done)
+    if (d->done && d->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
+        snprintf(err, errlen,
+                 "kafka at %s did not acknowledge the command within %d ms (--timeout); "
+                 "it may or may not have been taken",
+                 cfg->brokers, timeout_ms);
+    else if (d->done)
         snprintf(err, errlen, "kafka at %s did not take the command: %s", cfg->brokers,
                  rd_kafka_err2str(d->err));
     else if (d->all_brokers_down)
