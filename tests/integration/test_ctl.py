@@ -11,6 +11,7 @@ import json
 import os
 import pty
 import re
+import socket
 import struct
 import subprocess
 import termios
@@ -258,7 +259,6 @@ def test_broker_down_is_exit_2_with_clear_reason(herald):
 def test_broker_that_never_answers_is_exit_2_within_the_timeout(herald):
     # a port that accepts the connection and then stays silent: not "unreachable", the
     # command simply gets no acknowledgement, and --timeout bounds the wait for it
-    import socket
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(16)

@@ -91,19 +91,17 @@ static int await_delivery(rd_kafka_t *rk, struct delivery *d, const struct ctl_c
         rd_kafka_poll(rk, 50);
     if (d->done && d->err == RD_KAFKA_RESP_ERR_NO_ERROR)
         return 0;
-    if (d->done && d->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
-        snprintf(err, errlen,
-                 "kafka at %s did not acknowledge the command within %d ms (--timeout); "
-                 "it may or may not have been taken",
-                 cfg->brokers, timeout_ms);
-    else if (d->done)
+    /* librdkafka's message timeout and our own poll deadline are the same event: no ack */
+    if (d->done && d->err != RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
         snprintf(err, errlen, "kafka at %s did not take the command: %s", cfg->brokers,
                  rd_kafka_err2str(d->err));
-    else if (d->all_brokers_down)
+    else if (!d->done && d->all_brokers_down)
         snprintf(err, errlen, "kafka unreachable at %s (%s)", cfg->brokers, d->last_error);
     else
-        snprintf(err, errlen, "kafka at %s: no delivery report within %d ms%s%s", cfg->brokers,
-                 timeout_ms, *d->last_error ? ": " : "", d->last_error);
+        snprintf(err, errlen,
+                 "kafka at %s did not acknowledge the command within %d ms (--timeout)%s%s; "
+                 "it may or may not have been taken",
+                 cfg->brokers, timeout_ms, *d->last_error ? ": " : "", d->last_error);
     return -1;
 }
 
