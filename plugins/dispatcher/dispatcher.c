@@ -108,6 +108,9 @@ static void register_metrics(struct disp_ctx *c)
     m->share = a->gauge(h, "rate_share", "owned/total partitions of jobs");
     m->window_peak = a->gauge(h, "send_window_peak",
                               "most requests sent in any 1000 ms to one number (send times)");
+    m->cap_window_peak =
+        a->gauge(h, "campaign_send_window_peak",
+                 "most requests of one capped campaign sent in any 1000 ms (send times)");
 }
 
 static int check_config(struct disp_ctx *c)

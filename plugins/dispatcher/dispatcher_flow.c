@@ -296,20 +296,69 @@ void disp_ready(struct disp_ctx *c, struct disp_entry *e)
     n->ready_tail = e;
 }
 
-/* Releases the number's claimed jobs as its 1-second window allows. */
+/* The campaign cap's send-time check for `e`: 0 when it may leave now, else the milliseconds
+ * to wait. Checked as the request leaves, like the number's window: claims of a capped campaign
+ * are paced by its tokens, but a slow claim commit would otherwise release several at once and
+ * put more than the cap into one second. */
+static int64_t cap_send_wait_ms(struct disp_ctx *c, struct disp_entry *e, int64_t now_ms)
+{
+    if (!e->took_campaign_token)
+        return 0;
+    struct disp_campaign *k = disp_campaign_get(c, e->job.campaign_id, now_ms);
+    if (!k || k->cap <= 0)
+        return 0;
+    return disp_bucket_send_wait_ms(&k->cap_bucket, now_ms);
+}
+
+static void record_cap_send(struct disp_ctx *c, struct disp_entry *e, int64_t now_ms)
+{
+    if (!e->took_campaign_token)
+        return;
+    struct disp_campaign *k = disp_campaign_get(c, e->job.campaign_id, now_ms);
+    if (k && k->cap > 0)
+        (void)disp_bucket_send(&k->cap_bucket, now_ms);
+}
+
+/* Releases the number's claimed jobs as its 1-second window allows, in claim order; a job
+ * held by its campaign's cap lets the jobs of other campaigns behind it go. */
 static int release_number(struct disp_ctx *c, struct disp_number *n)
 {
     int released = 0;
-    while (n->ready_head && disp_bucket_send(&n->bucket, c->api->now_ms())) {
-        struct disp_entry *e = n->ready_head;
-        n->ready_head = e->next;
-        if (!n->ready_head)
-            n->ready_tail = NULL;
+    struct disp_entry **pp = &n->ready_head, *prev = NULL;
+    int64_t now_ms = c->api->now_ms();
+    while (*pp && disp_bucket_send_wait_ms(&n->bucket, now_ms) == 0) {
+        struct disp_entry *e = *pp;
+        if (cap_send_wait_ms(c, e, now_ms) > 0) {
+            prev = e;
+            pp = &e->next;
+            continue;
+        }
+        (void)disp_bucket_send(&n->bucket, now_ms);
+        record_cap_send(c, e, now_ms);
+        *pp = e->next;
+        if (n->ready_tail == e)
+            n->ready_tail = prev;
         e->next = NULL;
         start_send(c, e);
         released++;
+        now_ms = c->api->now_ms();
     }
     return released;
+}
+
+/* Milliseconds until release_number can send one of `n`'s claimed jobs (0 = now). */
+static int64_t ready_wait_ms(struct disp_ctx *c, struct disp_number *n, int64_t now_ms)
+{
+    int64_t best = disp_bucket_send_wait_ms(&n->bucket, now_ms);
+    if (best > 0)
+        return best;
+    best = -1;
+    for (struct disp_entry *e = n->ready_head; e && best != 0; e = e->next) {
+        int64_t w = cap_send_wait_ms(c, e, now_ms);
+        if (best < 0 || w < best)
+            best = w;
+    }
+    return best < 0 ? 0 : best;
 }
 
 /* Releases claimed jobs as the 1-second windows allow, then pushes the requests onto the wire
@@ -408,6 +457,11 @@ static void update_gauges(struct disp_ctx *c)
     }
     c->api->gauge_set(c->m.rate, rate);
     c->api->gauge_set(c->m.window_peak, peak);
+    int cap_peak = 0;
+    for (struct disp_campaign *k = c->campaigns; k; k = k->next)
+        if (k->cap_bucket.window_peak > cap_peak)
+            cap_peak = k->cap_bucket.window_peak;
+    c->api->gauge_set(c->m.cap_window_peak, cap_peak);
 }
 
 /* Milliseconds until `n` (> 0) waiting claims or outcomes are due (<= 0: now). Also sizes the
@@ -492,7 +546,7 @@ int64_t disp_next_work_ms(struct disp_ctx *c, int64_t now_ms)
         earliest(&best, batch_wait_ms(c, c->n_to_resolve, c->resolved_ms, now_ms));
     for (struct disp_number *n = c->numbers; n; n = n->next) {
         if (n->ready_head)
-            earliest(&best, disp_bucket_send_wait_ms(&n->bucket, now_ms));
+            earliest(&best, ready_wait_ms(c, n, now_ms));
         if (n->queued > 0)
             earliest(&best, n->blocked ? n->next_probe_ms - now_ms
                                        : disp_bucket_wait_ms(&n->bucket, now_ms));

@@ -139,17 +139,6 @@ static void prune_lanes(struct disp_number *n)
     }
 }
 
-/* A campaign's own cap: a token and room in its 1-second window, both taken at admission
- * (the number's window is the one checked again when the request leaves). Claims of a capped
- * campaign are thus spaced by its window, and its sends cannot bunch beyond what the claims
- * did (a send-time check here would let a slow claim commit release a bunch at once). */
-static int cap_admits(struct disp_bucket *b, int64_t now_ms)
-{
-    if (disp_bucket_send_wait_ms(b, now_ms) > 0 || !disp_bucket_take(b, now_ms))
-        return 0;
-    return disp_bucket_send(b, now_ms);
-}
-
 struct disp_entry *disp_lane_next(struct disp_ctx *c, struct disp_number *n, int64_t now_ms)
 {
     if (n->queued == 0) {
@@ -162,8 +151,10 @@ struct disp_entry *disp_lane_next(struct disp_ctx *c, struct disp_number *n, int
         struct disp_lane *after = l->next ? l->next : n->lanes;
         if (l->head) {
             struct disp_campaign *k = disp_campaign_get(c, l->campaign_id, now_ms);
+            /* a campaign's own cap paces its claims with tokens, as the number's bucket
+             * does; its 1-second window is checked when the request leaves (release_number) */
             int capped = k && k->running && k->cap > 0;
-            if (!capped || cap_admits(&k->cap_bucket, now_ms)) {
+            if (!capped || disp_bucket_take(&k->cap_bucket, now_ms)) {
                 struct disp_entry *e = pop(c, n, l);
                 e->took_campaign_token = capped;
                 n->rr = after;

@@ -491,15 +491,26 @@ def test_campaign_cap_below_the_number_rate_is_honoured(herald, mock_api):
     wait_final(herald, cid, n, timeout=30)
     ts = sorted(s["ts_ms"] for s in api.sends())
     assert len(ts) == n
-    # arrival times at the mock: allow 10 % of jitter as in the two-instance test (the cap's
-    # window is checked at send time, 20 in any 1000 ms); without the cap all 70 would arrive
-    # within a second at the number's 1000/s
-    assert api.stats()["max_sends_in_1s_window"] <= cap * 1.10
-    # the average after the first second: the cap's bucket may start with a burst of 2 (within
-    # the window), which would read as 20.2/s over only 70 sends
+    # The cap is enforced where the number's limit is, when the request leaves: strictly, at
+    # most 20 sends in any 1000 ms by send time (a check at claim time let a slow claim commit
+    # release a bunch: 26 arrived in one second once).
+    peak = dispatcher_metric(st, "campaign_send_window_peak")
+    arrivals = api.stats()["max_sends_in_1s_window"]
+    print(f"send-time window peak {peak}; max arrivals in any 1 s window at the mock {arrivals}")
+    assert 0 < peak <= cap
+    # arrival times at the mock: allow 10 % of jitter as in the two-instance test; without the
+    # cap all 70 would arrive within a second at the number's 1000/s
+    assert arrivals <= cap * 1.10
+    # The average after the first second (the cap's bucket may start with a burst of 2, which
+    # would read as 20.2/s over only 70 sends), by arrival time. The limiter paces at 19.9/s;
+    # the arrival jitter of the first and last send (+-10 ms on a ~2.5 s span) moves it by up
+    # to ~1 % either way (20.03 seen under load), hence 2 % above. Below, a process starved of
+    # CPU loses send slots for good (the window never lets them be made up: 17.5/s seen with
+    # two busy loops beside the test on 2 cores), hence 15 %: a cap applied twice over
+    # (10/s) or a share gone wrong still fails.
     steady = [t for t in ts if t >= ts[0] + 1000]
     rate = (len(steady) - 1) / ((steady[-1] - steady[0]) / 1000.0)
-    assert cap * 0.9 <= rate <= cap, f"{rate:.1f} msg/s for a campaign cap of {cap}"
+    assert cap * 0.85 <= rate <= cap * 1.02, f"{rate:.2f} msg/s for a campaign cap of {cap}"
     st.stop()
 
 
