@@ -514,6 +514,24 @@ def test_campaign_cap_below_the_number_rate_is_honoured(herald, mock_api):
     st.stop()
 
 
+def test_a_capped_campaign_does_not_slow_another_on_the_same_number(herald, mock_api):
+    api = mock_api()
+    slow = make_campaign(herald, 16, rate=4.0, phone_base=4915300000000)
+    fast = make_campaign(herald, 400)
+    st = start_dispatcher(herald, api, rate_per_second=1000.0)
+    produce_jobs(herald, slow)  # first: its claimed jobs sit ahead of the fast ones
+    produce_jobs(herald, fast)
+    wait_final(herald, fast, 400, timeout=30)
+    # 16 at 4/s take ~4 s; 400 at the number's 1000/s well under that, unless the cap
+    # slowed the other campaign on the number down too
+    assert states(herald, slow).get("accepted", 0) < 16, "the fast campaign waited for the slow"
+    assert states(herald, fast) == {"accepted": 400}
+    wait_final(herald, slow, 16, timeout=30)
+    assert 0 < dispatcher_metric(st, "campaign_send_window_peak") <= 4
+    assert len(api.sends()) == 416
+    st.stop()
+
+
 def test_retry_waiting_for_its_backoff_survives_a_crash(herald, mock_api):
     n = 40
     api = mock_api("--fail-5xx-share", "1")
