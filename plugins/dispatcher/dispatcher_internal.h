@@ -58,6 +58,7 @@ struct disp_entry {
     int64_t taken_ms;         /* when the tokens were taken (refund on a refused claim) */
     int took_number_token;
     int took_campaign_token;
+    int pair_reserved; /* holds its recipient's pair interval from admission until it is sent */
     /* outcome, filled by the HTTP completion */
     enum disp_resolution res;
     int refund_attempt; /* release without counting the attempt (number held) */
@@ -210,6 +211,8 @@ int disp_produce_accepted(struct disp_ctx *c, struct disp_entry *e, const char *
 int disp_produce_failed(struct disp_ctx *c, struct disp_entry *e, int code, const char *title,
                         int64_t ts_ms, int attempts);
 void disp_refund_tokens(struct disp_ctx *c, struct disp_entry *e);
+/* A job that will not be sent now gives up its recipient's pair-interval reservation. */
+void disp_pair_unreserve(struct disp_ctx *c, struct disp_entry *e);
 int64_t disp_wall_ms(void);
 /* ms until the pump has something to do (0 = now), or -1 when it is idle. */
 int64_t disp_next_work_ms(struct disp_ctx *c, int64_t now_ms);

@@ -90,6 +90,7 @@ void disp_lane_push(struct disp_ctx *c, struct disp_entry *e, int at_head)
         disp_complete(c, e, HERALD_RETRY, "out of memory");
         return;
     }
+    disp_pair_unreserve(c, e); /* not sent: another job for the person may go first */
     e->st = DISP_ST_QUEUED;
     e->next = NULL;
     if (at_head) {

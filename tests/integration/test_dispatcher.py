@@ -532,6 +532,29 @@ def test_a_capped_campaign_does_not_slow_another_on_the_same_number(herald, mock
     st.stop()
 
 
+def test_two_campaigns_to_the_same_people_respect_the_pair_interval(herald, mock_api):
+    n, interval = 40, 1500
+    api = mock_api("--pair-interval-ms", str(interval - 100))  # answers 131056 when too soon
+    a, b = make_campaign(herald, n), make_campaign(herald, n)  # the same 40 phones
+    st = start_dispatcher(herald, api, pair_interval_ms=interval)
+    produce_jobs(herald, a)
+    produce_jobs(herald, b)
+    wait_final(herald, a, n, timeout=30)
+    wait_final(herald, b, n, timeout=30)
+    assert states(herald, a) == states(herald, b) == {"accepted": n}
+    # each person's second message left a whole interval after the first, and the API never
+    # had to refuse one (a job admitted while the other's claim was committing must wait too)
+    stats = api.stats()
+    assert stats["rejected"].get("131056", 0) == 0, stats["rejected"]
+    by_phone = {}
+    for s in api.sends():
+        by_phone.setdefault(s["to"], []).append(s["ts_ms"])
+    assert len(by_phone) == n and all(len(t) == 2 for t in by_phone.values())
+    gaps = sorted(abs(t[1] - t[0]) for t in by_phone.values())
+    assert gaps[0] >= interval - 100, gaps[:5]
+    st.stop()
+
+
 def test_retry_waiting_for_its_backoff_survives_a_crash(herald, mock_api):
     n = 40
     api = mock_api("--fail-5xx-share", "1")
