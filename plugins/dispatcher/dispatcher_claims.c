@@ -531,11 +531,18 @@ int disp_resolve_flush(struct disp_ctx *c)
         l.of[e->res] = e;
         l.n[e->res]++;
     }
+    /* at most claim_batch rows per statement, like the claims: a pile-up after a stall must
+     * not grow one statement past the size where the planner prefers scanning the table */
     for (int k = 0; k < 4; k++) {
-        if (!l.of[k])
-            continue;
-        submit_kind(c, k, l.of[k]);
-        submitted++;
+        while (l.of[k]) {
+            struct disp_entry *chunk = l.of[k], *e = chunk;
+            for (int64_t n = 1; n < c->claim_batch && e->next; n++)
+                e = e->next;
+            l.of[k] = e->next;
+            e->next = NULL;
+            submit_kind(c, k, chunk);
+            submitted++;
+        }
     }
     return submitted;
 }

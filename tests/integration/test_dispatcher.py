@@ -576,6 +576,32 @@ def test_throughput_errors_slow_the_number_down_instead_of_hammering(herald, moc
     st.stop()
 
 
+def test_batch_statements_probe_the_primary_key_instead_of_scanning_the_table(herald, mock_api):
+    # 40,000 rows: the size where PostgreSQL's default cost model preferred one sequential
+    # scan of campaign_recipients per resolution batch (7-18 ms each instead of ~4) to a few
+    # hundred index probes (the worker sets random_page_cost for its session, and no statement
+    # carries more than claim_batch rows)
+    n = 40000
+    api = mock_api()
+    cid = make_campaign(herald, n)
+    herald.sql("ANALYZE campaign_recipients")  # the worse plan: 'sending' rows look rare
+    produce_jobs(herald, cid)
+
+    def seq_scans():
+        time.sleep(1.2)  # a backend reports its table counters at most once a second
+        return herald.sql("SELECT seq_scan FROM pg_stat_user_tables "
+                          "WHERE relname = 'campaign_recipients'")[0][0]
+    before = seq_scans()
+    st = start_dispatcher(herald, api, max_concurrency=1024)
+    wait_for(lambda: dispatcher_metric(st, "sent") >= n, 120, 0.5, f"{n} sent")
+    st.stop()  # its backends report their counters as they end
+    scans = seq_scans() - before
+    batches = n / 500
+    print(f"sequential scans of campaign_recipients while sending {n}: {scans}")
+    assert scans < 3, f"{scans} sequential scans for {n} sends in >= {batches:.0f} batches"
+    assert states(herald, cid) == {"accepted": n}
+
+
 def test_retry_waiting_for_its_backoff_survives_a_crash(herald, mock_api):
     n = 40
     api = mock_api("--fail-5xx-share", "1")
