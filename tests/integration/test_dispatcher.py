@@ -498,18 +498,25 @@ def test_campaign_cap_below_the_number_rate_is_honoured(herald, mock_api):
     arrivals = api.stats()["max_sends_in_1s_window"]
     print(f"send-time window peak {peak}; max arrivals in any 1 s window at the mock {arrivals}")
     assert 0 < peak <= cap
-    # arrival times at the mock: allow 10 % of jitter as in the two-instance test; without the
-    # cap all 70 would arrive within a second at the number's 1000/s
-    assert arrivals <= cap * 1.10
-    # The average after the first second (the cap's bucket may start with a burst of 2, which
-    # would read as 20.2/s over only 70 sends), by arrival time. The limiter paces at 19.9/s;
-    # the arrival jitter of the first and last send (+-10 ms on a ~2.5 s span) moves it by up
-    # to ~1 % either way (20.03 seen under load), hence 2 % above. Below, a process starved of
-    # CPU loses send slots for good (the window never lets them be made up: 17.5/s seen with
-    # two busy loops beside the test on 2 cores), hence 15 %: a cap applied twice over
-    # (10/s) or a share gone wrong still fails.
+    # Arrival times at the mock: without the cap all 70 would arrive within one second at the
+    # number's 1000/s. At 20/s one send leaves every 50 ms, so a mock or network stall of 100 ms
+    # moves two sends into the next window (the 200/s test allows 10 %, 20 sends, for the same
+    # stall); allow 25 % here, 5 sends: it still fails for a missing or doubled cap.
+    assert arrivals <= cap * 1.25
+    # The rate after the first second (the cap's bucket may start with a burst of 2, which
+    # would read as 20.2/s over only 70 sends), by arrival time, as the slope of a least-squares
+    # line: the limiter paces at 19.9/s, and the jitter of single arrivals barely moves a slope
+    # (it moved the first-to-last average by 1-2 %). Below, a process starved of CPU loses
+    # send slots for good (the window never lets them be made up: 17.5/s seen with two busy
+    # loops beside the test on 2 cores), hence 15 %: a cap applied twice over (10/s) or a
+    # share gone wrong still fails.
     steady = [t for t in ts if t >= ts[0] + 1000]
-    rate = (len(steady) - 1) / ((steady[-1] - steady[0]) / 1000.0)
+    k = len(steady)
+    mean_i, mean_t = (k - 1) / 2.0, sum(steady) / k
+    slope_ms = (sum((i - mean_i) * (t - mean_t) for i, t in enumerate(steady))
+                / sum((i - mean_i) ** 2 for i in range(k)))
+    rate = 1000.0 / slope_ms
+    print(f"rate after the first second (slope of the arrivals): {rate:.2f} msg/s")
     assert cap * 0.85 <= rate <= cap * 1.02, f"{rate:.2f} msg/s for a campaign cap of {cap}"
     st.stop()
 
