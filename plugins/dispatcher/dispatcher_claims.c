@@ -388,18 +388,23 @@ static void claim_batch(struct disp_ctx *c, struct disp_entry *batch)
         give_up_all(c, batch, "out of memory");
 }
 
+/* Detaches the first `max` entries (at least one) of a non-empty *list and returns them. */
+static struct disp_entry *take_batch(struct disp_entry **list, int64_t max)
+{
+    struct disp_entry *batch = *list, *e = batch;
+    for (int64_t n = 1; n < max && e->next; n++)
+        e = e->next;
+    *list = e->next;
+    e->next = NULL;
+    return batch;
+}
+
 void disp_claims_run(struct disp_ctx *c, int64_t now_ms)
 {
     (void)now_ms;
     c->n_to_claim = 0;
-    while (c->to_claim) {
-        struct disp_entry *batch = c->to_claim, *e = batch;
-        for (int64_t n = 1; n < c->claim_batch && e->next; n++)
-            e = e->next;
-        c->to_claim = e->next;
-        e->next = NULL;
-        claim_batch(c, batch);
-    }
+    while (c->to_claim)
+        claim_batch(c, take_batch(&c->to_claim, c->claim_batch));
 }
 
 /* ---- resolution ----------------------------------------------------------------------- */
@@ -535,12 +540,7 @@ int disp_resolve_flush(struct disp_ctx *c)
      * not grow one statement past the size where the planner prefers scanning the table */
     for (int k = 0; k < 4; k++) {
         while (l.of[k]) {
-            struct disp_entry *chunk = l.of[k], *e = chunk;
-            for (int64_t n = 1; n < c->claim_batch && e->next; n++)
-                e = e->next;
-            l.of[k] = e->next;
-            e->next = NULL;
-            submit_kind(c, k, chunk);
+            submit_kind(c, k, take_batch(&l.of[k], c->claim_batch));
             submitted++;
         }
     }

@@ -312,27 +312,16 @@ void disp_ready(struct disp_ctx *c, struct disp_entry *e)
     n->ready_tail = e;
 }
 
-/* The campaign cap's send-time check for `e`: 0 when it may leave now, else the milliseconds
- * to wait. Checked as the request leaves, like the number's window: claims of a capped campaign
- * are paced by its tokens, but a slow claim commit would otherwise release several at once and
- * put more than the cap into one second. */
-static int64_t cap_send_wait_ms(struct disp_ctx *c, struct disp_entry *e, int64_t now_ms)
+/* The bucket of `e`'s campaign cap when it has one, else NULL. Checked as the request leaves,
+ * like the number's window: claims of a capped campaign are paced by its tokens, but a slow
+ * claim commit would otherwise release several at once and put more than the cap into one
+ * second. */
+static struct disp_bucket *cap_bucket_of(struct disp_ctx *c, struct disp_entry *e, int64_t now_ms)
 {
     if (!e->took_campaign_token)
-        return 0;
+        return NULL;
     struct disp_campaign *k = disp_campaign_get(c, e->job.campaign_id, now_ms);
-    if (!k || k->cap <= 0)
-        return 0;
-    return disp_bucket_send_wait_ms(&k->cap_bucket, now_ms);
-}
-
-static void record_cap_send(struct disp_ctx *c, struct disp_entry *e, int64_t now_ms)
-{
-    if (!e->took_campaign_token)
-        return;
-    struct disp_campaign *k = disp_campaign_get(c, e->job.campaign_id, now_ms);
-    if (k && k->cap > 0)
-        (void)disp_bucket_send(&k->cap_bucket, now_ms);
+    return k && k->cap > 0 ? &k->cap_bucket : NULL;
 }
 
 /* Releases the number's claimed jobs as its 1-second window allows, in claim order; a job
@@ -342,15 +331,18 @@ static int release_number(struct disp_ctx *c, struct disp_number *n)
     int released = 0;
     struct disp_entry **pp = &n->ready_head, *prev = NULL;
     int64_t now_ms = c->api->now_ms();
-    while (*pp && disp_bucket_send_wait_ms(&n->bucket, now_ms) == 0) {
+    while (*pp) {
         struct disp_entry *e = *pp;
-        if (cap_send_wait_ms(c, e, now_ms) > 0) {
+        struct disp_bucket *cap = cap_bucket_of(c, e, now_ms);
+        if (cap && disp_bucket_send_wait_ms(cap, now_ms) > 0) {
             prev = e;
             pp = &e->next;
             continue;
         }
-        (void)disp_bucket_send(&n->bucket, now_ms);
-        record_cap_send(c, e, now_ms);
+        if (!disp_bucket_send(&n->bucket, now_ms))
+            break;
+        if (cap)
+            (void)disp_bucket_send(cap, now_ms);
         *pp = e->next;
         if (n->ready_tail == e)
             n->ready_tail = prev;
@@ -370,7 +362,8 @@ static int64_t ready_wait_ms(struct disp_ctx *c, struct disp_number *n, int64_t 
         return best;
     best = -1;
     for (struct disp_entry *e = n->ready_head; e && best != 0; e = e->next) {
-        int64_t w = cap_send_wait_ms(c, e, now_ms);
+        struct disp_bucket *cap = cap_bucket_of(c, e, now_ms);
+        int64_t w = cap ? disp_bucket_send_wait_ms(cap, now_ms) : 0;
         if (best < 0 || w < best)
             best = w;
     }

@@ -139,6 +139,11 @@ def callback(send):
     return send["biz_opaque_callback_data"]
 
 
+def rate_of(ts):
+    """Sends per second between the first and the last of the sorted timestamps (ms)."""
+    return (len(ts) - 1) / ((ts[-1] - ts[0]) / 1000.0)
+
+
 def dispatcher_metric(st, name):
     return st.metrics().get(f"herald_dispatcher_{name}", 0.0)
 
@@ -223,7 +228,7 @@ def test_two_instances_never_exceed_the_number_rate_and_use_it(herald, mock_api)
     end = min(max(v) for v in ts.values()) - 1000
     assert end - start >= 5000, f"instances overlapped only {end - start} ms"
     inside = sorted(t for v in ts.values() for t in v if start <= t <= end)
-    rate = (len(inside) - 1) / ((inside[-1] - inside[0]) / 1000.0)
+    rate = rate_of(inside)
     print(f"achieved {rate:.1f} msg/s over {end - start} ms; per second and instance: "
           + str({k: sorted(Counter((t - start) // 1000 for t in v).items()) for k, v in ts.items()}))
     # The rate the limiter runs at is the median whole second (both instances together): within
@@ -572,7 +577,7 @@ def test_throughput_errors_slow_the_number_down_instead_of_hammering(herald, moc
     assert states(herald, cid) == {"accepted": n}
     rejected = api.stats()["rejected"].get("130429", 0)
     ts = sorted(s["ts_ms"] for s in api.sends())
-    rate = (len(ts) - 1) / ((ts[-1] - ts[0]) / 1000.0)
+    rate = rate_of(ts)
     print(f"130429 answers: {rejected} for {n} sends; accepted {rate:.1f} msg/s at the mock")
     # Sending at the configured 300/s would earn two refusals per accepted send (~1,200);
     # the adaptive backoff cuts the rate on each report and settles near what the API allows,
