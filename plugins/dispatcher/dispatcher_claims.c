@@ -409,11 +409,6 @@ void disp_claims_run(struct disp_ctx *c, int64_t now_ms)
 
 /* ---- resolution ----------------------------------------------------------------------- */
 
-struct resolve_lists {
-    struct disp_entry *of[4];
-    size_t n[4];
-};
-
 static void requeue(struct disp_ctx *c, struct disp_entry *list)
 {
     while (list) {
@@ -526,21 +521,20 @@ static void submit_kind(struct disp_ctx *c, int kind, struct disp_entry *list)
 
 int disp_resolve_flush(struct disp_ctx *c)
 {
-    struct resolve_lists l = {0};
+    struct disp_entry *of[4] = {0}; /* by enum disp_resolution */
     int submitted = 0;
     c->n_to_resolve = 0;
     while (c->to_resolve) {
         struct disp_entry *e = c->to_resolve;
         c->to_resolve = e->next;
-        e->next = l.of[e->res];
-        l.of[e->res] = e;
-        l.n[e->res]++;
+        e->next = of[e->res];
+        of[e->res] = e;
     }
     /* at most claim_batch rows per statement, like the claims: a pile-up after a stall must
      * not grow one statement past the size where the planner prefers scanning the table */
     for (int k = 0; k < 4; k++) {
-        while (l.of[k]) {
-            submit_kind(c, k, take_batch(&l.of[k], c->claim_batch));
+        while (of[k]) {
+            submit_kind(c, k, take_batch(&of[k], c->claim_batch));
             submitted++;
         }
     }
