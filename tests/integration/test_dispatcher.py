@@ -144,6 +144,17 @@ def rate_of(ts):
     return (len(ts) - 1) / ((ts[-1] - ts[0]) / 1000.0)
 
 
+def slope_rate(ts):
+    """Sends per second as the slope of a least-squares line through the sorted timestamps
+    (ms): the jitter of the two end points, which moves a first-to-last average by percents
+    at these rates, barely moves a slope."""
+    k = len(ts)
+    mean_i, mean_t = (k - 1) / 2.0, sum(ts) / k
+    slope_ms = (sum((i - mean_i) * (t - mean_t) for i, t in enumerate(ts))
+                / sum((i - mean_i) ** 2 for i in range(k)))
+    return 1000.0 / slope_ms
+
+
 def dispatcher_metric(st, name):
     return st.metrics().get(f"herald_dispatcher_{name}", 0.0)
 
@@ -223,24 +234,29 @@ def test_two_instances_never_exceed_the_number_rate_and_use_it(herald, mock_api)
         ts.setdefault(owner[callback(s)], []).append(s["ts_ms"])
     assert set(ts) == {"dispatcher-1", "dispatcher-2"}
     # steady state: from 2 s after both started (the first claims on a fresh database can take
-    # a while on a loaded machine) to 1 s before the first one ran out of jobs
+    # a while on a loaded machine) to 2 s before the first one ran out of jobs (an instance's
+    # last second or two thin out: ~70/s each in the second before its last one, seen in CI)
     start = max(min(v) for v in ts.values()) + 2000
-    end = min(max(v) for v in ts.values()) - 1000
+    end = min(max(v) for v in ts.values()) - 2000
     assert end - start >= 5000, f"instances overlapped only {end - start} ms"
     inside = sorted(t for v in ts.values() for t in v if start <= t <= end)
-    rate = rate_of(inside)
-    print(f"achieved {rate:.1f} msg/s over {end - start} ms; per second and instance: "
+    print(f"window of {end - start} ms; per second and instance: "
           + str({k: sorted(Counter((t - start) // 1000 for t in v).items()) for k, v in ts.items()}))
     # The rate the limiter runs at is the median whole second (both instances together): within
-    # 2 % of the limit. The mean over the window also counts seconds in which the loaded
-    # machine stalled a process (a sliding 1 s window never lets lost slots be made up), so it
-    # only has to be within 5 %; both still fail when the share or the margin is wrong.
+    # 2 % of the limit. The mean also counts seconds in which the loaded machine stalled a
+    # process, and a sliding 1 s window never lets lost slots be made up: one second of 181
+    # in a CI run, of 151, 180 and 94 in runs beside two other test workers here, 195-198 in all
+    # the others. So the mean leaves out the slowest second and has to be within 5 %: it still
+    # fails when the instances do not split the rate, overshoot it, or leave part of it unused.
     whole = [c for sec, c in sorted(Counter((t - start) // 1000 for t in inside).items())
              if start + (sec + 1) * 1000 <= end]
     median = sorted(whole)[len(whole) // 2]
-    print(f"per whole second, both instances: {whole}; median {median}")
+    rest = sorted(whole)[1:]
+    mean = sum(rest) / len(rest)
+    print(f"per whole second, both instances: {whole}; median {median}; mean without the "
+          f"slowest {mean:.1f}")
     assert limit * 0.98 <= median <= limit, f"median second {median} for a limit of {limit}"
-    assert limit * 0.95 <= rate <= limit, f"achieved {rate:.1f} msg/s for a limit of {limit}"
+    assert limit * 0.95 <= mean <= limit, f"mean second {mean:.1f} for a limit of {limit}"
     d1.stop()
     d2.stop()
 
@@ -515,12 +531,7 @@ def test_campaign_cap_below_the_number_rate_is_honoured(herald, mock_api):
     # send slots for good (the window never lets them be made up: 17.5/s seen with two busy
     # loops beside the test on 2 cores), hence 15 %: a cap applied twice over (10/s) or a
     # share gone wrong still fails.
-    steady = [t for t in ts if t >= ts[0] + 1000]
-    k = len(steady)
-    mean_i, mean_t = (k - 1) / 2.0, sum(steady) / k
-    slope_ms = (sum((i - mean_i) * (t - mean_t) for i, t in enumerate(steady))
-                / sum((i - mean_i) ** 2 for i in range(k)))
-    rate = 1000.0 / slope_ms
+    rate = slope_rate([t for t in ts if t >= ts[0] + 1000])
     print(f"rate after the first second (slope of the arrivals): {rate:.2f} msg/s")
     assert cap * 0.85 <= rate <= cap * 1.02, f"{rate:.2f} msg/s for a campaign cap of {cap}"
     st.stop()
