@@ -198,6 +198,43 @@ def test_every_recipient_reaches_the_api_exactly_once(herald, mock_api):
         sum(herald.end_offsets("jobs").values()), "every job offset committed after a clean stop"
 
 
+def established_to(port):
+    """ESTABLISHED TCP connections on this host whose remote port is `port` (IPv4)."""
+    n = 0
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            cols = line.split()
+            if int(cols[2].split(":")[1], 16) == port and cols[3] == "01":
+                n += 1
+    return n
+
+
+def test_requests_beyond_the_connections_wait_their_turn_and_each_goes_once(herald, mock_api):
+    # 512 claims open on 4 connections: the dispatcher queues the requests itself (libcurl's
+    # own pending list made every finished request cost a walk over all the waiting ones)
+    n = 3000
+    api = mock_api("--latency-ms", "2", "--fail-5xx-share", "0.1")
+    cid = make_campaign(herald, n)
+    st = start_dispatcher(herald, api, max_concurrency=512, http_connections=4, max_attempts=15,
+                          backoff_initial_ms=20, backoff_max_ms=200)
+    produce_jobs(herald, cid)
+    most, deadline = 0, time.time() + 90
+    while time.time() < deadline:
+        most = max(most, established_to(api.port))
+        done, = herald.sql("SELECT count(*) FROM campaign_recipients WHERE campaign_id = %s "
+                           "AND state IN ('accepted', 'failed', 'uncertain')", cid)[0]
+        if done == n:
+            break
+        time.sleep(0.05)
+    assert states(herald, cid) == {"accepted": n}
+    assert 1 <= most <= 4, f"{most} connections to the API at once"
+    sends = api.sends()
+    assert len(sends) == n and len({callback(s) for s in sends}) == n
+    assert api.stats()["faults"]["http_500"] > 0
+    assert dispatcher_metric(st, "sent") == n
+    st.stop()
+
+
 def test_two_instances_never_exceed_the_number_rate_and_use_it(herald, mock_api):
     limit, n = 200, 2200
     api = mock_api("--threads", "4")  # not enforcing: its windows show what was offered
