@@ -198,9 +198,11 @@ def accuracy(rate, seconds, concurrency):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sends", type=int, default=40000, help="recipients for the limit-off run")
-    ap.add_argument("--concurrency", type=int, default=1024,
+    # 2,048 claims open on 128 connections was the best of the pairs measured on 2026-11-27
+    # (1,024-4,096 claims on 64-512 connections; docs/dispatcher.md)
+    ap.add_argument("--concurrency", type=int, default=2048,
                     help="dispatcher max_concurrency for the limit-off run")
-    ap.add_argument("--connections", type=int, default=256,
+    ap.add_argument("--connections", type=int, default=128,
                     help="dispatcher http_connections (file descriptors: keep below ulimit -n)")
     ap.add_argument("--raw-concurrency", type=int, default=64)
     ap.add_argument("--instances", type=int, default=2,
