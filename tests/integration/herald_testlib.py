@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -105,10 +106,22 @@ def render_config(sections: dict) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now (bind to 0, read it back, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port free on 127.0.0.1 right now, BELOW the kernel's ephemeral range (32768+).
+
+    Why not bind(0): that hands out an ephemeral port, and between this call and the stage's
+    own bind any bind(0) or outgoing connection on the machine may take it (seen in CI: the
+    stage's metrics server, bound to port 0 a millisecond earlier, got the very port picked for
+    its webhook listener). 11000-18999 stays clear of the project's fixed ports (8080-8081,
+    9101-9180, 19092-19093) and of the chaos suite's 21000-29999 (tests/chaos/conftest.py)."""
+    rng = random.Random()
+    while True:
+        port = rng.randrange(11000, 19000)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
