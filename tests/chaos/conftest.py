@@ -17,9 +17,7 @@ $HERALD_CHAOS_REPORT (default <build>/chaos-results.md).
 import concurrent.futures
 import gc
 import os
-import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,22 +37,16 @@ REPO = HERE.parents[1]
 
 
 def service_ports(n: int) -> list[int]:
-    """n free ports BELOW the kernel's ephemeral range. A port from bind(0) is ephemeral: while
-    the JVM starts, any outgoing connection on the machine may take it and the broker dies
-    with "address in use". Other tests only ever use ephemeral ports, and the project's fixed
-    ports (8080-8081, 9101-9180, 19092-19093, 55432) lie outside 21000-29999."""
-    rng = random.Random()
+    """n distinct free ports BELOW the kernel's ephemeral range. A port from bind(0) is
+    ephemeral: while the JVM starts, any outgoing connection on the machine may take it and the
+    broker dies with "address in use". 21000-29999 is apart from the other tests' ports
+    (herald_testlib.free_port: 11000-18999) and the project's fixed ones (8080-8081,
+    9101-9180, 19092-19093, 55432)."""
     out: list[int] = []
     while len(out) < n:
-        port = rng.randrange(21000, 30000)
-        if port in out:
-            continue
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        out.append(port)
+        port = herald_testlib.free_port(21000, 30000)
+        if port not in out:
+            out.append(port)
     return out
 
 

@@ -105,17 +105,19 @@ def render_config(sections: dict) -> str:
 # small utilities
 # ---------------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now, BELOW the kernel's ephemeral range (32768+).
+def free_port(lo: int = 11000, hi: int = 19000) -> int:
+    """A TCP port in [lo, hi) free on 127.0.0.1 right now, BELOW the kernel's ephemeral range
+    (32768+).
 
     Why not bind(0): that hands out an ephemeral port, and between this call and the stage's
     own bind any bind(0) or outgoing connection on the machine may take it (seen in CI: the
     stage's metrics server, bound to port 0 a millisecond earlier, got the very port picked for
-    its webhook listener). 11000-18999 stays clear of the project's fixed ports (8080-8081,
-    9101-9180, 19092-19093) and of the chaos suite's 21000-29999 (tests/chaos/conftest.py)."""
+    its webhook listener). The default 11000-18999 stays clear of the project's fixed ports
+    (8080-8081, 9101-9180, 19092-19093) and of the chaos suite's 21000-29999
+    (tests/chaos/conftest.py)."""
     rng = random.Random()
     while True:
-        port = rng.randrange(11000, 19000)
+        port = rng.randrange(lo, hi)
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
                 s.bind(("127.0.0.1", port))
