@@ -156,7 +156,7 @@ static int disp_init(void *ctx, herald_host *host)
         (long)(c->http_connections > 0 ? c->http_connections : c->max_concurrency)};
     c->http = disp_http_new(&hc, err, sizeof(err));
     c->pairs = pair_limiter_new(c->pair_interval_ms);
-    if (!c->http || !c->pairs || disp_index_init(c) != 0) {
+    if (!c->http || !c->pairs || disp_index_init(&c->held, 16384) != 0) { /* it grows */
         c->api->log(host, HERALD_LOG_ERROR, "dispatcher init: %s", c->http ? "out of memory" : err);
         return -1;
     }
@@ -191,12 +191,12 @@ static void intake(struct disp_ctx *c, struct herald_message *msg, int64_t now_m
         free(e);
         return;
     }
-    if (disp_index_find(c, e->job.campaign_id, e->job.recipient_id)) {
+    if (disp_held_find(c, e->job.campaign_id, e->job.recipient_id)) {
         c->api->counter_add(c->m.duplicates, 1);
         disp_complete(c, e, HERALD_OK, NULL); /* not in the index: removal is a no-op */
         return;
     }
-    disp_index_add(c, e);
+    disp_held_add(c, e);
     struct disp_campaign *k = disp_campaign_get(c, e->job.campaign_id, now_ms);
     if (k && k->loaded && !k->running &&
         msg->timestamp_ms >= c->campaigns_refreshed_wall_ms - 100) {
@@ -343,16 +343,13 @@ static void disp_exit(void *ctx)
     c->http = NULL;
     disp_pg_worker_stop(c->pg); /* statements still queued are dropped: their jobs redeliver */
     c->pg = NULL;
-    for (size_t i = 0; c->index && i < c->index_buckets; i++) {
-        struct disp_entry *e = c->index[i];
-        while (e) {
-            struct disp_entry *next = e->hnext;
-            disp_job_free(&e->job);
-            free(e);
-            e = next;
-        }
+    for (struct disp_index_node *n = disp_index_take_all(&c->held), *next; n; n = next) {
+        struct disp_entry *e = disp_held_entry(n);
+        next = n->next;
+        disp_job_free(&e->job);
+        free(e);
     }
-    disp_index_free(c);
+    disp_index_free(&c->held);
     disp_delay_free(&c->delayed);
     disp_numbers_free(c);
     disp_campaigns_free(c);

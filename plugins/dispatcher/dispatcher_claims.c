@@ -355,7 +355,7 @@ static void on_claimed(void *user, void *arg, PGresult *r)
     }
     /* first collect the claimed ones, then start them: starting moves them off `batch` */
     for (int i = 0; i < PQntuples(r); i++) {
-        struct disp_entry *e = disp_index_find(c, col_i64(r, i, 0), col_i64(r, i, 1));
+        struct disp_entry *e = disp_held_find(c, col_i64(r, i, 0), col_i64(r, i, 1));
         if (e && e->st == DISP_ST_CLAIMING) {
             e->st = DISP_ST_IN_FLIGHT; /* provisional, until detached below */
             e->attempts = (int)col_i64(r, i, 2);

@@ -32,7 +32,7 @@ int64_t disp_wall_ms(void)
 
 void disp_complete(struct disp_ctx *c, struct disp_entry *e, herald_status st, const char *reason)
 {
-    disp_index_remove(c, e);
+    disp_index_remove(&c->held, &e->held);
     disp_pair_unreserve(c, e);
     if (e->st == DISP_ST_CLAIMING || e->st == DISP_ST_READY) {
         c->n_claiming--;

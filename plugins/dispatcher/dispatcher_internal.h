@@ -18,9 +18,11 @@
 #define HERALD_DISPATCHER_INTERNAL_H
 
 #include <herald/plugin.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dispatcher_delay_queue.h"
+#include "dispatcher_index.h"
 #include "dispatcher_job.h"
 #include "dispatcher_rate_limiter.h"
 #include "pair_rate_limiter.h"
@@ -52,10 +54,10 @@ struct disp_entry {
     struct disp_job job;
     struct disp_number *num;
     enum disp_entry_state st;
-    struct disp_entry *next;  /* lane / batch list */
-    struct disp_entry *hnext; /* index chain */
-    int attempts;             /* attempts recorded in PostgreSQL after the claim */
-    int64_t taken_ms;         /* when the tokens were taken (refund on a refused claim) */
+    struct disp_entry *next;     /* lane / batch list */
+    struct disp_index_node held; /* its place in disp_ctx.held (keyed by the job's ids) */
+    int attempts;                /* attempts recorded in PostgreSQL after the claim */
+    int64_t taken_ms;            /* when the tokens were taken (refund on a refused claim) */
     int took_number_token;
     int took_campaign_token;
     int pair_reserved; /* holds its recipient's pair interval from admission until it is sent */
@@ -157,8 +159,7 @@ struct disp_ctx {
     int64_t campaigns_refreshed_wall_ms; /* wall clock of the last successful refresh */
     int64_t pairs_pruned_ms;
     int64_t claimed_ms, resolved_ms; /* last claim / resolution batch */
-    struct disp_entry **index;       /* (campaign, recipient) -> entry, for duplicate jobs */
-    size_t index_buckets, index_len;
+    struct disp_index held;          /* (campaign, recipient) -> entry, for duplicate jobs */
     /* batches built during one pump pass */
     struct disp_entry *to_claim, *to_resolve;
     struct disp_entry *to_inspect; /* jobs of campaigns not running: rows to look at */
@@ -166,12 +167,24 @@ struct disp_ctx {
     size_t n_to_claim, n_to_resolve;                       /* not yet submitted to the worker */
 };
 
-/* dispatcher_index.c: the jobs this instance currently holds, by (campaign, recipient). */
-int disp_index_init(struct disp_ctx *c);
-void disp_index_free(struct disp_ctx *c);
-struct disp_entry *disp_index_find(struct disp_ctx *c, int64_t campaign_id, int64_t recipient_id);
-int disp_index_add(struct disp_ctx *c, struct disp_entry *e);
-void disp_index_remove(struct disp_ctx *c, struct disp_entry *e);
+/* The jobs this instance currently holds, by (campaign, recipient): dispatcher_index.c. */
+static inline struct disp_entry *disp_held_entry(struct disp_index_node *n)
+{
+    return n ? (struct disp_entry *)((char *)n - offsetof(struct disp_entry, held)) : NULL;
+}
+
+static inline struct disp_entry *disp_held_find(struct disp_ctx *c, int64_t campaign_id,
+                                                int64_t recipient_id)
+{
+    return disp_held_entry(disp_index_find(&c->held, campaign_id, recipient_id));
+}
+
+static inline void disp_held_add(struct disp_ctx *c, struct disp_entry *e)
+{
+    e->held.campaign_id = e->job.campaign_id;
+    e->held.recipient_id = e->job.recipient_id;
+    disp_index_add(&c->held, &e->held);
+}
 
 /* dispatcher_lanes.c: numbers, their buckets and lanes. */
 struct disp_number *disp_number_get(struct disp_ctx *c, const char *phone_number_id);

@@ -1,6 +1,6 @@
 /*
  * test_dispatcher_state.c - the crash policy for unclaimable recipients, the delay queue's
- * order and filtering, and PostgreSQL array literals.
+ * order and filtering, PostgreSQL array literals, and the index of held jobs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,10 +8,12 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dispatcher_claim_policy.h"
 #include "dispatcher_delay_queue.h"
+#include "dispatcher_index.h"
 #include "dispatcher_pg_array.h"
 
 static const struct disp_claim_self self = {"dispatcher-1", "dispatcher-1#100.5", 60000, 0};
@@ -133,6 +135,68 @@ static void array_literals(void **state)
     text_buffer_free(&s);
 }
 
+/* Many held jobs of two campaigns (recipient ids dense, like a real audience): the buckets grow
+ * past the initial 16 and every job is still found under its own ids, never under a neighbour's. */
+static void held_index_grows_and_finds_every_job(void **state)
+{
+    enum { N = 100000 };
+    struct disp_index_node *nodes = calloc(N, sizeof(*nodes));
+    struct disp_index ix;
+    assert_non_null(nodes);
+    assert_int_equal(disp_index_init(&ix, 10), 0);
+    assert_int_equal(ix.n_buckets, 16);
+    for (int i = 0; i < N; i++) {
+        nodes[i].campaign_id = 1 + i % 2;
+        nodes[i].recipient_id = 1 + i / 2;
+        disp_index_add(&ix, &nodes[i]);
+    }
+    assert_int_equal(ix.len, N);
+    assert_true(ix.n_buckets >= N);
+    assert_int_equal(ix.n_buckets & (ix.n_buckets - 1), 0);
+    for (int i = 0; i < N; i++)
+        assert_ptr_equal(disp_index_find(&ix, 1 + i % 2, 1 + i / 2), &nodes[i]);
+    assert_null(disp_index_find(&ix, 3, 1));
+    assert_null(disp_index_find(&ix, 1, N / 2 + 1));
+    disp_index_free(&ix);
+    free(nodes);
+}
+
+/* Removal unlinks only that node (a node never added, or removed twice, changes nothing), and
+ * take_all hands back each remaining node exactly once and leaves the index empty. */
+static void held_index_removes_and_hands_back_each_job_once(void **state)
+{
+    enum { N = 1000 };
+    struct disp_index_node nodes[N], stranger = {1, 6, NULL};
+    struct disp_index ix;
+    memset(nodes, 0, sizeof(nodes));
+    assert_int_equal(disp_index_init(&ix, 16), 0);
+    for (int i = 0; i < N; i++) {
+        nodes[i].campaign_id = 1;
+        nodes[i].recipient_id = i + 1;
+        disp_index_add(&ix, &nodes[i]);
+    }
+    for (int i = 0; i < N; i += 2)
+        disp_index_remove(&ix, &nodes[i]);
+    disp_index_remove(&ix, &nodes[0]); /* again */
+    disp_index_remove(&ix, &stranger); /* same ids as nodes[5], which is held */
+    assert_int_equal(ix.len, N / 2);
+    for (int i = 0; i < N; i++)
+        assert_ptr_equal(disp_index_find(&ix, 1, i + 1), i % 2 ? &nodes[i] : NULL);
+    char seen[N] = {0};
+    size_t count = 0;
+    for (struct disp_index_node *n = disp_index_take_all(&ix); n; n = n->next) {
+        int i = (int)(n - nodes);
+        assert_true(i >= 0 && i < N && i % 2 == 1);
+        assert_int_equal(seen[i], 0);
+        seen[i] = 1;
+        count++;
+    }
+    assert_int_equal(count, N / 2);
+    assert_int_equal(ix.len, 0);
+    assert_null(disp_index_find(&ix, 1, 2));
+    disp_index_free(&ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +207,8 @@ int main(void)
         cmocka_unit_test(uncertain_and_unclaimable_rows),
         cmocka_unit_test(delay_queue_orders_by_due_time),
         cmocka_unit_test(array_literals),
+        cmocka_unit_test(held_index_grows_and_finds_every_job),
+        cmocka_unit_test(held_index_removes_and_hands_back_each_job_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
