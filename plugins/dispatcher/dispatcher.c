@@ -345,7 +345,7 @@ static void disp_exit(void *ctx)
     c->pg = NULL;
     for (struct disp_index_node *n = disp_index_take_all(&c->held), *next; n; n = next) {
         struct disp_entry *e = disp_held_entry(n);
-        next = n->next;
+        next = disp_index_next(n);
         disp_job_free(&e->job);
         free(e);
     }

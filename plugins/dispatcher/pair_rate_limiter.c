@@ -1,5 +1,5 @@
 /*
- * pair_rate_limiter.c - a chained hash of phone -> earliest next send time.
+ * pair_rate_limiter.c - phone -> earliest next send time, in a chained_hash.
  *
  * Why prune instead of an LRU: an entry is useless once its interval has passed, so a sweep
  * every few seconds keeps the table at (sends in the last interval) entries.
@@ -9,17 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chained_hash.h"
+
 struct pair_entry {
-    struct pair_entry *next;
+    struct chained_hash_node link; /* first: a node's address is its entry's */
     int64_t next_ms;
     char phone[16];
 };
 
 struct pair_limiter {
     int64_t interval_ms;
-    size_t n_buckets;
-    size_t n_entries;
-    struct pair_entry **buckets;
+    struct chained_hash table;
 };
 
 static uint64_t hash_str(const char *s)
@@ -36,59 +36,38 @@ struct pair_limiter *pair_limiter_new(int64_t interval_ms)
     if (!p)
         return NULL;
     p->interval_ms = interval_ms;
-    p->n_buckets = 4096;
-    p->buckets = calloc(p->n_buckets, sizeof(*p->buckets));
-    if (!p->buckets) {
+    if (chained_hash_init(&p->table, 4096, 2) != 0) {
         free(p);
         return NULL;
     }
     return p;
 }
 
+static int drop_all(struct chained_hash_node *n, void *arg)
+{
+    (void)arg;
+    free((struct pair_entry *)n);
+    return 1;
+}
+
 void pair_limiter_free(struct pair_limiter *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->n_buckets; i++) {
-        struct pair_entry *e = p->buckets[i];
-        while (e) {
-            struct pair_entry *n = e->next;
-            free(e);
-            e = n;
-        }
-    }
-    free(p->buckets);
+    chained_hash_remove_if(&p->table, drop_all, NULL);
+    chained_hash_free(&p->table);
     free(p);
 }
 
 static struct pair_entry *find(struct pair_limiter *p, const char *phone)
 {
-    struct pair_entry *e = p->buckets[hash_str(phone) % p->n_buckets];
-    for (; e; e = e->next)
-        if (strcmp(e->phone, phone) == 0)
+    uint64_t h = hash_str(phone);
+    for (struct chained_hash_node *n = chained_hash_bucket(&p->table, h); n; n = n->next) {
+        struct pair_entry *e = (struct pair_entry *)n;
+        if (n->hash == h && strcmp(e->phone, phone) == 0)
             return e;
-    return NULL;
-}
-
-static void grow(struct pair_limiter *p)
-{
-    size_t n = p->n_buckets * 2;
-    struct pair_entry **b = calloc(n, sizeof(*b));
-    if (!b)
-        return; /* keep the old table: longer chains, still correct */
-    for (size_t i = 0; i < p->n_buckets; i++) {
-        struct pair_entry *e = p->buckets[i];
-        while (e) {
-            struct pair_entry *next = e->next;
-            size_t k = hash_str(e->phone) % n;
-            e->next = b[k];
-            b[k] = e;
-            e = next;
-        }
     }
-    free(p->buckets);
-    p->buckets = b;
-    p->n_buckets = n;
+    return NULL;
 }
 
 int64_t pair_limiter_wait_ms(struct pair_limiter *p, const char *phone, int64_t now_ms)
@@ -103,16 +82,11 @@ static int set_next(struct pair_limiter *p, const char *phone, int64_t next_ms)
     if (!e) {
         if (strlen(phone) >= sizeof(e->phone))
             return 0; /* not a valid E.164 number; nothing to remember */
-        if (p->n_entries >= p->n_buckets * 2)
-            grow(p);
         e = calloc(1, sizeof(*e));
         if (!e)
             return -1;
         strcpy(e->phone, phone);
-        size_t k = hash_str(phone) % p->n_buckets;
-        e->next = p->buckets[k];
-        p->buckets[k] = e;
-        p->n_entries++;
+        chained_hash_add(&p->table, &e->link, hash_str(phone));
     }
     if (next_ms > e->next_ms)
         e->next_ms = next_ms;
@@ -133,32 +107,24 @@ int pair_limiter_penalise(struct pair_limiter *p, const char *phone, int64_t now
 
 void pair_limiter_forget(struct pair_limiter *p, const char *phone)
 {
-    struct pair_entry **pp = &p->buckets[hash_str(phone) % p->n_buckets];
-    for (; *pp; pp = &(*pp)->next) {
-        if (strcmp((*pp)->phone, phone) == 0) {
-            struct pair_entry *e = *pp;
-            *pp = e->next;
-            free(e);
-            p->n_entries--;
-            return;
-        }
+    struct pair_entry *e = find(p, phone);
+    if (e) {
+        chained_hash_remove(&p->table, &e->link);
+        free(e);
     }
+}
+
+static int interval_passed(struct chained_hash_node *n, void *now_ms)
+{
+    struct pair_entry *e = (struct pair_entry *)n;
+    if (e->next_ms > *(const int64_t *)now_ms)
+        return 0;
+    free(e);
+    return 1;
 }
 
 size_t pair_limiter_prune(struct pair_limiter *p, int64_t now_ms)
 {
-    for (size_t i = 0; i < p->n_buckets; i++) {
-        struct pair_entry **pp = &p->buckets[i];
-        while (*pp) {
-            struct pair_entry *e = *pp;
-            if (e->next_ms <= now_ms) {
-                *pp = e->next;
-                free(e);
-                p->n_entries--;
-            } else {
-                pp = &e->next;
-            }
-        }
-    }
-    return p->n_entries;
+    chained_hash_remove_if(&p->table, interval_passed, &now_ms);
+    return p->table.len;
 }

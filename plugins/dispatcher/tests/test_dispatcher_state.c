@@ -144,15 +144,15 @@ static void held_index_grows_and_finds_every_job(void **state)
     struct disp_index ix;
     assert_non_null(nodes);
     assert_int_equal(disp_index_init(&ix, 10), 0);
-    assert_int_equal(ix.n_buckets, 16);
+    assert_int_equal(ix.table.n_buckets, 16);
     for (int i = 0; i < N; i++) {
         nodes[i].campaign_id = 1 + i % 2;
         nodes[i].recipient_id = 1 + i / 2;
         disp_index_add(&ix, &nodes[i]);
     }
-    assert_int_equal(ix.len, N);
-    assert_true(ix.n_buckets >= N);
-    assert_int_equal(ix.n_buckets & (ix.n_buckets - 1), 0);
+    assert_int_equal(ix.table.len, N);
+    assert_true(ix.table.n_buckets >= N);
+    assert_int_equal(ix.table.n_buckets & (ix.table.n_buckets - 1), 0);
     for (int i = 0; i < N; i++)
         assert_ptr_equal(disp_index_find(&ix, 1 + i % 2, 1 + i / 2), &nodes[i]);
     assert_null(disp_index_find(&ix, 3, 1));
@@ -161,13 +161,13 @@ static void held_index_grows_and_finds_every_job(void **state)
     free(nodes);
 }
 
-/* Removal unlinks only that node (a node never added, or removed twice, changes nothing), and
+/* Removal unlinks only that node (one never added here, or removed twice, changes nothing), and
  * take_all hands back each remaining node exactly once and leaves the index empty. */
 static void held_index_removes_and_hands_back_each_job_once(void **state)
 {
     enum { N = 1000 };
-    struct disp_index_node nodes[N], stranger = {1, 6, NULL};
-    struct disp_index ix;
+    struct disp_index_node nodes[N], stranger = {.campaign_id = 1, .recipient_id = 6};
+    struct disp_index ix, other;
     memset(nodes, 0, sizeof(nodes));
     assert_int_equal(disp_index_init(&ix, 16), 0);
     for (int i = 0; i < N; i++) {
@@ -178,13 +178,18 @@ static void held_index_removes_and_hands_back_each_job_once(void **state)
     for (int i = 0; i < N; i += 2)
         disp_index_remove(&ix, &nodes[i]);
     disp_index_remove(&ix, &nodes[0]); /* again */
-    disp_index_remove(&ix, &stranger); /* same ids as nodes[5], which is held */
-    assert_int_equal(ix.len, N / 2);
+    /* same ids (and hash) as nodes[5], which is held, but linked in another index */
+    assert_int_equal(disp_index_init(&other, 16), 0);
+    disp_index_add(&other, &stranger);
+    disp_index_remove(&ix, &stranger);
+    assert_ptr_equal(disp_index_find(&other, 1, 6), &stranger);
+    disp_index_free(&other);
+    assert_int_equal(ix.table.len, N / 2);
     for (int i = 0; i < N; i++)
         assert_ptr_equal(disp_index_find(&ix, 1, i + 1), i % 2 ? &nodes[i] : NULL);
     char seen[N] = {0};
     size_t count = 0;
-    for (struct disp_index_node *n = disp_index_take_all(&ix); n; n = n->next) {
+    for (struct disp_index_node *n = disp_index_take_all(&ix); n; n = disp_index_next(n)) {
         int i = (int)(n - nodes);
         assert_true(i >= 0 && i < N && i % 2 == 1);
         assert_int_equal(seen[i], 0);
@@ -192,7 +197,7 @@ static void held_index_removes_and_hands_back_each_job_once(void **state)
         count++;
     }
     assert_int_equal(count, N / 2);
-    assert_int_equal(ix.len, 0);
+    assert_int_equal(ix.table.len, 0);
     assert_null(disp_index_find(&ix, 1, 2));
     disp_index_free(&ix);
 }
