@@ -242,20 +242,28 @@ static int subscribe(struct stage *s, char *err, size_t errlen)
     return 0;
 }
 
-int kafka_consumer_create(struct stage *s, char *err, size_t errlen)
+rd_kafka_conf_t *kafka_consumer_conf(const struct stage_config *cfg, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (set(conf, "bootstrap.servers", s->cfg->brokers, err, errlen) ||
-        set(conf, "group.id", s->cfg->group_id, err, errlen) ||
-        set(conf, "client.id", s->cfg->name, err, errlen) ||
+    if (set(conf, "bootstrap.servers", cfg->brokers, err, errlen) ||
+        set(conf, "group.id", cfg->group_id, err, errlen) ||
+        set(conf, "client.id", cfg->name, err, errlen) ||
         set(conf, "auto.offset.reset", "earliest", err, errlen) ||
-        kafka_conf_apply(conf, s->cfg->properties, s->cfg->n_properties, "consumer", err, errlen) ||
+        kafka_conf_apply(conf, cfg->properties, cfg->n_properties, "consumer", err, errlen) ||
         /* the at-least-once contract depends on these two: not overridable */
         set(conf, "enable.auto.offset.store", "false", err, errlen) ||
         set(conf, "enable.auto.commit", "true", err, errlen)) {
         rd_kafka_conf_destroy(conf);
-        return -1;
+        return NULL;
     }
+    return conf;
+}
+
+int kafka_consumer_create(struct stage *s, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = kafka_consumer_conf(s->cfg, err, errlen);
+    if (!conf)
+        return -1;
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_error_cb(conf, consumer_error_cb);
     rd_kafka_conf_set_log_cb(conf, kafka_log_cb);

@@ -12,6 +12,9 @@
 
 #include "stage.h"
 
+/* The consumer's librdkafka conf: group, kafka.properties ("consumer." ones too), then the
+ * offset settings at-least-once depends on. Caller owns it; NULL with err on a bad property. */
+rd_kafka_conf_t *kafka_consumer_conf(const struct stage_config *cfg, char *err, size_t errlen);
 /* Creates the consumer and subscribes to every plugin's topics (prefixed). */
 int kafka_consumer_create(struct stage *s, char *err, size_t errlen);
 /* Waits up to timeout_ms for the first message, then takes what is ready, up to batch_size

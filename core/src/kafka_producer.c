@@ -106,13 +106,13 @@ static void producer_queue_event(rd_kafka_t *rk, void *opaque)
     stage_wakeup(opaque);
 }
 
-int kafka_producer_create(struct stage *s, char *err, size_t errlen)
+rd_kafka_conf_t *kafka_producer_conf(const struct stage_config *cfg, char *err, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char why[256];
     const char *defaults[][2] = {
-        {"bootstrap.servers", s->cfg->brokers},
-        {"client.id", s->cfg->name},
+        {"bootstrap.servers", cfg->brokers},
+        {"client.id", cfg->name},
         {"enable.idempotence", "true"},
         {"acks", "all"},
         {"linger.ms", "5"},
@@ -122,16 +122,25 @@ int kafka_producer_create(struct stage *s, char *err, size_t errlen)
         if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], why, sizeof why)) {
             snprintf(err, errlen, "kafka producer: %s: %s", defaults[i][0], why);
             rd_kafka_conf_destroy(conf);
-            return -1;
+            return NULL;
         }
     }
-    if (kafka_conf_apply(conf, s->cfg->properties, s->cfg->n_properties, "producer", err, errlen)) {
+    if (kafka_conf_apply(conf, cfg->properties, cfg->n_properties, "producer", err, errlen)) {
         rd_kafka_conf_destroy(conf);
-        return -1;
+        return NULL;
     }
     /* the guarantees are not negotiable: re-assert them after the user's properties */
     rd_kafka_conf_set(conf, "enable.idempotence", "true", why, sizeof why);
     rd_kafka_conf_set(conf, "acks", "all", why, sizeof why);
+    return conf;
+}
+
+int kafka_producer_create(struct stage *s, char *err, size_t errlen)
+{
+    char why[256];
+    rd_kafka_conf_t *conf = kafka_producer_conf(s->cfg, err, errlen);
+    if (!conf)
+        return -1;
     rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
     rd_kafka_conf_set_log_cb(conf, kafka_log_cb);

@@ -13,6 +13,9 @@
 
 #include "stage.h"
 
+/* The producer's librdkafka conf: defaults, kafka.properties ("producer." ones too), then
+ * idempotence and acks=all re-asserted. Caller owns it; NULL with err on a bad property. */
+rd_kafka_conf_t *kafka_producer_conf(const struct stage_config *cfg, char *err, size_t errlen);
 int kafka_producer_create(struct stage *s, char *err, size_t errlen);
 /* Thread-safe. `headers` (may be NULL) is consumed on success and on failure. */
 int kafka_producer_send(struct stage *s, struct host_plugin *hp, const char *topic, const char *key,

@@ -3,6 +3,7 @@
  *
  *   herald-stage --config FILE              run the stage
  *   herald-stage --config FILE --migrate    apply the numbered migrations to postgres.conninfo
+ *   herald-stage --config FILE --dry-run    check the config and plugins, connect to nothing
  *   herald-stage --help-config PLUGIN       list a plugin's options
  *   herald-stage --version
  *
@@ -33,7 +34,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: herald-stage --config FILE [--migrate]\n"
+            "usage: herald-stage --config FILE [--migrate | --dry-run]\n"
             "       herald-stage [--config FILE] --help-config PLUGIN  (or --plugin PLUGIN "
             "--help-config)\n"
             "       herald-stage --version\n"
@@ -41,6 +42,9 @@ static void usage(FILE *out)
             "  --config FILE         stage configuration (libconfig), see docs/configuration.md\n"
             "  --migrate             apply migrations (HERALD_MIGRATIONS_DIR, default %s)\n"
             "                        to postgres.conninfo (or HERALD_PG_CONNINFO) and exit\n"
+            "  --dry-run             check the config: load every plugin, parse its options and\n"
+            "                        the Kafka properties; print what would run; connect to\n"
+            "                        nothing (exit 0 OK, 1 with the error)\n"
             "  --help-config PLUGIN  print the options of a plugin and exit\n"
             "  --version             print the version and plugin ABI and exit\n",
             HERALD_SOURCE_MIGRATIONS);
@@ -118,25 +122,31 @@ static void normalise_help_config(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* clang-format off */
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"migrate", no_argument, NULL, 'm'},
+        {"dry-run", no_argument, NULL, 'n'},
         {"help-config", required_argument, NULL, 'H'},
         {"plugin", required_argument, NULL, 'p'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    /* clang-format on */
     const char *config = NULL, *help_plugin = NULL, *plugin_opt = NULL;
-    int do_migrate = 0, want_help_config = 0, opt;
+    int do_migrate = 0, dry_run = 0, want_help_config = 0, opt;
     normalise_help_config(argc, argv);
-    while ((opt = getopt_long(argc, argv, "c:mH:p:Vh", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:mnH:p:Vh", opts, NULL)) != -1) {
         switch (opt) {
         case 'c':
             config = optarg;
             break;
         case 'm':
             do_migrate = 1;
+            break;
+        case 'n':
+            dry_run = 1;
             break;
         case 'H':
             want_help_config = 1;
@@ -172,6 +182,10 @@ int main(int argc, char **argv)
         }
         return help_config(help_plugin, config);
     }
+    if (do_migrate && dry_run) {
+        fprintf(stderr, "herald-stage: --migrate and --dry-run exclude each other\n");
+        return 2;
+    }
     if (do_migrate)
         return migrate(config);
     if (!config) {
@@ -187,7 +201,7 @@ int main(int argc, char **argv)
     herald_log_level lvl = HERALD_LOG_INFO;
     log_level_parse(cfg.log_level, &lvl);
     log_setup(cfg.name, lvl);
-    int rc = stage_run(&cfg);
+    int rc = dry_run ? stage_dry_run(&cfg) : stage_run(&cfg);
     stage_config_free(&cfg);
     return rc;
 }

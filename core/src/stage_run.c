@@ -5,10 +5,15 @@
  * every plugin and parse its config (exit 1 with a one-line error), then producer, metrics
  * endpoint, PostgreSQL, cb_init, and only then join the consumer group, so that a stage that
  * cannot start never steals partitions from a healthy one.
+ *
+ * stage_dry_run() is that cheap first part alone (`herald-stage --dry-run`, like Fluent Bit's
+ * flag of the same name): an operator checks a config before a deploy without a broker, a
+ * database or a free metrics port at hand.
  */
 #include "stage_run.h"
 
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +21,7 @@
 #include <unistd.h>
 
 #include "health_probe.h"
+#include "herald/http_listen.h"
 #include "inflight.h"
 #include "kafka_consumer.h"
 #include "kafka_producer.h"
@@ -164,15 +170,62 @@ static void teardown(struct stage *s)
             close(s->wake_pipe[i]);
 }
 
-static int start(struct stage *s, char *err, size_t errlen)
+/* A conninfo libpq cannot parse is a config error, not an outage: refused at startup instead
+ * of retried forever. With `out`, also where the stage would connect (never the password). */
+static int check_conninfo(const char *conninfo, char *out, size_t outlen, char *err, size_t errlen)
+{
+    if (!conninfo[0]) {
+        if (out)
+            snprintf(out, outlen, "none (no postgres.conninfo)");
+        return 0;
+    }
+    char *why = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &why);
+    if (!opts) {
+        snprintf(err, errlen, "postgres.conninfo: %s", why ? why : "out of memory");
+        err[strcspn(err, "\n")] = '\0'; /* libpq's messages end in a newline */
+        if (why)
+            PQfreemem(why);
+        return -1;
+    }
+    const char *host = NULL, *port = NULL, *db = NULL, *user = NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val)
+            continue;
+        if (!strcmp(o->keyword, "host") || (!host && !strcmp(o->keyword, "hostaddr")))
+            host = o->val;
+        else if (!strcmp(o->keyword, "port"))
+            port = o->val;
+        else if (!strcmp(o->keyword, "dbname"))
+            db = o->val;
+        else if (!strcmp(o->keyword, "user"))
+            user = o->val;
+    }
+    if (out)
+        snprintf(out, outlen, "host %s, port %s, dbname %s, user %s",
+                 host ? host : "(libpq default)", port ? port : "(libpq default)",
+                 db ? db : "(libpq default)", user ? user : "(libpq default)");
+    PQconninfoFree(opts);
+    return 0;
+}
+
+static int load_plugins(struct stage *s, char *err, size_t errlen)
 {
     for (size_t i = 0; i < s->n_plugins; i++) {
         s->plugins[i].cfg = &s->cfg->plugins[i];
         s->plugins[i].stage = s;
         if (load_plugin(s, &s->plugins[i], err, errlen))
-            return 1;
+            return -1;
     }
-    if (start_io(s, err, errlen) || init_plugins(s))
+    return 0;
+}
+
+static int start(struct stage *s, char *err, size_t errlen)
+{
+    if (load_plugins(s, err, errlen))
+        return 1;
+    if (check_conninfo(s->cfg->pg_conninfo, NULL, 0, err, errlen) || start_io(s, err, errlen) ||
+        init_plugins(s))
         return 1;
     err[0] = '\0';
     if (needs_consumer(s) && kafka_consumer_create(s, err, errlen))
@@ -180,15 +233,20 @@ static int start(struct stage *s, char *err, size_t errlen)
     return 0;
 }
 
+static void stage_init(struct stage *s, struct stage_config *cfg)
+{
+    memset(s, 0, sizeof *s);
+    s->cfg = cfg;
+    s->main_thread = pthread_self();
+    s->n_plugins = cfg->n_plugins;
+    s->plugins = calloc(cfg->n_plugins, sizeof *s->plugins);
+    s->metrics = metrics_new(cfg->name);
+}
+
 int stage_run(struct stage_config *cfg)
 {
     struct stage s;
-    memset(&s, 0, sizeof s);
-    s.cfg = cfg;
-    s.main_thread = pthread_self();
-    s.n_plugins = cfg->n_plugins;
-    s.plugins = calloc(cfg->n_plugins, sizeof *s.plugins);
-    s.metrics = metrics_new(cfg->name);
+    stage_init(&s, cfg);
     retry_scheduler_init(&s.retries);
     if (pipe2(s.wake_pipe, O_NONBLOCK | O_CLOEXEC))
         s.wake_pipe[0] = s.wake_pipe[1] = -1;
@@ -206,4 +264,59 @@ int stage_run(struct stage_config *cfg)
     }
     teardown(&s);
     return rc;
+}
+
+/* The librdkafka settings are checked one by one by rd_kafka_conf_set, as at startup; checks
+ * that librdkafka makes only when a client is created (combinations of settings) need a real
+ * start. */
+static int check_kafka_and_listen(struct stage *s, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = kafka_producer_conf(s->cfg, err, errlen);
+    if (!conf)
+        return -1;
+    rd_kafka_conf_destroy(conf);
+    if (needs_consumer(s)) {
+        if (!(conf = kafka_consumer_conf(s->cfg, err, errlen)))
+            return -1;
+        rd_kafka_conf_destroy(conf);
+    }
+    struct sockaddr_storage sa;
+    socklen_t sa_len;
+    char why[200];
+    if (http_listen_parse(s->cfg->metrics_listen, &sa, &sa_len, why, sizeof why) != 0) {
+        snprintf(err, errlen, "stage.metrics_listen: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_summary(const struct stage *s, const char *postgres)
+{
+    const struct stage_config *c = s->cfg;
+    printf("herald-stage: %s: configuration OK (nothing was connected to)\n", c->file);
+    printf("  stage     %s, metrics on %s\n", c->name, c->metrics_listen);
+    for (size_t i = 0; i < s->n_plugins; i++) {
+        const struct host_plugin *hp = &s->plugins[i];
+        printf("  plugin    %s (%s)", hp->p->name, hp->lp.path);
+        for (size_t t = 0; t < hp->cfg->n_consume; t++)
+            printf("%s%s%s", t ? ", " : ", consumes ", c->topic_prefix, hp->cfg->consume[t]);
+        printf("\n");
+    }
+    printf("  kafka     %s, group %s\n", c->brokers, c->group_id);
+    printf("  postgres  %s\n", postgres);
+}
+
+int stage_dry_run(struct stage_config *cfg)
+{
+    struct stage s;
+    stage_init(&s, cfg);
+    char err[1024] = "", postgres[600];
+    int rc = load_plugins(&s, err, sizeof err) || check_kafka_and_listen(&s, err, sizeof err) ||
+             check_conninfo(cfg->pg_conninfo, postgres, sizeof postgres, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "herald-stage: %s\n", err);
+    else
+        print_summary(&s, postgres);
+    teardown(&s);
+    return rc ? 1 : 0;
 }

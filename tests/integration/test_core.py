@@ -342,6 +342,14 @@ def test_wrong_type_is_refused_with_key(herald):
                     "integer$", line), line
 
 
+def test_unparsable_conninfo_is_refused_not_retried(herald):
+    # a typo in postgres.conninfo is a config error: retrying it forever would only hide it
+    cfg = herald.stage_config("echo", plugin_config={"output": "out"}, consume=["in"])
+    cfg["postgres"]["conninfo"] = "host=127.0.0.1 passwrd=hunter2"
+    line, _ = refused(herald, cfg)
+    assert line == 'herald-stage: postgres.conninfo: invalid connection option "passwrd"'
+
+
 @pytest.mark.parametrize("plugin,expect", [
     ("nosuch", r"cannot load plugin 'nosuch' from .*/herald_nosuch\.so: .*No such file.*; "
                r"build it with `ninja -C build` or set stage\.plugin_dir"),
@@ -362,6 +370,81 @@ def test_help_config_lists_plugin_options(herald):
     assert r.returncode == 0, r.stderr
     assert re.search(r"output\s+string\s+required", r.stdout)
     assert re.search(r"retry_times\s+integer\s+optional, default \"2\"", r.stdout)
+
+
+# ---- --dry-run ------------------------------------------------------------------------------
+
+@pytest.fixture
+def silent_listener():
+    """A listening socket that counts who connected to it: a dry run must leave it alone."""
+    import socket
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    srv.setblocking(False)
+    yield srv
+    srv.close()
+
+
+def connections_to(srv):
+    """How many clients connected to srv so far (accepting them)."""
+    n = 0
+    while True:
+        try:
+            srv.accept()[0].close()
+            n += 1
+        except BlockingIOError:
+            return n
+
+
+@pytest.mark.parametrize("conf", ["analytics", "dispatcher", "example-echo", "gateway",
+                                  "segmenter"])
+def test_dry_run_checks_each_shipped_config_and_connects_to_nothing(herald, silent_listener,
+                                                                     conf):
+    port = silent_listener.getsockname()[1]
+    env = {"HERALD_KAFKA_BROKERS": f"127.0.0.1:{port}",
+           "HERALD_PG_CONNINFO": f"host=127.0.0.1 port={port} dbname=x user=y password=hunter2",
+           "HERALD_WA_TOKEN": "t", "HERALD_APP_SECRET": "s", "HERALD_VERIFY_TOKEN": "v",
+           "HERALD_API_TOKEN": "a"}
+    r = herald.run_stage(["--config", str(REPO_ROOT / "config" / f"{conf}.conf"), "--dry-run"],
+                         env=env, timeout=30)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].endswith(f"config/{conf}.conf: configuration OK (nothing was connected to)")
+    plugin = "echo" if conf == "example-echo" else "webhook" if conf == "gateway" else conf
+    assert re.search(rf"^  plugin    {plugin} \(.*herald_{plugin}\.so\)", r.stdout, re.M), r.stdout
+    assert f"  kafka     127.0.0.1:{port}, group " in r.stdout
+    assert f"  postgres  host 127.0.0.1, port {port}, dbname x, user y" in r.stdout
+    assert "hunter2" not in r.stdout + r.stderr
+    time.sleep(0.5)  # a client started in the background would have dialled by now
+    assert connections_to(silent_listener) == 0
+
+
+@pytest.mark.parametrize("change,expect", [
+    (lambda c: c["plugins"][0]["config"].update(delay_sm=100),
+     r"herald-stage: .*bad\.conf:\d+: plugins\[0\]\.config\.delay_sm: not an option of plugin "
+     r"'echo' \(herald-stage --help-config echo lists them\)"),
+    (lambda c: c["kafka"]["properties"].append("consumer.fetch.wait.max.ms=soon"),
+     r"herald-stage: kafka\.properties: 'consumer\.fetch\.wait\.max\.ms=soon': Invalid value for "
+     r"configuration property \"fetch\.wait\.max\.ms\""),
+    (lambda c: c["kafka"]["properties"].append("no.such.property=1"),
+     r"herald-stage: kafka\.properties: 'no\.such\.property=1': No such configuration property: "
+     r"\"no\.such\.property\""),
+    (lambda c: c["postgres"].update(conninfo="host=db passwrd=hunter2"),
+     r"herald-stage: postgres\.conninfo: invalid connection option \"passwrd\""),
+    (lambda c: c["stage"].update(metrics_listen="127.0.0.1:http"),
+     r"herald-stage: stage\.metrics_listen: .*"),
+])
+def test_dry_run_refuses_a_bad_config_with_one_line(herald, change, expect):
+    cfg = herald.stage_config("echo", plugin_config={"output": "out"}, consume=["in"])
+    change(cfg)
+    path = herald.write_config(cfg, "bad.conf")
+    r = herald.run_stage(["--config", str(path), "--dry-run"], timeout=30)
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    assert r.stdout == ""
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and re.fullmatch(expect, lines[0]), r.stderr
+    assert "hunter2" not in r.stderr
 
 
 # ---- observability, producer guarantees, migrations ------------------------------------------
