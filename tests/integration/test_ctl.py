@@ -341,6 +341,47 @@ def test_lists_campaign_list_and_show_tables(herald):
         assert f"\n{section}\n" in out
 
 
+def test_read_commands_print_typed_json_and_quiet_ids(herald):
+    herald.sql("INSERT INTO contacts (phone, name) VALUES ('4915100000001', 'Asha')")
+    herald.sql("INSERT INTO contact_lists (name) VALUES ('berlin'), ('empty')")
+    herald.sql("INSERT INTO contact_list_members SELECT l.id, c.id FROM contact_lists l, contacts c "
+               "WHERE l.name = 'berlin'")
+    rc, out, err = ctl(herald, "lists", "--json")
+    assert rc == 0, err
+    assert [(x["name"], x["contacts"]) for x in json.loads(out)] == [("berlin", 1), ("empty", 0)]
+    assert all(isinstance(x["id"], int) for x in json.loads(out))
+
+    a = make_campaign(herald, name="Alpha", status="running")
+    b = make_campaign(herald, name="Beta", status="completed")
+    herald.sql("UPDATE campaigns SET template_params = '[\"name\", 20]', audience_size = 3, "
+               "started_at = '2026-11-25 20:15:25.5+00' WHERE id = %s", a)
+    rc, out, err = ctl(herald, "campaign", "list", "-J")
+    assert rc == 0, err
+    rows = json.loads(out)
+    assert [(r["id"], r["name"], r["status"]) for r in rows] == [(b, "Beta", "completed"),
+                                                                 (a, "Alpha", "running")]
+    assert rows[1]["audience"] == 3
+    rc, out, err = ctl(herald, "campaign", "list", "-q")
+    assert (rc, out) == (0, f"{b}\n{a}\n"), err
+    rc, out, err = ctl(herald, "campaign", "list", "--status", "paused", "--json")
+    assert (rc, out) == (0, "[]\n"), err
+
+    rc, out, err = ctl(herald, "campaign", "show", str(a), "--json")
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert set(doc) == {"campaign", "analytics", "failures"}
+    assert doc["campaign"]["name"] == "Alpha" and doc["campaign"]["id"] == a
+    assert doc["campaign"]["template_params"] == ["name", 20]
+    assert doc["campaign"]["started_at"] == "2026-11-25T20:15:25.5+00:00"
+    assert doc["campaign"]["scheduled_at"] is None
+    assert doc["analytics"]["audience_size"] == 3 and "campaign_id" not in doc["analytics"]
+    assert doc["failures"] == []
+
+    rc, out, err = ctl(herald, "campaign", "show", "999999", "--json")
+    assert (rc, out) == (1, ""), err
+    assert "campaign 999999 not found" in err
+
+
 def test_watch_plain_lines_until_campaign_ends(herald):
     cid = make_campaign(herald, status="running")
     herald.sql("UPDATE campaigns SET audience_size = 2, started_at = now() WHERE id = %s", cid)
@@ -448,6 +489,14 @@ def test_read_commands_degrade_without_the_analytics_views(herald):
     assert rc == 0, err
     assert "views campaign_analytics and campaign_progress are missing" in out
     assert "view campaign_failures is missing" in out
+
+    rc, out, err = ctl(herald, "campaign", "show", str(cid), "--json")
+    assert rc == 0, err
+    doc = json.loads(out)  # the notes go to stderr, the document stays parseable
+    assert doc["campaign"]["name"] == "NoViews"
+    assert doc["analytics"] is None and doc["failures"] is None
+    assert "views campaign_analytics and campaign_progress are missing" in err
+    assert "view campaign_failures is missing" in err
 
     rc, out, err = ctl(herald, "watch", str(cid), "--once")
     assert rc == 0, err

@@ -2,66 +2,96 @@
  * cmd_campaign_show.c - `herald-ctl campaign show ID`: the definition from `campaigns`, then
  * the analytics read views: campaign_analytics (or campaign_progress) as a field/value table,
  * then campaign_failures by error code. A view that does not exist yet is named instead of
- * failing the whole command.
+ * failing the whole command. With --json the same three parts form one document:
+ * {"campaign": {...}, "analytics": {...} or null, "failures": [...] or null}.
  */
 #include "ctl_db.h"
 #include "ctl_parse.h"
+#include "ctl_result_json.h"
 #include "ctl_result_print.h"
 #include "ctl_subcommands.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 
 static const char definition_sql[] =
     "SELECT id, name, status, status_reason, phone_number_id, template_name, template_language, "
-    "template_params::text AS template_params, audience::text AS audience, "
-    "rate_limit_per_second, audience_size, duplicated_from, scheduled_at, created_at, "
-    "started_at, paused_at, resumed_at, completed_at, cancelled_at, failed_at "
-    "FROM campaigns WHERE id = $1";
+    "template_params, audience, rate_limit_per_second, audience_size, duplicated_from, "
+    "scheduled_at, created_at, started_at, paused_at, resumed_at, completed_at, cancelled_at, "
+    "failed_at FROM campaigns WHERE id = $1";
 
 static const char *const no_campaign_id[] = {"campaign_id", NULL};
 
-/* Prints a query's rows; CTL_DB_MISSING when its view does not exist (nothing printed). */
-static enum ctl_db_status print_query(PGconn *pg, const char *sql, const char *id, int vertical,
-                                      char *err, size_t errlen)
+/* Where the parts go: printed as they come (tables), or gathered into doc (--json). */
+struct show_output {
+    json_t *doc; /* NULL for tables */
+};
+
+/* Something the operator should know about a part: in the tables, or on stderr beside JSON. */
+static void __attribute__((format(printf, 2, 3)))
+note(const struct show_output *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs(o->doc ? "note: " : "  (", o->doc ? stderr : stdout);
+    vfprintf(o->doc ? stderr : stdout, fmt, ap);
+    fputs(o->doc ? "\n" : ")\n", o->doc ? stderr : stdout);
+    va_end(ap);
+}
+
+/* One part from a query (its first row as fields, or every row); CTL_DB_MISSING when its view
+ * does not exist (nothing shown, `key` stays null in the document). */
+static enum ctl_db_status show_part(struct show_output *o, const char *key, PGconn *pg,
+                                    const char *sql, const char *id, int vertical, char *err,
+                                    size_t errlen)
 {
     const char *params[] = {id};
     PGresult *res;
     enum ctl_db_status st = ctl_db_query(pg, sql, 1, params, &res, err, errlen);
     if (st != CTL_DB_OK)
         return st;
-    if (PQntuples(res) == 0)
-        printf("  (no data yet)\n");
-    else if (vertical)
+    if (o->doc) {
+        json_t *v = !vertical            ? ctl_result_rows_json(res)
+                    : PQntuples(res) > 0 ? ctl_result_row_json(res, 0, no_campaign_id)
+                                         : json_null();
+        json_object_set_new(o->doc, key, v ? v : json_null());
+    } else if (PQntuples(res) == 0) {
+        note(o, "no data yet");
+    } else if (vertical) {
         ctl_print_vertical(res, 0, no_campaign_id, stdout);
-    else
+    } else {
         ctl_print_rows(res, stdout);
+    }
     PQclear(res);
     return CTL_DB_OK;
 }
 
 /* campaign_analytics holds every progress figure plus rates and percentiles; without it
  * (older analytics) campaign_progress is shown instead. */
-static int show_analytics(PGconn *pg, const char *id)
+static int show_analytics(struct show_output *o, PGconn *pg, const char *id)
 {
     char err[600];
-    printf("\nAnalytics\n");
-    enum ctl_db_status st =
-        print_query(pg, "SELECT * FROM campaign_analytics WHERE campaign_id = $1::bigint", id, 1,
-                    err, sizeof(err));
+    if (!o->doc)
+        printf("\nAnalytics\n");
+    enum ctl_db_status st = show_part(
+        o, "analytics", pg, "SELECT * FROM campaign_analytics WHERE campaign_id = $1::bigint", id,
+        1, err, sizeof(err));
     if (st == CTL_DB_MISSING)
-        st = print_query(pg, "SELECT * FROM campaign_progress WHERE campaign_id = $1::bigint", id,
-                         1, err, sizeof(err));
+        st = show_part(o, "analytics", pg,
+                       "SELECT * FROM campaign_progress WHERE campaign_id = $1::bigint", id, 1, err,
+                       sizeof(err));
     if (st == CTL_DB_MISSING)
-        printf("  (views campaign_analytics and campaign_progress are missing: analytics "
-               "migrations 040+ not applied)\n");
-    printf("\nFailures by error code\n");
+        note(o, "views campaign_analytics and campaign_progress are missing: analytics "
+                "migrations 040+ not applied");
+    if (!o->doc)
+        printf("\nFailures by error code\n");
     if (st != CTL_DB_ERROR)
-        st = print_query(pg,
-                         "SELECT error_code, error_title, recipients FROM campaign_failures "
-                         "WHERE campaign_id = $1::bigint ORDER BY recipients DESC, error_code",
-                         id, 0, err, sizeof(err));
+        st = show_part(o, "failures", pg,
+                       "SELECT error_code, error_title, recipients FROM campaign_failures "
+                       "WHERE campaign_id = $1::bigint ORDER BY recipients DESC, error_code",
+                       id, 0, err, sizeof(err));
     if (st == CTL_DB_MISSING)
-        printf("  (view campaign_failures is missing: analytics migrations 040+ not applied)\n");
+        note(o, "view campaign_failures is missing: analytics migrations 040+ not applied");
     if (st == CTL_DB_ERROR) {
         ctl_errorf("%s", err);
         return CTL_EXIT_INFRA;
@@ -69,7 +99,7 @@ static int show_analytics(PGconn *pg, const char *id)
     return CTL_EXIT_OK;
 }
 
-static int show_definition(PGconn *pg, const char *id)
+static int show_definition(struct show_output *o, PGconn *pg, const char *id)
 {
     const char *params[] = {id};
     PGresult *res;
@@ -83,8 +113,13 @@ static int show_definition(PGconn *pg, const char *id)
         ctl_errorf("campaign %s not found", id);
         return CTL_EXIT_FAIL;
     }
-    printf("Campaign %s\n", id);
-    ctl_print_vertical(res, 0, NULL, stdout);
+    if (o->doc) {
+        json_t *campaign = ctl_result_row_json(res, 0, NULL);
+        json_object_set_new(o->doc, "campaign", campaign ? campaign : json_null());
+    } else {
+        printf("Campaign %s\n", id);
+        ctl_print_vertical(res, 0, NULL, stdout);
+    }
     PQclear(res);
     return CTL_EXIT_OK;
 }
@@ -101,8 +136,18 @@ int ctl_cmd_campaign_show(struct ctl_ctx *ctx, const struct ctl_opts *opts)
         return CTL_EXIT_INFRA;
     char idbuf[32];
     snprintf(idbuf, sizeof(idbuf), "%lld", id);
-    int rc = show_definition(pg, idbuf);
+    struct show_output o = {NULL};
+    if (ctl_opts_count(opts, "json") &&
+        !(o.doc = json_pack("{s:n, s:n, s:n}", "campaign", "analytics", "failures")))
+        return CTL_EXIT_FAIL;
+    int rc = show_definition(&o, pg, idbuf);
     if (rc == CTL_EXIT_OK)
-        rc = show_analytics(pg, idbuf);
+        rc = show_analytics(&o, pg, idbuf);
+    if (o.doc) {
+        if (rc == CTL_EXIT_OK && ctl_print_json(o.doc, stdout) != 0)
+            rc = CTL_EXIT_FAIL;
+        else if (rc != CTL_EXIT_OK)
+            json_decref(o.doc);
+    }
     return rc;
 }

@@ -3,6 +3,7 @@
  */
 #include "ctl_result_print.h"
 
+#include "ctl_result_json.h"
 #include "ctl_table.h"
 #include "ctl_value_format.h"
 
@@ -70,4 +71,22 @@ void ctl_print_vertical(const PGresult *res, int row, const char *const *skip, F
     }
     ctl_table_print(t, out);
     ctl_table_free(t);
+}
+
+enum ctl_output ctl_output_choose(int json, int quiet)
+{
+    return json ? CTL_OUTPUT_JSON : quiet ? CTL_OUTPUT_FIRST_COLUMN : CTL_OUTPUT_TABLE;
+}
+
+int ctl_print_result(const PGresult *res, enum ctl_output how, FILE *out)
+{
+    if (how == CTL_OUTPUT_JSON)
+        return ctl_print_json(ctl_result_rows_json(res), out);
+    if (how == CTL_OUTPUT_FIRST_COLUMN) {
+        for (int r = 0; PQnfields(res) > 0 && r < PQntuples(res); r++)
+            fprintf(out, "%s\n", PQgetvalue(res, r, 0));
+        return ferror(out) ? -1 : 0;
+    }
+    ctl_print_rows(res, out);
+    return 0;
 }

@@ -11,6 +11,16 @@
 #include <libpq-fe.h>
 #include <stdio.h>
 
+/* How a read command prints its rows: aligned table; one JSON array (--json); or the first
+ * column alone, one value per line (--quiet: the ids, for shell loops). */
+enum ctl_output { CTL_OUTPUT_TABLE, CTL_OUTPUT_JSON, CTL_OUTPUT_FIRST_COLUMN };
+
+/* --json wins over --quiet. */
+enum ctl_output ctl_output_choose(int json, int quiet);
+
+/* Rows as `how` says. 0, or -1 when the output could not be built or written. */
+int ctl_print_result(const PGresult *res, enum ctl_output how, FILE *out);
+
 /* Every row and column; NULL shown as "-". */
 void ctl_print_rows(const PGresult *res, FILE *out);
 

@@ -14,8 +14,21 @@ const struct ctl_opt_spec ctl_common_opts[] = {
      "how long to wait for Kafka and for the outcome (default 15)"},
     {"no-wait", 0, CTL_OPT_FLAG, NULL,
      "return once Kafka has the command; do not wait for the outcome"},
-    {"quiet", 'q', CTL_OPT_FLAG, NULL, "print only the essential value (e.g. a new campaign id)"},
+    {"quiet", 'q', CTL_OPT_FLAG, NULL,
+     "print only the essential value (a new campaign id; the ids of a list)"},
     {"help", 'h', CTL_OPT_FLAG, NULL, "show this help"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
+/* Read commands print tables; --json prints the same rows as one document (ctl_result_json.h). */
+#define JSON_OPT                                                                                   \
+    {                                                                                              \
+        "json", 'J', CTL_OPT_FLAG, NULL,                                                           \
+            "print one JSON document with typed values (for jq and scripts) instead of tables"     \
+    }
+
+static const struct ctl_opt_spec json_opts[] = {
+    JSON_OPT,
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -47,6 +60,7 @@ static const struct ctl_opt_spec watch_opts[] = {
 static const struct ctl_opt_spec list_opts[] = {
     {"status", 's', CTL_OPT_VALUE, "STATUS", "only campaigns with this status"},
     {"limit", 'n', CTL_OPT_VALUE, "N", "at most N campaigns, newest first (default 50)"},
+    JSON_OPT,
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -68,7 +82,8 @@ const struct ctl_subcommand ctl_subcommands[] = {
      "Columns: phone (E.164 digits), name, tags (';'-separated), any other column becomes an\n"
      "attribute. Rows with an invalid phone are rejected with their line number and reason.\n",
      ctl_cmd_contacts_import},
-    {"lists", "", 0, 0, NULL, "show contact lists with their member counts", NULL, ctl_cmd_lists},
+    {"lists", "", 0, 0, json_opts, "show contact lists with their member counts", NULL,
+     ctl_cmd_lists},
     {"segment preview", "", 0, 0, preview_opts,
      "count and sample of the contacts an audience selects", NULL, ctl_cmd_segment_preview},
     {"campaign create", "", 0, 0, ctl_campaign_spec_opts, "define a new campaign (status draft)",
@@ -77,7 +92,7 @@ const struct ctl_subcommand ctl_subcommands[] = {
      "change fields of a draft/scheduled campaign", NULL, ctl_cmd_campaign_update},
     {"campaign list", "", 0, 0, list_opts, "campaigns with status and headline numbers", NULL,
      ctl_cmd_campaign_list},
-    {"campaign show", "ID", 1, 1, NULL, "a campaign's definition and analytics", NULL,
+    {"campaign show", "ID", 1, 1, json_opts, "a campaign's definition and analytics", NULL,
      ctl_cmd_campaign_show},
     {"schedule", "ID", 1, 1, schedule_opts, "start the campaign at a given time", NULL,
      ctl_cmd_schedule},

@@ -11,12 +11,7 @@
 
 #include <stddef.h>
 
-/* PostgreSQL type oids (pg_type.h is not part of libpq's public headers). */
-#define CTL_OID_FLOAT4      700
-#define CTL_OID_FLOAT8      701
-#define CTL_OID_NUMERIC     1700
-#define CTL_OID_TIMESTAMP   1114
-#define CTL_OID_TIMESTAMPTZ 1184
+#include "ctl_pg_oids.h"
 
 /*
  * Writes the display form of `text` (a value of type `oid` in column `name`) into out:
