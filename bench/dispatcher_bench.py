@@ -199,7 +199,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sends", type=int, default=40000, help="recipients for the limit-off run")
     # 2,048 claims open on 128 connections was the best of the pairs measured on 2026-11-27
-    # (1,024-4,096 claims on 64-512 connections; docs/dispatcher.md)
+    # (1,024-4,096 claims on 64-512 connections; docs/dispatcher-performance.md)
     ap.add_argument("--concurrency", type=int, default=2048,
                     help="dispatcher max_concurrency for the limit-off run")
     ap.add_argument("--connections", type=int, default=128,
