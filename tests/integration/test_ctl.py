@@ -242,6 +242,11 @@ def test_no_wait_returns_once_kafka_has_it_and_command_shows_outcome(herald):
     rc, out, err = ctl(herald, "command", command_id)
     assert rc == 1
     assert re.search(r"outcome\s+rejected", out) and "already cancelled" in out
+    rc, out, err = ctl(herald, "command", command_id, "--json")
+    row = json.loads(out)
+    assert rc == 1 and (row["command_id"], row["campaign_id"]) == (command_id, cid)
+    assert (row["type"], row["outcome"], row["reason"]) == ("cancel", "rejected",
+                                                           "already cancelled")
 
 
 def test_broker_down_is_exit_2_with_clear_reason(herald):

@@ -1,9 +1,11 @@
 /*
  * cmd_command.c - `herald-ctl command COMMAND_ID`: the recorded outcome of a command, e.g.
  * one posted with --no-wait or one that timed out while its stage was down. Exit status
- * mirrors posting: 0 accepted, 1 rejected or unknown, 2 PostgreSQL unreachable.
+ * mirrors posting: 0 accepted, 1 rejected or unknown, 2 PostgreSQL unreachable. --json prints
+ * the row as one object (the payload stays a string: a rejected one may not be JSON).
  */
 #include "ctl_db.h"
+#include "ctl_result_json.h"
 #include "ctl_result_print.h"
 #include "ctl_subcommands.h"
 
@@ -32,7 +34,9 @@ int ctl_cmd_command(struct ctl_ctx *ctx, const struct ctl_opts *opts)
         return CTL_EXIT_FAIL;
     }
     int accepted = strcmp(PQgetvalue(res, 0, 3), "accepted") == 0;
-    if (!ctx->quiet)
+    if (ctl_opts_count(opts, "json"))
+        ctl_print_json(ctl_result_row_json(res, 0, NULL), stdout);
+    else if (!ctx->quiet)
         ctl_print_vertical(res, 0, NULL, stdout);
     PQclear(res);
     return accepted ? CTL_EXIT_OK : CTL_EXIT_FAIL;

@@ -105,7 +105,7 @@ const struct ctl_subcommand ctl_subcommands[] = {
     LIFECYCLE("recalculate", ctl_cmd_recalculate, "rebuild the campaign's analytics counters"),
     {"watch", "ID", 1, 1, watch_opts,
      "live progress bar until the campaign ends (plain lines if not a TTY)", NULL, ctl_cmd_watch},
-    {"command", "COMMAND_ID", 1, 1, NULL, "show the outcome of a posted command", NULL,
+    {"command", "COMMAND_ID", 1, 1, json_opts, "show the outcome of a posted command", NULL,
      ctl_cmd_command},
     /* `campaign <verb>` spellings of the lifecycle verbs, for those who expect them. */
     {"campaign schedule", "ID", 1, 1, schedule_opts, "same as `schedule`", NULL, ctl_cmd_schedule},
