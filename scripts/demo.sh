@@ -187,8 +187,12 @@ start_processes() {
         --permanent "$MOCK_PERMANENT"
     wait_http mock "http://$MOCK_LISTEN/healthz" 20
     local s
-    for s in "${STAGES[@]}"; do
+    for s in "${STAGES[@]}"; do # every config checked before anything starts
         [ -f "config/$s.conf" ] || die "config/$s.conf is missing"
+        "$BUILD/bin/herald-stage" --config "config/$s.conf" --dry-run >/dev/null ||
+            die "config/$s.conf was refused (the line above says why)"
+    done
+    for s in "${STAGES[@]}"; do
         start_bg "$s" "$BUILD/bin/herald-stage" --config "config/$s.conf"
     done
     for s in "${STAGES[@]}"; do
