@@ -7,6 +7,8 @@
  */
 #include "plugin_loader.h"
 
+#include "install_paths.h"
+
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,18 +18,11 @@
 
 char *plugin_default_dir(void)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return strdup("lib");
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    size_t len = strlen(exe) + 8;
-    char *dir = malloc(len);
-    snprintf(dir, len, "%s/../lib", exe);
-    return dir;
+    char dir[4096];
+    if (install_dir_beside_exe("../lib/herald", dir, sizeof dir) == 0 || /* installed */
+        install_dir_beside_exe("../lib", dir, sizeof dir) == 0)          /* build tree */
+        return strdup(dir);
+    return strdup("lib");
 }
 
 static char *resolve_path(const char *name, const char *path, const char *plugin_dir)

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "install_paths.h"
 #include "log.h"
 #include "migrations.h"
 #include "plugin_config_map.h"
@@ -31,8 +32,21 @@
 #define HERALD_SOURCE_MIGRATIONS "migrations"
 #endif
 
+/* HERALD_MIGRATIONS_DIR, else the installed share/herald/migrations beside this binary, else
+ * the source tree it was built from. */
+static const char *migrations_dir(char *buf, size_t len)
+{
+    const char *env = getenv("HERALD_MIGRATIONS_DIR");
+    if (env && env[0])
+        return env;
+    if (install_dir_beside_exe("../share/herald/migrations", buf, len) == 0)
+        return buf;
+    return HERALD_SOURCE_MIGRATIONS;
+}
+
 static void usage(FILE *out)
 {
+    char buf[4096];
     fprintf(out,
             "usage: herald-stage --config FILE [--migrate | --dry-run]\n"
             "       herald-stage [--config FILE] --help-config PLUGIN  (or --plugin PLUGIN "
@@ -47,7 +61,7 @@ static void usage(FILE *out)
             "                        nothing (exit 0 OK, 1 with the error)\n"
             "  --help-config PLUGIN  print the options of a plugin and exit\n"
             "  --version             print the version and plugin ABI and exit\n",
-            HERALD_SOURCE_MIGRATIONS);
+            migrations_dir(buf, sizeof buf));
 }
 
 static int help_config(const char *plugin, const char *config_file)
@@ -81,9 +95,8 @@ static int help_config(const char *plugin, const char *config_file)
 
 static int migrate(const char *config_file)
 {
-    const char *dir = getenv("HERALD_MIGRATIONS_DIR");
-    if (!dir || !dir[0])
-        dir = HERALD_SOURCE_MIGRATIONS;
+    char buf[4096];
+    const char *dir = migrations_dir(buf, sizeof buf);
     char err[1024];
     struct stage_config cfg;
     int have_cfg = 0;

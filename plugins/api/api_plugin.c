@@ -10,10 +10,12 @@
 #include "api_internal.h"
 #include "api_progress_hub.h"
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define OPT(type, name, def, req, field, env, desc)                                                \
     {                                                                                              \
@@ -96,12 +98,32 @@ static int check_config(struct api_ctx *ctx)
     return bad ? -1 : 0;
 }
 
+/* `dir` under the share/herald/ of an installed tree (cmake --install puts this plugin in
+ * P/lib/herald/ and the dashboard in P/share/herald/web/dashboard), or NULL. */
+static char *installed_beside_plugin(const char *dir)
+{
+    Dl_info info;
+    if (!dladdr((void *)&installed_beside_plugin, &info) || !info.dli_fname)
+        return NULL;
+    char so_dir[PATH_MAX], path[PATH_MAX + 64];
+    snprintf(so_dir, sizeof(so_dir), "%s", info.dli_fname);
+    char *slash = strrchr(so_dir, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    int n = snprintf(path, sizeof(path), "%s/../../share/herald/%s", so_dir, dir);
+    return n > 0 && (size_t)n < sizeof(path) ? realpath(path, NULL) : NULL;
+}
+
 /* A relative static_dir ("web/dashboard", as in config/gateway.conf) is looked up in the
- * working directory first, then in the source tree the plugin was built from, so a stage
- * started from anywhere (tests run in a temporary directory) still finds the dashboard. */
+ * working directory first, then in the installed tree this plugin belongs to, then in the
+ * source tree the plugin was built from, so a stage started from anywhere (tests run in a
+ * temporary directory, an installed gateway from /) still finds the dashboard. */
 static char *find_static_root(const char *dir)
 {
     char *root = realpath(dir, NULL);
+    if (!root && dir[0] != '/')
+        root = installed_beside_plugin(dir);
 #ifdef HERALD_API_SOURCE_DIR
     if (!root && dir[0] != '/') {
         char in_source[PATH_MAX];
