@@ -9,6 +9,7 @@ PostgreSQL.
 """
 
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -70,6 +71,25 @@ def test_installed_tree_finds_its_plugins_and_migrations(herald, tmp_path):
     r = subprocess.run([str(prefix / "bin" / "herald-ctl"), "campaign", "list", "--json"],
                        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert (r.returncode, r.stdout) == (0, "[]\n"), r.stderr
+
+
+def test_installed_systemd_unit_runs_the_installed_stage(tmp_path):
+    prefix = tmp_path / "prefix"
+    install(prefix)
+    unit = (prefix / "lib/systemd/system/herald-stage@.service").read_text()
+    assert "@PREFIX@" not in unit
+    assert f"ExecStartPre={prefix}/bin/herald-stage --config /etc/herald/%i.conf --dry-run" in unit
+    assert f"ExecStart={prefix}/bin/herald-stage --config /etc/herald/%i.conf" in unit
+    assert "RestartPreventExitStatus=1 2" in unit and "KillSignal=SIGTERM" in unit
+    assert (prefix / "share/herald/doc/deploy.md").exists()  # the unit's Documentation=
+    if not shutil.which("systemd-analyze"):
+        return  # the content checks above still ran; systemd is not part of the test machine
+    instance = tmp_path / "herald-stage@dispatcher.service"
+    instance.write_text(unit)
+    r = subprocess.run(["systemd-analyze", "verify", str(instance)], capture_output=True,
+                       text=True, timeout=60)
+    # verify exits 0 on directives it ignores, so its output must be empty too
+    assert (r.returncode, r.stdout + r.stderr) == (0, ""), r.stdout + r.stderr
 
 
 def test_installed_gateway_serves_the_installed_dashboard(herald, tmp_path):
