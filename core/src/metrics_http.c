@@ -65,16 +65,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return respond(c, MHD_HTTP_NOT_FOUND, "text/plain", strdup("try /metrics or /healthz\n"));
 }
 
+int metrics_http_parse_listen(const char *listen, struct sockaddr_storage *sa, socklen_t *sa_len,
+                              char *err, size_t errlen)
+{
+    char why[200];
+    if (http_listen_parse(listen, sa, sa_len, why, sizeof why) != 0) {
+        snprintf(err, errlen, "stage.metrics_listen: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 int metrics_http_start(struct stage *s, const char *listen, int *bound_port, char *err,
                        size_t errlen)
 {
     struct sockaddr_storage sa;
     socklen_t sa_len;
-    char why[200];
-    if (http_listen_parse(listen, &sa, &sa_len, why, sizeof why) != 0) {
-        snprintf(err, errlen, "stage.metrics_listen: %s", why);
+    if (metrics_http_parse_listen(listen, &sa, &sa_len, err, errlen) != 0)
         return -1;
-    }
     /* MHD_USE_AUTO: epoll, not select(). A stage can hold thousands of sockets (a dispatcher
      * with 2,048 API connections), and select() cannot watch a descriptor above 1,023: every
      * scrape of such a stage was reset. */

@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "health_probe.h"
-#include "herald/http_listen.h"
 #include "inflight.h"
 #include "kafka_consumer.h"
 #include "kafka_producer.h"
@@ -282,12 +281,7 @@ static int check_kafka_and_listen(struct stage *s, char *err, size_t errlen)
     }
     struct sockaddr_storage sa;
     socklen_t sa_len;
-    char why[200];
-    if (http_listen_parse(s->cfg->metrics_listen, &sa, &sa_len, why, sizeof why) != 0) {
-        snprintf(err, errlen, "stage.metrics_listen: %s", why);
-        return -1;
-    }
-    return 0;
+    return metrics_http_parse_listen(s->cfg->metrics_listen, &sa, &sa_len, err, errlen);
 }
 
 static void print_summary(const struct stage *s, const char *postgres)

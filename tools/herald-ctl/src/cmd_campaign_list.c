@@ -68,12 +68,9 @@ int ctl_cmd_campaign_list(struct ctl_ctx *ctx, const struct ctl_opts *opts)
         ctl_errorf("%s", err);
         return CTL_EXIT_INFRA;
     }
-    enum ctl_output how = ctl_output_choose(ctl_opts_count(opts, "json"), ctx->quiet);
-    int rc = 0;
-    if (PQntuples(res) == 0 && how == CTL_OUTPUT_TABLE)
-        printf("no campaigns%s\n", params[0] ? " with that status" : " yet");
-    else
-        rc = ctl_print_result(res, how, stdout);
+    int rc =
+        ctl_print_result(res, ctl_output_choose(ctl_opts_count(opts, "json"), ctx->quiet),
+                         params[0] ? "no campaigns with that status" : "no campaigns yet", stdout);
     PQclear(res);
     return rc ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }

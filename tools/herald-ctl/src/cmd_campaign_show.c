@@ -31,11 +31,12 @@ struct show_output {
 static void __attribute__((format(printf, 2, 3)))
 note(const struct show_output *o, const char *fmt, ...)
 {
+    FILE *out = o->doc ? stderr : stdout;
     va_list ap;
     va_start(ap, fmt);
-    fputs(o->doc ? "note: " : "  (", o->doc ? stderr : stdout);
-    vfprintf(o->doc ? stderr : stdout, fmt, ap);
-    fputs(o->doc ? "\n" : ")\n", o->doc ? stderr : stdout);
+    fputs(o->doc ? "note: " : "  (", out);
+    vfprintf(out, fmt, ap);
+    fputs(o->doc ? "\n" : ")\n", out);
     va_end(ap);
 }
 

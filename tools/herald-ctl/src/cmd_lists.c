@@ -22,12 +22,10 @@ int ctl_cmd_lists(struct ctl_ctx *ctx, const struct ctl_opts *opts)
         ctl_errorf("%s", err);
         return CTL_EXIT_INFRA;
     }
-    enum ctl_output how = ctl_output_choose(ctl_opts_count(opts, "json"), ctx->quiet);
-    int rc = 0;
-    if (PQntuples(res) == 0 && how == CTL_OUTPUT_TABLE)
-        printf("no contact lists yet (herald-ctl contacts import --list NAME FILE.csv)\n");
-    else
-        rc = ctl_print_result(res, how, stdout);
+    int rc = ctl_print_result(res, ctl_output_choose(ctl_opts_count(opts, "json"), ctx->quiet),
+                              "no contact lists yet (herald-ctl contacts import --list NAME "
+                              "FILE.csv)",
+                              stdout);
     PQclear(res);
     return rc ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }

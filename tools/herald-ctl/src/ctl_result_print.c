@@ -78,8 +78,12 @@ enum ctl_output ctl_output_choose(int json, int quiet)
     return json ? CTL_OUTPUT_JSON : quiet ? CTL_OUTPUT_FIRST_COLUMN : CTL_OUTPUT_TABLE;
 }
 
-int ctl_print_result(const PGresult *res, enum ctl_output how, FILE *out)
+int ctl_print_result(const PGresult *res, enum ctl_output how, const char *if_empty, FILE *out)
 {
+    if (how == CTL_OUTPUT_TABLE && PQntuples(res) == 0 && if_empty) {
+        fprintf(out, "%s\n", if_empty);
+        return 0;
+    }
     if (how == CTL_OUTPUT_JSON)
         return ctl_print_json(ctl_result_rows_json(res), out);
     if (how == CTL_OUTPUT_FIRST_COLUMN) {

@@ -18,8 +18,9 @@ enum ctl_output { CTL_OUTPUT_TABLE, CTL_OUTPUT_JSON, CTL_OUTPUT_FIRST_COLUMN };
 /* --json wins over --quiet. */
 enum ctl_output ctl_output_choose(int json, int quiet);
 
-/* Rows as `how` says. 0, or -1 when the output could not be built or written. */
-int ctl_print_result(const PGresult *res, enum ctl_output how, FILE *out);
+/* Rows as `how` says; a table with no rows is the line `if_empty` instead (when not NULL).
+ * 0, or -1 when the output could not be built or written. */
+int ctl_print_result(const PGresult *res, enum ctl_output how, const char *if_empty, FILE *out);
 
 /* Every row and column; NULL shown as "-". */
 void ctl_print_rows(const PGresult *res, FILE *out);

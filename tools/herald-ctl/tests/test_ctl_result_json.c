@@ -127,8 +127,8 @@ static void test_rows_skip_and_output_modes(void **state)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(ctl_print_result(res, CTL_OUTPUT_FIRST_COLUMN, f), 0);
-    assert_int_equal(ctl_print_result(res, CTL_OUTPUT_JSON, f), 0);
+    assert_int_equal(ctl_print_result(res, CTL_OUTPUT_FIRST_COLUMN, NULL, f), 0);
+    assert_int_equal(ctl_print_result(res, CTL_OUTPUT_JSON, NULL, f), 0);
     fclose(f);
     assert_string_equal(buf,
                         "7\n9\n[\n  {\n    \"campaign_id\": 7,\n    \"name\": \"Alpha\"\n  },\n"
