@@ -14,6 +14,7 @@ import random
 import time
 
 import pytest
+from test_ctl import ctl
 
 T0 = 1795000000000  # 2026-11-19T...Z, a fixed past instant: minute buckets are deterministic
 MIN = 60_000
@@ -511,3 +512,98 @@ def test_two_instances_sharing_partitions_stay_exact(herald):
     assert (outcome, "numbers unchanged" in reason) == ("accepted", True), reason
     a.stop()
     b.stop()
+
+
+# ----------------------------------------------------------------------------- opt-out keywords
+def opt_reply(wid, sender, ts, text, rtype="text"):
+    return {"wamid": wid, "from": sender, "ts_ms": ts, "type": rtype, "text": text,
+            "context_id": None, "profile_name": "Asha"}
+
+
+def contact_opt(herald, phone):
+    rows = herald.sql("SELECT opted_out, opted_out_at IS NOT NULL, "
+                      "(extract(epoch FROM opt_requested_at) * 1000)::bigint "
+                      "FROM contacts WHERE phone = %s", phone)
+    return rows[0] if rows else None
+
+
+def test_keyword_replies_opt_contacts_out_and_back_in(herald):
+    """A reply that IS a keyword opts its sender out (and back in); a reply that only contains
+    one does nothing; a redelivered or late STOP never undoes a later START; a STOP from a phone
+    that is not a contact yet creates it opted out; the segmenter's audience leaves them out."""
+    phones = [str(4915200000000 + i) for i in range(1, 6)]
+    for p in phones[:4]:
+        herald.sql("INSERT INTO contacts (phone) VALUES (%s)", p)
+    st = start_analytics(herald)
+    a, b, c, d, unknown = phones
+    herald.produce("replies", a, opt_reply("k.a1", a, T0 + 1000, "  stop "))
+    herald.produce("replies", b, opt_reply("k.b1", b, T0 + 1000, "Stop promotions", "button"))
+    herald.produce("replies", c, opt_reply("k.c1", c, T0 + 1000, "please stop texting me"))
+    herald.produce("replies", d, opt_reply("k.d1", d, T0 + 1000, "STOP"))
+    herald.produce("replies", d, opt_reply("k.d2", d, T0 + 5000, "start"))
+    herald.produce("replies", unknown, opt_reply("k.u1", unknown, T0 + 1000, "UNSUBSCRIBE"))
+    wait_replies_stored(herald, 6)
+    assert contact_opt(herald, a) == (True, True, T0 + 1000)
+    assert contact_opt(herald, b) == (True, True, T0 + 1000)
+    assert contact_opt(herald, c) == (False, False, None)
+    assert contact_opt(herald, d) == (False, False, T0 + 5000)  # the later START wins
+    assert contact_opt(herald, unknown) == (True, True, T0 + 1000)
+
+    # A opts back in; then Meta redelivers A's STOP (same wamid) and delivers a STOP that A
+    # sent BEFORE the START only now (new wamid, older timestamp): A stays opted in.
+    herald.produce("replies", a, opt_reply("k.a2", a, T0 + 9000, "START"))
+    wait_replies_stored(herald, 7)
+    assert contact_opt(herald, a) == (False, False, T0 + 9000)
+    herald.produce("replies", a, opt_reply("k.a1", a, T0 + 1000, "  stop "))
+    herald.produce("replies", a, opt_reply("k.a0", a, T0 + 500, "STOP"))
+    herald.produce("replies", c, opt_reply("k.c2", c, T0 + 9000, "stop"))  # a marker behind them
+    wait_replies_stored(herald, 9)
+    assert contact_opt(herald, a) == (False, False, T0 + 9000)
+    assert contact_opt(herald, c) == (True, True, T0 + 9000)
+
+    m = st.metrics()
+    # a, b, unknown and c; d's STOP counts too when it was folded in a batch before its START
+    assert m.get("herald_analytics_opt_outs_total") in (4, 5)
+    assert m.get("herald_analytics_opt_ins_total") == 2  # a and d
+    st.stop()
+
+    # The segmenter's own rule compiler (herald-ctl segment preview): everyone = a and d.
+    rc, out, err = ctl(herald, "segment", "preview", "--audience", "{}", "--sample", "10")
+    assert rc == 0, err
+    assert out.splitlines()[0] == "2 contacts match"
+    assert sorted(line.split()[0] for line in out.splitlines()[3:]) == [a, d]
+
+
+def test_a_late_stop_does_not_undo_an_opt_in_by_hand(herald):
+    """herald-ctl contacts opt-in stamps the request with now: a STOP the contact sent before
+    it, delivered only now, changes nothing; the contact's next STOP does."""
+    p = "4915200000077"
+    rc, out, err = ctl(herald, "contacts", "opt-out", p)
+    assert rc == 0, err
+    rc, out, err = ctl(herald, "contacts", "opt-in", p)
+    assert rc == 0, err
+    st = start_analytics(herald)
+    now_ms = int(time.time() * 1000)
+    herald.produce("replies", p, opt_reply("k.late", p, now_ms - 60_000, "STOP"))
+    wait_replies_stored(herald, 1)
+    assert herald.sql("SELECT opted_out FROM contacts WHERE phone = %s", p) == [(False,)]
+    herald.produce("replies", p, opt_reply("k.next", p, now_ms + 60_000, "STOP"))
+    wait_replies_stored(herald, 2)
+    assert herald.sql("SELECT opted_out FROM contacts WHERE phone = %s", p) == [(True,)]
+    st.stop()
+
+
+def test_opt_keywords_can_be_turned_off_and_a_bad_list_refuses_the_start(herald):
+    p = "4915200000099"
+    herald.sql("INSERT INTO contacts (phone) VALUES (%s)", p)
+    st = start_analytics(herald, opt_out_keywords="", opt_in_keywords="")
+    herald.produce("replies", p, opt_reply("k.off", p, T0 + 1000, "STOP"))
+    wait_replies_stored(herald, 1)
+    assert contact_opt(herald, p) == (False, False, None)
+    st.stop()
+
+    bad = herald.start_stage("analytics", name="analytics-bad", consume=CONSUME,
+                             plugin="analytics",
+                             plugin_config={"opt_out_keywords": "STOP", "opt_in_keywords": "stop"})
+    assert bad.wait_exit() == 1
+    assert "analytics: 'STOP' is both an opt-out and an opt-in keyword" in bad.log_text()

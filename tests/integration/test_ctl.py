@@ -460,6 +460,47 @@ def test_create_from_file_with_flag_override(herald, tmp_path):
                                "rate_limit_per_second": 12.5}
 
 
+def test_contacts_opt_out_and_opt_in_by_hand(herald):
+    herald.sql("INSERT INTO contacts (phone, name) VALUES ('4915100000001', 'Asha'), "
+               "('4915100000002', 'Ben')")
+    rc, out, err = ctl(herald, "contacts", "opt-out", "+49 151 0000 0001", "4915100000003",
+                       "4915100000001", "12ab", "-J")
+    assert rc == 1, (out, err)  # 12ab refused, the others done
+    assert json.loads(out) == [
+        {"phone": "12ab", "result": "refused: not E.164 digits"},
+        {"phone": "4915100000001", "result": "opted out"},
+        {"phone": "4915100000003", "result": "opted out (new contact)"}]
+    rows = herald.sql("SELECT phone, opted_out, opted_out_at IS NOT NULL, "
+                      "opt_requested_at IS NOT NULL FROM contacts ORDER BY phone")
+    assert rows == [("4915100000001", True, True, True), ("4915100000002", False, False, False),
+                    ("4915100000003", True, True, True)]
+    (first,), = herald.sql("SELECT opted_out_at FROM contacts WHERE phone = '4915100000001'")
+
+    rc, out, err = ctl(herald, "contacts", "opt-out", "4915100000001")
+    assert rc == 0, err
+    assert out.split() == ["phone", "result", "-------------", "-----------------",
+                           "4915100000001", "already", "opted", "out"]
+    assert herald.sql("SELECT opted_out_at FROM contacts WHERE phone = '4915100000001'") == \
+        [(first,)]  # the first opt-out's time is kept
+
+    rc, out, err = ctl(herald, "contacts", "opt-in", "4915100000001", "4915100000002",
+                       "4915100000009", "-J")
+    assert rc == 1, (out, err)  # 4915100000009 is not a contact
+    assert json.loads(out) == [
+        {"phone": "4915100000001", "result": "opted in"},
+        {"phone": "4915100000002", "result": "already opted in"},
+        {"phone": "4915100000009", "result": "not a contact"}]
+    assert herald.sql("SELECT phone, opted_out, opted_out_at FROM contacts ORDER BY phone") == [
+        ("4915100000001", False, None), ("4915100000002", False, None),
+        ("4915100000003", True, herald.sql("SELECT opted_out_at FROM contacts "
+                                           "WHERE phone = '4915100000003'")[0][0])]
+    rc, out, err = ctl(herald, "segment", "preview", "--audience", "{}")
+    assert rc == 0 and out.splitlines()[0] == "2 contacts match", (out, err)
+
+    rc, out, err = ctl(None, "contacts", "opt-in")
+    assert rc == 1 and "PHONE" in err, err
+
+
 def test_segment_preview_counts_and_rejects_bad_rules(herald):
     herald.sql("INSERT INTO contacts (phone, name, attributes) VALUES "
                "('4915100000001', 'Asha', '{\"city\":\"Berlin\"}'), "

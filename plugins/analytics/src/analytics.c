@@ -32,8 +32,11 @@ struct analytics_ctx {
     int64_t reply_park_timeout_seconds;
     int64_t park_retry_ms;
     int64_t park_retention_hours;
+    char *opt_out_keywords;
+    char *opt_in_keywords;
 
     herald_host *host;
+    struct analytics_opt_keywords keywords;
     struct analytics_store store;      /* the main connection's (sweeps, isolation) */
     struct analytics_batch batches[2]; /* one being encoded, one in the worker */
     int encoding;                      /* index of the batch being encoded */
@@ -60,6 +63,13 @@ static const struct herald_config_option config_map[] = {
     {HERALD_CONFIG_INT, "park_retention_hours", "168", 0,
      offsetof(struct analytics_ctx, park_retention_hours), NULL,
      "parked statuses whose wamid never appears are dropped after this many hours"},
+    {HERALD_CONFIG_STR, "opt_out_keywords", "STOP,STOPALL,UNSUBSCRIBE,STOP PROMOTIONS", 0,
+     offsetof(struct analytics_ctx, opt_out_keywords), NULL,
+     "comma-separated; a reply that is exactly one of them (case and outer spaces aside) opts "
+     "its sender out of every later audience; \"\" = none"},
+    {HERALD_CONFIG_STR, "opt_in_keywords", "START,UNSTOP", 0,
+     offsetof(struct analytics_ctx, opt_in_keywords), NULL,
+     "comma-separated; such a reply opts its sender back in; \"\" = none"},
     {0, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -253,9 +263,16 @@ static int cb_init(void *ctx, herald_host *host)
                        "park_retention_hours must be > 0, reply_park_timeout_seconds >= 0");
         return -1;
     }
+    char err[256];
+    if (analytics_opt_keywords_parse(&c->keywords, c->opt_out_keywords, c->opt_in_keywords, err,
+                                     sizeof err) != 0) {
+        host->api->log(host, HERALD_LOG_ERROR, "analytics: %s", err);
+        return -1;
+    }
     analytics_batch_init(&c->batches[0]);
     analytics_batch_init(&c->batches[1]);
     analytics_batch_init(&c->single);
+    c->batches[0].keywords = c->batches[1].keywords = c->single.keywords = &c->keywords;
     analytics_metrics_init(&c->metrics, host);
     if (analytics_pipeline_start(&c->pipeline, host) != 0) {
         host->api->log(host, HERALD_LOG_ERROR, "analytics: cannot start the fold worker");
@@ -265,8 +282,10 @@ static int cb_init(void *ctx, herald_host *host)
         return -1;
     }
     host->api->log(host, HERALD_LOG_INFO,
-                   "analytics ready: attribution window %.1f h, reply park timeout %lld s",
-                   c->attribution_window_hours, (long long)c->reply_park_timeout_seconds);
+                   "analytics ready: attribution window %.1f h, reply park timeout %lld s, "
+                   "%zu opt-out/opt-in keywords",
+                   c->attribution_window_hours, (long long)c->reply_park_timeout_seconds,
+                   c->keywords.n);
     return 0;
 }
 

@@ -14,7 +14,7 @@ const char ANALYTICS_STAGE_COLUMNS[] =
     "campaign_id, recipient_id, wamid, phone, accepted_ms, sent_ms, delivered_ms, read_ms, "
     "failed_ms, error_code, error_title, replied_ms";
 const char ANALYTICS_STAGE_REPLY_COLUMNS[] =
-    "wamid, from_phone, ts_ms, type, body, context_id, profile_name";
+    "wamid, from_phone, ts_ms, type, body, context_id, profile_name, opt";
 
 void analytics_batch_init(struct analytics_batch *b)
 {
@@ -106,7 +106,8 @@ void analytics_batch_seal(struct analytics_batch *b)
     analytics_merge_reset(&b->merged);
 }
 
-static void encode_reply(struct analytics_copybuf *c, const struct analytics_reply *r)
+static void encode_reply(struct analytics_copybuf *c, const struct analytics_reply *r,
+                         const struct analytics_opt_keywords *keywords)
 {
     analytics_copybuf_text(c, r->wamid);
     analytics_copybuf_text(c, r->from);
@@ -115,6 +116,7 @@ static void encode_reply(struct analytics_copybuf *c, const struct analytics_rep
     analytics_copybuf_text(c, or_null(r->text));
     analytics_copybuf_text(c, or_null(r->context_id));
     analytics_copybuf_text(c, or_null(r->profile_name));
+    analytics_copybuf_text(c, analytics_opt_name(analytics_opt_classify(keywords, r->text)));
     analytics_copybuf_end_row(c);
 }
 
@@ -173,7 +175,7 @@ analytics_verdict analytics_batch_add(struct analytics_batch *b, const char *top
         }
         int rc = analytics_reply_parse(payload, len, kafka_ts_ms, r, err, errlen);
         if (rc == 0)
-            encode_reply(&b->replies, r);
+            encode_reply(&b->replies, r, b->keywords);
         free(r);
         return rc == 0 ? ANALYTICS_V_FOLD : ANALYTICS_V_ERROR;
     }

@@ -13,6 +13,7 @@
 #include "analytics_command.h"
 #include "analytics_copy.h"
 #include "analytics_merge.h"
+#include "analytics_opt_keywords.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,8 @@ struct analytics_batch {
     size_t ncommands;
     size_t cap_commands;
     int failed; /* out of memory: treat the batch as a transient failure */
+    /* Borrowed, may be NULL (no keywords): classifies each reply for the `opt` column. */
+    const struct analytics_opt_keywords *keywords;
 };
 
 /* Column lists matching the encoded rows, for the COPY statements. */

@@ -20,6 +20,8 @@ void analytics_metrics_init(struct analytics_metrics *m, herald_host *h)
     m->replies_attributed =
         a->counter(h, "replies_attributed_total", "replies attributed to a campaign recipient");
     m->recalculations = a->counter(h, "recalculations_total", "recalculate commands handled");
+    m->opted_out = a->counter(h, "opt_outs_total", "contacts opted out by a keyword reply");
+    m->opted_in = a->counter(h, "opt_ins_total", "contacts opted back in by a keyword reply");
     m->parked_pending = a->gauge(h, "parked_pending", "statuses waiting for their wamid");
     m->replies_pending = a->gauge(h, "replies_pending", "replies waiting for their context");
     m->last_batch_ms = a->gauge(h, "last_transaction_ms", "duration of the last transaction");
@@ -37,6 +39,8 @@ void analytics_metrics_applied(struct analytics_metrics *m, herald_host *h,
     a->counter_add(m->replies_stored, (double)r->replies_stored);
     a->counter_add(m->replies_attributed, (double)r->replies_attributed);
     a->counter_add(m->recalculations, (double)r->recalculated);
+    a->counter_add(m->opted_out, (double)r->opted_out);
+    a->counter_add(m->opted_in, (double)r->opted_in);
     if (r->parked_pending >= 0)
         a->gauge_set(m->parked_pending, (double)r->parked_pending);
     if (r->replies_pending >= 0)

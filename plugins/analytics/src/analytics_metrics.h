@@ -23,6 +23,8 @@ struct analytics_metrics {
     herald_counter *replies_stored;
     herald_counter *replies_attributed;
     herald_counter *recalculations;
+    herald_counter *opted_out;
+    herald_counter *opted_in;
     herald_counter *parked_pending;  /* gauge */
     herald_counter *replies_pending; /* gauge */
     herald_counter *last_batch_ms;   /* gauge */

@@ -113,6 +113,26 @@ static analytics_store_rc apply_call(PGconn *conn, int sweep, const struct analy
     return rc;
 }
 
+/* Before analytics_apply_batch: a reply is "new" while it is not yet stored, and only a new
+ * one may change a contact (a redelivered STOP must not undo a START that came after it). */
+static analytics_store_rc apply_opt_keywords(PGconn *conn, const struct analytics_batch *b,
+                                             struct analytics_apply_result *out, char *err,
+                                             size_t errlen)
+{
+    if (b->replies.rows == 0)
+        return ANALYTICS_STORE_OK;
+    PGresult *res = PQexec(conn, "SELECT opted_out, opted_in FROM analytics_apply_opt_keywords()");
+    analytics_store_rc rc = ANALYTICS_STORE_OK;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        rc = failure(conn, res, err, errlen);
+    } else {
+        out->opted_out = field_i64(res, 0);
+        out->opted_in = field_i64(res, 1);
+    }
+    PQclear(res);
+    return rc;
+}
+
 static analytics_store_rc recalculate(PGconn *conn, const struct analytics_batch_command *c,
                                       const char *stage, int64_t *done, char *err, size_t errlen)
 {
@@ -149,6 +169,8 @@ static analytics_store_rc run(struct analytics_store *st, PGconn *conn,
     if (rc == ANALYTICS_STORE_OK)
         rc = copy_rows(conn, "analytics_stage_replies", ANALYTICS_STAGE_REPLY_COLUMNS, &b->replies,
                        err, errlen);
+    if (rc == ANALYTICS_STORE_OK)
+        rc = apply_opt_keywords(conn, b, out, err, errlen);
     if (rc == ANALYTICS_STORE_OK)
         rc = apply_call(conn, sweep, s, out, err, errlen);
     for (size_t i = 0; rc == ANALYTICS_STORE_OK && i < b->ncommands; i++)

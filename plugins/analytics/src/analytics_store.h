@@ -40,6 +40,8 @@ struct analytics_apply_result {
     int64_t parked_pending;  /* -1 unless sweep */
     int64_t replies_pending; /* -1 unless sweep */
     int64_t recalculated;    /* recalculate commands that wrote a result */
+    int64_t opted_out;       /* contacts a keyword reply opted out (migrations/056) */
+    int64_t opted_in;        /* contacts a keyword reply opted back in */
 };
 
 /* Remembers which server session already has the staging tables. */

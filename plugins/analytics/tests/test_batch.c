@@ -87,7 +87,35 @@ static void test_replies_rows(void **state)
     assert_int_equal(add("replies", "{\"wamid\":\"in\",\"from\":\"4915\",\"ts_ms\":1764100005000,"
                                     "\"type\":\"text\",\"text\":\"a\\nb\",\"context_id\":null}"),
                      ANALYTICS_V_FOLD);
-    assert_rows(&b.replies, "in\t4915\t1764100005000\ttext\ta\\nb\t\\N\t\\N\n");
+    assert_rows(&b.replies, "in\t4915\t1764100005000\ttext\ta\\nb\t\\N\t\\N\t\\N\n");
+    analytics_batch_free(&b);
+}
+
+/* The batch classifies each reply with the keywords it borrows; without them, none is one. */
+static void test_replies_carry_their_opt_keyword(void **state)
+{
+    (void)state;
+    struct analytics_opt_keywords k;
+    char why[128];
+    assert_int_equal(analytics_opt_keywords_parse(&k, "STOP", "START", why, sizeof why), 0);
+    analytics_batch_init(&b);
+    b.keywords = &k;
+    add("replies",
+        "{\"wamid\":\"a\",\"from\":\"4915\",\"ts_ms\":1764100000001,\"text\":\" stop \"}");
+    add("replies",
+        "{\"wamid\":\"b\",\"from\":\"4916\",\"ts_ms\":1764100000002,\"text\":\"Start\"}");
+    add("replies",
+        "{\"wamid\":\"c\",\"from\":\"4917\",\"ts_ms\":1764100000003,\"text\":\"stop it\"}");
+    add("replies",
+        "{\"wamid\":\"d\",\"from\":\"4918\",\"ts_ms\":1764100000004,\"type\":\"image\"}");
+    assert_rows(&b.replies, "a\t4915\t1764100000001\t\\N\t stop \t\\N\t\\N\tout\n"
+                            "b\t4916\t1764100000002\t\\N\tStart\t\\N\t\\N\tin\n"
+                            "c\t4917\t1764100000003\t\\N\tstop it\t\\N\t\\N\t\\N\n"
+                            "d\t4918\t1764100000004\timage\t\\N\t\\N\t\\N\t\\N\n");
+    analytics_batch_reset(&b);
+    b.keywords = NULL;
+    add("replies", "{\"wamid\":\"a\",\"from\":\"4915\",\"ts_ms\":1764100000001,\"text\":\"STOP\"}");
+    assert_rows(&b.replies, "a\t4915\t1764100000001\t\\N\tSTOP\t\\N\t\\N\t\\N\n");
     analytics_batch_free(&b);
 }
 
@@ -125,6 +153,7 @@ int main(void)
         cmocka_unit_test(test_events_become_lattice_rows),
         cmocka_unit_test(test_same_recipient_becomes_one_row),
         cmocka_unit_test(test_replies_rows),
+        cmocka_unit_test(test_replies_carry_their_opt_keyword),
         cmocka_unit_test(test_commands_and_verdicts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,6 +82,17 @@ const struct ctl_subcommand ctl_subcommands[] = {
      "Columns: phone (E.164 digits), name, tags (';'-separated), any other column becomes an\n"
      "attribute. Rows with an invalid phone are rejected with their line number and reason.\n",
      ctl_cmd_contacts_import},
+    {"contacts opt-out", "PHONE...", 1, 1000, json_opts,
+     "stop campaigns to these phones (new ones are added, opted out)",
+     "For a request made outside WhatsApp; a reply \"STOP\" does this by itself (analytics,\n"
+     "opt_out_keywords). Later audiences leave the contact out; messages already sent stay sent.\n"
+     "Prints each phone's result; exit 1 when a phone was refused (the others are done).\n",
+     ctl_cmd_contacts_opt_out},
+    {"contacts opt-in", "PHONE...", 1, 1000, json_opts,
+     "let campaigns reach these contacts again (undoes an opt-out)",
+     "Only for a contact who asked for it. Exit 1 when a phone was refused or is not a\n"
+     "contact (the others are done).\n",
+     ctl_cmd_contacts_opt_in},
     {"lists", "", 0, 0, json_opts, "show contact lists with their member counts", NULL,
      ctl_cmd_lists},
     {"segment preview", "", 0, 0, preview_opts,

@@ -46,6 +46,8 @@ void ctl_usage(FILE *out);
 
 /* Entry points (cmd_*.c). */
 int ctl_cmd_contacts_import(struct ctl_ctx *ctx, const struct ctl_opts *opts);
+int ctl_cmd_contacts_opt_out(struct ctl_ctx *ctx, const struct ctl_opts *opts);
+int ctl_cmd_contacts_opt_in(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_lists(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_segment_preview(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_campaign_create(struct ctl_ctx *ctx, const struct ctl_opts *opts);

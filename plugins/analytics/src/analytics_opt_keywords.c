@@ -1,0 +1,107 @@
+/*
+ * analytics_opt_keywords.c - keyword lists and the classification of a reply (see the header).
+ */
+#include "analytics_opt_keywords.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static char ascii_upper(char c)
+{
+    return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
+
+/* Normalises in[0..len) into out (cap bytes incl. the NUL). Returns the length, or -1 when it
+ * does not fit (then it is no keyword). */
+static int normalise(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    int pending_space = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (is_space(in[i])) {
+            pending_space = n > 0;
+            continue;
+        }
+        if (n + (size_t)pending_space + 1 >= cap)
+            return -1;
+        if (pending_space)
+            out[n++] = ' ';
+        pending_space = 0;
+        out[n++] = ascii_upper(in[i]);
+    }
+    out[n] = '\0';
+    return (int)n;
+}
+
+static analytics_opt find(const struct analytics_opt_keywords *k, const char *word)
+{
+    for (size_t i = 0; i < k->n; i++)
+        if (strcmp(k->word[i], word) == 0)
+            return k->action[i];
+    return ANALYTICS_OPT_NONE;
+}
+
+static int add_list(struct analytics_opt_keywords *k, const char *list, analytics_opt action,
+                    char *err, size_t errlen)
+{
+    const char *what = action == ANALYTICS_OPT_OUT ? "opt_out_keywords" : "opt_in_keywords";
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char word[ANALYTICS_OPT_KEYWORD_LEN + 1];
+        int n = normalise(p, len, word, sizeof word);
+        if (n < 0) {
+            snprintf(err, errlen, "%s: '%.*s' is longer than %d bytes", what,
+                     (int)(len > 40 ? 40 : len), p, ANALYTICS_OPT_KEYWORD_LEN);
+            return -1;
+        }
+        p = comma ? comma + 1 : p + len;
+        if (n == 0)
+            continue; /* "STOP,,END" or a trailing comma */
+        analytics_opt seen = find(k, word);
+        if (seen != ANALYTICS_OPT_NONE && seen != action) {
+            snprintf(err, errlen, "'%s' is both an opt-out and an opt-in keyword", word);
+            return -1;
+        }
+        if (seen != ANALYTICS_OPT_NONE)
+            continue;
+        if (k->n == ANALYTICS_OPT_KEYWORDS_MAX) {
+            snprintf(err, errlen, "more than %d opt-out and opt-in keywords together",
+                     ANALYTICS_OPT_KEYWORDS_MAX);
+            return -1;
+        }
+        memcpy(k->word[k->n], word, (size_t)n + 1);
+        k->action[k->n++] = action;
+    }
+    return 0;
+}
+
+int analytics_opt_keywords_parse(struct analytics_opt_keywords *k, const char *opt_out,
+                                 const char *opt_in, char *err, size_t errlen)
+{
+    memset(k, 0, sizeof *k);
+    if (add_list(k, opt_out, ANALYTICS_OPT_OUT, err, errlen) != 0 ||
+        add_list(k, opt_in, ANALYTICS_OPT_IN, err, errlen) != 0) {
+        memset(k, 0, sizeof *k);
+        return -1;
+    }
+    return 0;
+}
+
+analytics_opt analytics_opt_classify(const struct analytics_opt_keywords *k, const char *text)
+{
+    char word[ANALYTICS_OPT_KEYWORD_LEN + 1];
+    if (!k || k->n == 0 || !text || normalise(text, strlen(text), word, sizeof word) <= 0)
+        return ANALYTICS_OPT_NONE;
+    return find(k, word);
+}
+
+const char *analytics_opt_name(analytics_opt opt)
+{
+    return opt == ANALYTICS_OPT_OUT ? "out" : opt == ANALYTICS_OPT_IN ? "in" : NULL;
+}
