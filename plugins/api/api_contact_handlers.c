@@ -9,7 +9,8 @@
  * contacts_import.c) is available it is compiled in and used instead (HERALD_API_HAVE_CONTACTS_
  * IMPORT), so the API and herald-contacts/herald-ctl import identically. The preview reuses the
  * segmenter's rule compiler when it is linked (HERALD_API_HAVE_SEGMENTER), so it can never disagree
- * with the audience snapshot.
+ * with the audience snapshot; opt-out / opt-in requests apply the segmenter's contact_opt.c, the
+ * same statement herald-ctl runs.
  */
 #include "api_campaign_validate.h"
 #include "api_contacts_csv.h"
@@ -25,6 +26,9 @@
 #endif
 #ifdef HERALD_API_HAVE_CONTACTS_IMPORT
 #include "contacts_import.h"
+#endif
+#ifdef HERALD_API_HAVE_SEGMENTER
+#include "contact_opt.h"
 #endif
 
 #define DB_WAIT_MS     5000
@@ -312,5 +316,82 @@ void api_handle_segment_preview(const struct api_call *call, struct api_reply *r
         }
     }
     json_decref(body);
+#endif
+}
+
+#ifdef HERALD_API_HAVE_SEGMENTER
+/* {"phones": [...]}: 1 to CONTACT_OPT_MAX_PHONES strings. Returns how many, or -1 after
+ * replying 400; *out borrows the strings from body. */
+static int opt_phones(const json_t *body, struct api_reply *r, const char **out)
+{
+    const json_t *phones = json_object_get(body, "phones");
+    size_t n = json_array_size(phones);
+    if (!json_is_array(phones) || n == 0 || n > CONTACT_OPT_MAX_PHONES) {
+        api_reply_error(r, 400, "phones", "phones must be an array of 1 to %d phone numbers",
+                        CONTACT_OPT_MAX_PHONES);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = json_string_value(json_array_get(phones, i));
+        if (!out[i]) {
+            api_reply_error(r, 400, "phones", "phones[%zu] must be a string", i);
+            return -1;
+        }
+    }
+    return (int)n;
+}
+
+static json_t *opt_results(const PGresult *res)
+{
+    json_t *rows = json_array();
+    for (int i = 0; rows && i < PQntuples(res); i++)
+        json_array_append_new(rows, json_pack("{s:s, s:s}", "phone", PQgetvalue(res, i, 0),
+                                              "result", PQgetvalue(res, i, 1)));
+    return json_pack("{s:o}", "results", rows);
+}
+
+static void handle_opt(const struct api_call *call, struct api_reply *r,
+                       enum contact_opt_request what)
+{
+    json_t *body = api_call_json(call, r, 0);
+    if (!body)
+        return;
+    const char **phones = malloc(CONTACT_OPT_MAX_PHONES * sizeof(*phones));
+    int n = phones ? opt_phones(body, r, phones) : -1;
+    struct api_db_lease l;
+    if (!phones)
+        api_reply_error(r, 500, "", "out of memory");
+    if (n > 0 && lease_db(call, r, &l) == 0) {
+        char why[300];
+        PGresult *res = contact_opt_apply(l.conn, what, phones, (size_t)n, why, sizeof(why));
+        api_db_release(&l);
+        if (res)
+            api_reply_json(r, 200, opt_results(res));
+        else
+            api_reply_error(r, 503, "", "nothing changed: %s", why);
+        PQclear(res);
+    }
+    free(phones);
+    json_decref(body);
+}
+#endif
+
+void api_handle_contacts_opt_out(const struct api_call *call, struct api_reply *r)
+{
+#ifdef HERALD_API_HAVE_SEGMENTER
+    handle_opt(call, r, CONTACT_OPT_OUT);
+#else
+    (void)call;
+    api_reply_error(r, 501, "", "opt-out needs the segmenter's library, not in this build");
+#endif
+}
+
+void api_handle_contacts_opt_in(const struct api_call *call, struct api_reply *r)
+{
+#ifdef HERALD_API_HAVE_SEGMENTER
+    handle_opt(call, r, CONTACT_OPT_IN);
+#else
+    (void)call;
+    api_reply_error(r, 501, "", "opt-in needs the segmenter's library, not in this build");
 #endif
 }

@@ -218,6 +218,10 @@ static api_handler handler_for(enum api_op op)
         return api_handle_list_create;
     case API_OP_SEGMENT_PREVIEW:
         return api_handle_segment_preview;
+    case API_OP_CONTACTS_OPT_OUT:
+        return api_handle_contacts_opt_out;
+    case API_OP_CONTACTS_OPT_IN:
+        return api_handle_contacts_opt_in;
     default:
         return NULL;
     }

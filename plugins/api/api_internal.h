@@ -104,6 +104,8 @@ void api_handle_contacts_import(const struct api_call *call, struct api_reply *r
 void api_handle_list_list(const struct api_call *call, struct api_reply *r);
 void api_handle_list_create(const struct api_call *call, struct api_reply *r);
 void api_handle_segment_preview(const struct api_call *call, struct api_reply *r);
+void api_handle_contacts_opt_out(const struct api_call *call, struct api_reply *r);
+void api_handle_contacts_opt_in(const struct api_call *call, struct api_reply *r);
 
 /* Produces `command` (borrowed) on campaign-commands keyed by campaign_id and waits for the
  * acknowledgement. Returns 0 when acknowledged, -1 after ack_timeout_ms or failure. */

@@ -132,6 +132,10 @@ enum api_route_result api_route_parse(const char *method, const char *path, stru
         return pick(method, "GET, POST", "GET", API_OP_LIST_LIST, "POST", API_OP_LIST_CREATE, out);
     if (!strcmp(path, "/api/contacts/import"))
         return pick(method, "POST", "POST", API_OP_CONTACTS_IMPORT, NULL, 0, out);
+    if (!strcmp(path, "/api/contacts/opt-out"))
+        return pick(method, "POST", "POST", API_OP_CONTACTS_OPT_OUT, NULL, 0, out);
+    if (!strcmp(path, "/api/contacts/opt-in"))
+        return pick(method, "POST", "POST", API_OP_CONTACTS_OPT_IN, NULL, 0, out);
     if (!strcmp(path, "/api/segments/preview"))
         return pick(method, "POST", "POST", API_OP_SEGMENT_PREVIEW, NULL, 0, out);
     return API_ROUTE_NOT_FOUND;

@@ -24,6 +24,8 @@ enum api_op {
     API_OP_LIST_LIST,         /* GET    /api/lists */
     API_OP_LIST_CREATE,       /* POST   /api/lists */
     API_OP_SEGMENT_PREVIEW,   /* POST   /api/segments/preview */
+    API_OP_CONTACTS_OPT_OUT,  /* POST   /api/contacts/opt-out */
+    API_OP_CONTACTS_OPT_IN,   /* POST   /api/contacts/opt-in */
 };
 
 enum api_route_result {

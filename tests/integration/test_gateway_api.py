@@ -368,6 +368,33 @@ def test_lists_import_and_preview(herald, api):
                  "audience")
 
 
+def test_contacts_opt_out_and_opt_in(herald, api):
+    herald.sql("INSERT INTO contacts (phone) VALUES ('4915100000001')")
+    r = api.call("POST", "/api/contacts/opt-out",
+                 {"phones": ["+49 151 0000 0001", "4915100000002", "x1"]})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"results": [
+        {"phone": "4915100000001", "result": "opted out"},
+        {"phone": "4915100000002", "result": "opted out (new contact)"},
+        {"phone": "x1", "result": "refused: not E.164 digits"}]}
+    assert herald.sql("SELECT phone, opted_out FROM contacts ORDER BY phone") == [
+        ("4915100000001", True), ("4915100000002", True)]
+    r = api.call("POST", "/api/contacts/opt-in", {"phones": ["4915100000001", "4915100000003"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["results"] == [{"phone": "4915100000001", "result": "opted in"},
+                                   {"phone": "4915100000003", "result": "not a contact"}]
+    assert herald.sql("SELECT phone, opted_out FROM contacts ORDER BY phone") == [
+        ("4915100000001", False), ("4915100000002", True)]
+    for body in ({}, {"phones": []}, {"phones": "4915100000001"},
+                 {"phones": ["4915100000001", 5]}, {"phones": ["4915100000001"] * 1001}):
+        assert_error(api.call("POST", "/api/contacts/opt-out", body), 400, "bad_request", "phones")
+    assert_error(api.call("POST", "/api/contacts/opt-in", raw="{"), 400, "bad_request")
+    r = api.call("GET", "/api/contacts/opt-in")
+    assert r.status_code == 405 and r.headers["Allow"] == "POST"
+    assert api.call("POST", "/api/contacts/opt-out", {"phones": ["1"]}, token=None).status_code \
+        == 401
+
+
 def test_static_files_stay_inside_the_folder(herald, tmp_path):
     (tmp_path / "index.html").write_text("<h1>dash</h1>")
     (tmp_path / "app.js").write_text("console.log(1)")

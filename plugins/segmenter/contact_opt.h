@@ -1,0 +1,32 @@
+/*
+ * contact_opt.h - a contact's own request to stop (or resume) campaigns, made outside WhatsApp
+ * (support mail, a web form), applied by herald-ctl and the control API alike.
+ *
+ * Why here: the segmenter owns contacts and leaves opted-out ones out of every audience; the
+ * keyword replies ("STOP") are applied by the analytics stage (migrations/056). This is the
+ * manual side of the same rule, one statement for every caller: it stamps
+ * contacts.opt_requested_at with now, so a keyword reply the contact sent earlier and Meta
+ * delivers late cannot undo it; an opt-out adds an unknown phone as an opted-out contact (an
+ * import never clears opted_out, so it stays unreachable); an opt-in never creates a contact.
+ */
+#ifndef HERALD_SEGMENTER_CONTACT_OPT_H
+#define HERALD_SEGMENTER_CONTACT_OPT_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#define CONTACT_OPT_MAX_PHONES 1000
+
+enum contact_opt_request { CONTACT_OPT_OUT, CONTACT_OPT_IN };
+
+/* Applies the request to phones (as typed: normalised like an import; what cannot be
+ * normalised is refused by name). Returns a result with one row per distinct phone, columns
+ * (phone, result), ordered by phone: the caller PQclear()s it. NULL with a one-line reason in
+ * err when the statement failed (nothing changed). */
+PGresult *contact_opt_apply(PGconn *pg, enum contact_opt_request what, const char *const *phones,
+                            size_t n, char *err, size_t errlen);
+
+/* True for a row result that did not happen: "refused: ..." or "not a contact". */
+int contact_opt_result_failed(const char *result);
+
+#endif
