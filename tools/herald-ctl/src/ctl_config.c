@@ -66,18 +66,33 @@ static void env_override(const char *name, char *dst, size_t len)
         copy(dst, len, v);
 }
 
+const char *const ctl_default_configs[] = {"config/segmenter.conf", "/etc/herald/segmenter.conf",
+                                           NULL};
+
+/* The first default file that exists; NULL when none does. */
+static const char *first_readable(const char *const *defaults)
+{
+    for (size_t i = 0; defaults && defaults[i]; i++)
+        if (access(defaults[i], R_OK) == 0)
+            return defaults[i];
+    return NULL;
+}
+
 int ctl_config_load(struct ctl_config *cfg, const char *path, char *err, size_t errlen)
+{
+    return ctl_config_load_first(cfg, path, ctl_default_configs, err, errlen);
+}
+
+int ctl_config_load_first(struct ctl_config *cfg, const char *path, const char *const *defaults,
+                          char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));
     copy(cfg->brokers, sizeof(cfg->brokers), CTL_DEFAULT_BROKERS);
     copy(cfg->conninfo, sizeof(cfg->conninfo), CTL_DEFAULT_CONNINFO);
-    if (path) {
-        if (read_file(cfg, path, err, errlen) != 0)
-            return -1;
-    } else if (access(CTL_DEFAULT_CONFIG, R_OK) == 0) {
-        if (read_file(cfg, CTL_DEFAULT_CONFIG, err, errlen) != 0)
-            return -1;
-    }
+    if (!path)
+        path = first_readable(defaults);
+    if (path && read_file(cfg, path, err, errlen) != 0)
+        return -1;
     env_override("HERALD_KAFKA_BROKERS", cfg->brokers, sizeof(cfg->brokers));
     env_override("HERALD_TOPIC_PREFIX", cfg->topic_prefix, sizeof(cfg->topic_prefix));
     env_override("HERALD_PG_CONNINFO", cfg->conninfo, sizeof(cfg->conninfo));

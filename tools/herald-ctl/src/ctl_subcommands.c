@@ -9,7 +9,8 @@
 
 const struct ctl_opt_spec ctl_common_opts[] = {
     {"config", 'c', CTL_OPT_VALUE, "FILE",
-     "stage config file (default config/segmenter.conf); HERALD_* env wins"},
+     "stage config file (default config/segmenter.conf, else /etc/herald/segmenter.conf); "
+     "HERALD_* env wins"},
     {"timeout", 't', CTL_OPT_VALUE, "SECONDS",
      "how long to wait for Kafka and for the outcome (default 15)"},
     {"no-wait", 0, CTL_OPT_FLAG, NULL,

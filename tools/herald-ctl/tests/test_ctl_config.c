@@ -79,15 +79,34 @@ static void test_environment_wins(void **state)
     assert_string_equal(cfg.conninfo, "host=env");
 }
 
-static void test_defaults_without_file(void **state)
+/* Without --config the first default file that exists is read: the checkout's, else the
+ * deployed system's. */
+static void test_first_existing_default_file_wins(void **state)
 {
-    char cwd[512];
-    assert_non_null(getcwd(cwd, sizeof(cwd)));
-    assert_int_equal(chdir("/"), 0); /* no config/segmenter.conf here */
+    assert_string_equal(ctl_default_configs[0], "config/segmenter.conf");
+    assert_string_equal(ctl_default_configs[1], "/etc/herald/segmenter.conf");
+    assert_null(ctl_default_configs[2]);
+    write_file("kafka = { brokers = \"deployed:9092\"; };\n");
+    const char *const defaults[] = {"/nonexistent/config/segmenter.conf", path, NULL};
     struct ctl_config cfg;
     char err[300];
-    assert_int_equal(ctl_config_load(&cfg, NULL, err, sizeof(err)), 0);
-    assert_int_equal(chdir(cwd), 0);
+    assert_int_equal(ctl_config_load_first(&cfg, NULL, defaults, err, sizeof(err)), 0);
+    assert_string_equal(cfg.source, path);
+    assert_string_equal(cfg.brokers, "deployed:9092");
+    const char *const existing_first[] = {path, "/nonexistent/x.conf", NULL};
+    assert_int_equal(ctl_config_load_first(&cfg, NULL, existing_first, err, sizeof(err)), 0);
+    assert_string_equal(cfg.source, path);
+    /* an explicit file wins over every default */
+    assert_int_equal(ctl_config_load_first(&cfg, "/nonexistent/x.conf", defaults, err, sizeof(err)),
+                     -1);
+}
+
+static void test_defaults_without_file(void **state)
+{
+    const char *const none[] = {"/nonexistent/config/segmenter.conf", NULL};
+    struct ctl_config cfg;
+    char err[300];
+    assert_int_equal(ctl_config_load_first(&cfg, NULL, none, err, sizeof(err)), 0);
     assert_string_equal(cfg.brokers, CTL_DEFAULT_BROKERS);
     assert_string_equal(cfg.conninfo, CTL_DEFAULT_CONNINFO);
     assert_string_equal(cfg.topic_prefix, "");
@@ -110,6 +129,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_file_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_environment_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_first_existing_default_file_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defaults_without_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
     };
