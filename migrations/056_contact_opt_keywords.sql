@@ -20,40 +20,17 @@
 
 ALTER TABLE contacts ADD COLUMN opt_requested_at timestamptz;
 
-CREATE OR REPLACE FUNCTION analytics_session_init() RETURNS void LANGUAGE plpgsql AS $$
+-- The staging table of replies gains the column `opt`; 041's function still creates the
+-- tables, this one adds the column (also to a table a session created before this migration).
+ALTER FUNCTION analytics_session_init() RENAME TO analytics_session_init_041;
+CREATE FUNCTION analytics_session_init() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    IF to_regclass('pg_temp.analytics_stage') IS NULL THEN
-        CREATE TEMP TABLE analytics_stage (
-            campaign_id   bigint,
-            recipient_id  bigint,
-            wamid         text,
-            phone         text,
-            accepted_ms   bigint,
-            sent_ms       bigint,
-            delivered_ms  bigint,
-            read_ms       bigint,
-            failed_ms     bigint,
-            error_code    integer,
-            error_title   text,
-            replied_ms    bigint
-        ) ON COMMIT DELETE ROWS;
-    END IF;
-    IF to_regclass('pg_temp.analytics_stage_replies') IS NULL THEN
-        CREATE TEMP TABLE analytics_stage_replies (
-            wamid         text,
-            from_phone    text,
-            ts_ms         bigint,
-            type          text,
-            body          text,
-            context_id    text,
-            profile_name  text,
-            opt           text CHECK (opt IN ('out', 'in'))
-        ) ON COMMIT DELETE ROWS;
-    ELSIF NOT EXISTS (SELECT 1 FROM pg_attribute
-                      WHERE attrelid = 'pg_temp.analytics_stage_replies'::regclass
-                        AND attname = 'opt' AND NOT attisdropped) THEN
-        -- a session that created the table before this migration
-        ALTER TABLE pg_temp.analytics_stage_replies ADD COLUMN opt text;
+    PERFORM analytics_session_init_041();
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                   WHERE attrelid = 'pg_temp.analytics_stage_replies'::regclass
+                     AND attname = 'opt' AND NOT attisdropped) THEN
+        ALTER TABLE pg_temp.analytics_stage_replies
+            ADD COLUMN opt text CHECK (opt IN ('out', 'in'));
     END IF;
 END
 $$;

@@ -12,11 +12,14 @@
 
 /* $1: a JSON array of phones. Both statements report each phone's state before the change
  * (a sibling CTE reads the snapshot the data-modifying one started from). */
-static const char OPT_OUT_SQL[] =
-    "WITH req AS (SELECT DISTINCT p AS phone, p ~ '^[1-9][0-9]{7,14}$' AS valid "
-    "             FROM jsonb_array_elements_text($1::jsonb) p), "
-    "before AS (SELECT r.phone, r.valid, c.opted_out FROM req r "
+/* clang-format off */
+#define REQUEST_CTES                                                                               \
+    "WITH req AS (SELECT DISTINCT p AS phone, p ~ '^[1-9][0-9]{7,14}$' AS valid "                  \
+    "             FROM jsonb_array_elements_text($1::jsonb) p), "                                  \
+    "before AS (SELECT r.phone, r.valid, c.opted_out FROM req r "                                  \
     "           LEFT JOIN contacts c ON c.phone = r.phone), "
+
+static const char OPT_OUT_SQL[] = REQUEST_CTES
     "done AS (INSERT INTO contacts AS c (phone, opted_out, opted_out_at, opt_requested_at) "
     "         SELECT phone, true, now(), now() FROM req WHERE valid "
     "         ON CONFLICT (phone) DO UPDATE SET opted_out = true, "
@@ -29,11 +32,7 @@ static const char OPT_OUT_SQL[] =
     "                     ELSE 'opted out' END AS result "
     "FROM before b LEFT JOIN done d ON d.phone = b.phone ORDER BY b.phone";
 
-static const char OPT_IN_SQL[] =
-    "WITH req AS (SELECT DISTINCT p AS phone, p ~ '^[1-9][0-9]{7,14}$' AS valid "
-    "             FROM jsonb_array_elements_text($1::jsonb) p), "
-    "before AS (SELECT r.phone, r.valid, c.opted_out FROM req r "
-    "           LEFT JOIN contacts c ON c.phone = r.phone), "
+static const char OPT_IN_SQL[] = REQUEST_CTES
     "done AS (UPDATE contacts c SET opted_out = false, opted_out_at = NULL, "
     "           opt_requested_at = now(), updated_at = now() "
     "         FROM req WHERE req.valid AND c.phone = req.phone RETURNING c.phone) "
@@ -42,6 +41,7 @@ static const char OPT_IN_SQL[] =
     "                     WHEN b.opted_out THEN 'opted in' "
     "                     ELSE 'already opted in' END AS result "
     "FROM before b LEFT JOIN done d ON d.phone = b.phone ORDER BY b.phone";
+/* clang-format on */
 
 /* The phones as one JSON array, each normalised when it can be (as typed otherwise: the
  * statement then refuses it by name). NULL when out of memory. */
