@@ -14,11 +14,15 @@
 --   * an opt-out from a phone that is not a contact yet creates the contact, opted out, so a
 --     later import does not make them reachable again (imports never clear opted_out);
 --     an opt-in from an unknown phone creates nothing.
--- Sending that is already under way is not stopped here: Meta itself answers 131050 for
--- marketing messages to a user who stopped them, and the dispatcher then fails that recipient
--- and opts the contact out (docs/dispatcher.md).
+-- The dispatcher's claim refuses a contact opted out after the audience snapshot, so the rest
+-- of a campaign under way does not reach them either (docs/dispatcher.md).
 
 ALTER TABLE contacts ADD COLUMN opt_requested_at timestamptz;
+
+-- The dispatcher's claim asks "did this phone opt out?" for every recipient it claims; this
+-- index holds only the opted-out phones, so for everyone else the answer is one probe into a
+-- small index and no heap read.
+CREATE INDEX contacts_opted_out_phone ON contacts (phone) WHERE opted_out;
 
 -- The staging table of replies gains the column `opt`; 041's function still creates the
 -- tables, this one adds the column (also to a table a session created before this migration).

@@ -97,6 +97,8 @@ static void register_metrics(struct disp_ctx *c)
     m->duplicates = a->counter(h, "duplicate_jobs", "jobs already held by this instance");
     m->reproduced = a->counter(h, "reproduced_events", "events re-produced for redelivered jobs");
     m->claim_waits = a->counter(h, "claim_waits", "jobs handed back: claimed by another instance");
+    m->opted_out = a->counter(h, "skipped_opted_out",
+                              "recipients failed unsent: contact opted out after the snapshot");
     m->invalid_jobs = a->counter(h, "invalid_jobs", "malformed jobs refused");
     m->pg_errors = a->counter(h, "pg_errors", "failed PostgreSQL statements");
     m->http_requests = a->counter(h, "http_requests", "requests sent to the Cloud API");

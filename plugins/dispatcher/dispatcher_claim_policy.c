@@ -21,9 +21,16 @@ static int previous_life(const char *claimed_by, const struct disp_claim_self *s
            strcmp(claimed_by, self->claimer) != 0;
 }
 
-static enum disp_claim_decision leftover(const struct disp_claim_self *self)
+/* resend_uncertain never resends to a contact who opted out since. */
+static int may_resend(const struct disp_claim_row *row, const struct disp_claim_self *self)
 {
-    return self->resend_uncertain ? DISP_CLAIM_RESEND : DISP_CLAIM_MARK_UNCERTAIN;
+    return self->resend_uncertain && !row->contact_opted_out;
+}
+
+static enum disp_claim_decision leftover(const struct disp_claim_row *row,
+                                         const struct disp_claim_self *self)
+{
+    return may_resend(row, self) ? DISP_CLAIM_RESEND : DISP_CLAIM_MARK_UNCERTAIN;
 }
 
 static enum disp_claim_decision decide_sending(const struct disp_claim_row *row,
@@ -34,9 +41,9 @@ static enum disp_claim_decision decide_sending(const struct disp_claim_row *row,
     if (!row->campaign_running)
         return DISP_CLAIM_MARK_UNCERTAIN; /* nobody will resend for a stopped campaign */
     if (previous_life(row->claimed_by, self))
-        return leftover(self);
+        return leftover(row, self);
     if (row->claim_age_ms < 0 || row->claim_age_ms >= self->stale_claim_ms)
-        return leftover(self);
+        return leftover(row, self);
     return DISP_CLAIM_WAIT;
 }
 
@@ -52,15 +59,19 @@ enum disp_claim_decision disp_claim_decide(const struct disp_claim_row *row,
     if (strcmp(row->state, "sending") == 0)
         return decide_sending(row, self);
     if (strcmp(row->state, "uncertain") == 0)
-        return (self->resend_uncertain && row->campaign_running) ? DISP_CLAIM_RESEND
-                                                                 : DISP_CLAIM_SKIP;
-    return DISP_CLAIM_SKIP; /* pending/queued but not claimable: campaign not running */
+        return (may_resend(row, self) && row->campaign_running) ? DISP_CLAIM_RESEND
+                                                                : DISP_CLAIM_SKIP;
+    if (!row->campaign_running)
+        return DISP_CLAIM_SKIP; /* pending/queued: the segmenter re-emits it on resume */
+    /* pending/queued of a running campaign: the claim refuses a contact who opted out after
+     * the snapshot; otherwise what refused it (a pause, an opt-out) is gone already */
+    return row->contact_opted_out ? DISP_CLAIM_OPTED_OUT : DISP_CLAIM_RETRY;
 }
 
 const char *disp_claim_decision_name(enum disp_claim_decision d)
 {
     static const char *const names[] = {
         "skip", "reproduce_accepted", "reproduce_failed", "uncertain", "resend",
-        "wait", "not_found",          "reclaim_own"};
+        "wait", "not_found",          "reclaim_own",      "opted_out", "retry"};
     return ((size_t)d < sizeof(names) / sizeof(names[0])) ? names[d] : "unknown";
 }

@@ -30,6 +30,9 @@ enum disp_claim_decision {
     DISP_CLAIM_WAIT,               /* another live instance holds it: HERALD_RETRY later */
     DISP_CLAIM_NOT_FOUND,          /* no such recipient: HERALD_ERROR */
     DISP_CLAIM_RECLAIM_OWN,        /* our claim committed but its answer was lost: never sent */
+    DISP_CLAIM_OPTED_OUT,          /* not sent yet, but the contact opted out since the
+                                    * snapshot: mark failed, produce that event, done(OK) */
+    DISP_CLAIM_RETRY,              /* claimable now (running again, opted back in): RETRY */
 };
 
 struct disp_claim_row {
@@ -38,6 +41,7 @@ struct disp_claim_row {
     const char *claimed_by; /* may be NULL */
     int64_t claim_age_ms;   /* now() - claimed_at, -1 when NULL */
     int campaign_running;
+    int contact_opted_out; /* contacts.opted_out for the row's phone */
 };
 
 struct disp_claim_self {

@@ -26,6 +26,7 @@ static const char *const CLAIM_SQL =
     "FROM campaigns c, unnest($1::bigint[], $2::bigint[]) AS j(cid, rid) "
     "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid AND c.id = r.campaign_id "
     "AND c.status = 'running' AND r.state IN ('pending', 'queued') "
+    "AND NOT EXISTS (SELECT 1 FROM contacts ct WHERE ct.phone = r.phone AND ct.opted_out) "
     "RETURNING r.campaign_id, r.recipient_id, r.attempts";
 
 static const char *const LOOKUP_SQL =
@@ -33,7 +34,8 @@ static const char *const LOOKUP_SQL =
     "COALESCE((extract(epoch FROM now() - r.claimed_at) * 1000)::bigint, -1), "
     "COALESCE(r.wamid, ''), r.attempts, "
     "COALESCE((extract(epoch FROM r.accepted_at) * 1000)::bigint, 0), "
-    "COALESCE(r.error_code, 0), COALESCE(r.error_title, ''), c.status = 'running' "
+    "COALESCE(r.error_code, 0), COALESCE(r.error_title, ''), c.status = 'running', "
+    "EXISTS (SELECT 1 FROM contacts ct WHERE ct.phone = r.phone AND ct.opted_out) "
     "FROM unnest($1::bigint[], $2::bigint[]) AS j(cid, rid) "
     "JOIN campaign_recipients r ON r.campaign_id = j.cid AND r.recipient_id = j.rid "
     "JOIN campaigns c ON c.id = r.campaign_id";
@@ -86,11 +88,21 @@ static const char *const RELEASE_SQL =
     "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid AND r.state = 'sending' "
     "AND r.claimed_by = $4";
 
+/* A recipient whose contact opted out after the snapshot (a STOP reply, herald-ctl contacts
+ * opt-out): never claimed, settled as failed with Meta's code for "stopped marketing
+ * messages" and a title that says Herald did not send it. */
+static const char *const OPTED_OUT_SQL =
+    "UPDATE campaign_recipients SET state = 'failed', error_code = $3::int, error_title = $4, "
+    "updated_at = now() WHERE campaign_id = $1 AND recipient_id = $2 "
+    "AND state IN ('pending', 'queued') RETURNING attempts";
+#define OPTED_OUT_CODE  131050
+#define OPTED_OUT_TITLE "not sent: the contact opted out after the audience snapshot"
+
 static const char *const STOP_CAMPAIGN_SQL =
     "UPDATE campaigns SET status = 'failed', status_reason = $2, failed_at = now(), "
     "updated_at = now() WHERE id = $1 AND status IN ('scheduled', 'running', 'paused')";
 
-static const char *const OPT_OUT_SQL =
+static const char *const CONTACT_OPT_OUT_SQL =
     "UPDATE contacts SET opted_out = true, opted_out_at = COALESCE(opted_out_at, now()), "
     "updated_at = now() WHERE phone = $1 AND NOT opted_out";
 
@@ -216,6 +228,27 @@ static void release_own(struct disp_ctx *c, struct disp_entry *e)
     give_up(c, e, HERALD_OK, NULL);
 }
 
+static void fail_opted_out(struct disp_ctx *c, struct disp_entry *e)
+{
+    struct row_key k = row_key_of(e);
+    char code[16];
+    snprintf(code, sizeof(code), "%d", OPTED_OUT_CODE);
+    const char *p[4] = {k.cid, k.rid, code, OPTED_OUT_TITLE};
+    PGresult *r = exec(c, OPTED_OUT_SQL, 4, p);
+    if (!r || PQntuples(r) != 1) { /* database down, or the row moved on: decide again */
+        give_up(c, e, HERALD_RETRY, r ? "recipient changed under us" : "database unavailable");
+        if (r)
+            PQclear(r);
+        return;
+    }
+    int attempts = (int)col_i64(r, 0, 0);
+    PQclear(r);
+    c->api->counter_add(c->m.opted_out, 1);
+    c->api->counter_add(c->m.failed, 1);
+    int rc = disp_produce_failed(c, e, OPTED_OUT_CODE, OPTED_OUT_TITLE, disp_wall_ms(), attempts);
+    give_up(c, e, rc == 0 ? HERALD_OK : HERALD_RETRY, "produce failed");
+}
+
 static void reproduce(struct disp_ctx *c, struct disp_entry *e, PGresult *r, int i, int accepted)
 {
     int attempts = (int)col_i64(r, i, 6);
@@ -229,8 +262,12 @@ static void reproduce(struct disp_ctx *c, struct disp_entry *e, PGresult *r, int
 static void decide_row(struct disp_ctx *c, struct disp_entry *e, PGresult *r, int i)
 {
     const char *by = PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3);
-    struct disp_claim_row row = {1, PQgetvalue(r, i, 2), by, col_i64(r, i, 4),
-                                 strcmp(PQgetvalue(r, i, 10), "t") == 0};
+    struct disp_claim_row row = {1,
+                                 PQgetvalue(r, i, 2),
+                                 by,
+                                 col_i64(r, i, 4),
+                                 strcmp(PQgetvalue(r, i, 10), "t") == 0,
+                                 strcmp(PQgetvalue(r, i, 11), "t") == 0};
     struct disp_claim_self self = {c->api->stage_name(c->host), c->claimer, c->stale_claim_ms,
                                    c->resend_uncertain};
     switch (disp_claim_decide(&row, &self)) {
@@ -255,6 +292,12 @@ static void decide_row(struct disp_ctx *c, struct disp_entry *e, PGresult *r, in
     case DISP_CLAIM_WAIT:
         c->api->counter_add(c->m.claim_waits, 1);
         give_up(c, e, HERALD_RETRY, "claimed by a live instance");
+        break;
+    case DISP_CLAIM_OPTED_OUT:
+        fail_opted_out(c, e);
+        break;
+    case DISP_CLAIM_RETRY:
+        give_up(c, e, HERALD_RETRY, "claimable again");
         break;
     case DISP_CLAIM_NOT_FOUND:
         give_up(c, e, HERALD_ERROR, "recipient not found in campaign_recipients");
@@ -556,7 +599,7 @@ int disp_campaign_stop(struct disp_ctx *c, int64_t campaign_id, const char *reas
 void disp_contact_opt_out(struct disp_ctx *c, const char *phone)
 {
     const char *p[1] = {phone};
-    PGresult *r = exec(c, OPT_OUT_SQL, 1, p);
+    PGresult *r = exec(c, CONTACT_OPT_OUT_SQL, 1, p);
     if (r)
         PQclear(r);
 }

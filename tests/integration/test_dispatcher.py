@@ -363,6 +363,36 @@ def test_permanent_errors_end_failed_with_their_code(herald, mock_api):
     st.stop()
 
 
+def test_contacts_who_opted_out_after_the_snapshot_are_not_sent(herald, mock_api):
+    """A STOP reply (or herald-ctl contacts opt-out) while a campaign runs: that contact's
+    recipient, not sent yet, is never claimed; it ends failed (131050, Herald's title, no
+    attempt) with a `failed` event, so the campaign still completes and analytics counts it."""
+    n, base = 30, 4915400000000
+    api = mock_api()
+    cid = make_campaign(herald, n, phone_base=base)
+    herald.sql("INSERT INTO contacts (phone, opted_out) SELECT (%s::bigint + g)::text, "
+               "g %% 6 = 0 FROM generate_series(1, %s) g", base, n)
+    opted = {str(base + g) for g in range(1, n + 1) if g % 6 == 0}
+    st = start_dispatcher(herald, api)
+    produce_jobs(herald, cid)
+    wait_final(herald, cid, n)
+    rows = {p: (s, c, t, a) for p, s, c, t, a in herald.sql(
+        "SELECT phone, state, error_code, error_title, attempts FROM campaign_recipients "
+        "WHERE campaign_id = %s", cid)}
+    title = "not sent: the contact opted out after the audience snapshot"
+    for phone, row in rows.items():
+        if phone in opted:
+            assert row == ("failed", 131050, title, 0), (phone, row)
+        else:
+            assert row[0] == "accepted", (phone, row)
+    assert {s["to"] for s in api.sends()} == set(rows) - opted
+    failed = [e for e in events(herald, n) if e["type"] == "failed"]
+    assert sorted(e["phone"] for e in failed) == sorted(opted)
+    assert all(e["error"] == {"code": 131050, "title": title} for e in failed)
+    assert dispatcher_metric(st, "skipped_opted_out") == len(opted)
+    st.stop()
+
+
 def test_template_rejection_stops_the_campaign(herald, mock_api):
     n = 60
     api = mock_api("--template", "spring_sale:3")  # the campaign sends 2 parameters: 132000

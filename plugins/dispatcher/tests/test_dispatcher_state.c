@@ -21,7 +21,7 @@ static const struct disp_claim_self self = {"dispatcher-1", "dispatcher-1#100.5"
 static enum disp_claim_decision decide(const char *st, const char *by, int64_t age, int running,
                                        int resend)
 {
-    struct disp_claim_row row = {1, st, by, age, running};
+    struct disp_claim_row row = {1, st, by, age, running, 0};
     struct disp_claim_self s = self;
     s.resend_uncertain = resend;
     return disp_claim_decide(&row, &s);
@@ -68,12 +68,46 @@ static void uncertain_and_unclaimable_rows(void **state)
     assert_int_equal(decide("uncertain", "x", 5, 1, 1), DISP_CLAIM_RESEND);
     assert_int_equal(decide("uncertain", "x", 5, 0, 1), DISP_CLAIM_SKIP);
     assert_int_equal(decide("queued", NULL, -1, 0, 0), DISP_CLAIM_SKIP);
-    struct disp_claim_row missing = {0, NULL, NULL, -1, 0};
+    assert_int_equal(decide("pending", NULL, -1, 0, 0), DISP_CLAIM_SKIP);
+    struct disp_claim_row missing = {0, NULL, NULL, -1, 0, 0};
     assert_int_equal(disp_claim_decide(&missing, &self), DISP_CLAIM_NOT_FOUND);
     char id[64];
     disp_claimer_id("dispatcher-1", 4242, 17, id, sizeof(id));
     assert_string_equal(id, "dispatcher-1#4242.17");
     assert_string_equal(disp_claim_decision_name(DISP_CLAIM_WAIT), "wait");
+}
+
+/* A contact who opted out after the snapshot: failed, not sent; but only while the campaign
+ * runs (a paused one re-emits on resume, and the claim decides then). A pending/queued row of
+ * a running campaign whose contact did not opt out was refused by something already gone. */
+static void opted_out_contacts_fail_and_refusals_that_passed_retry(void **state)
+{
+    struct disp_claim_row row = {1, "queued", NULL, -1, 1, 1};
+    assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_OPTED_OUT);
+    row.state = "pending";
+    assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_OPTED_OUT);
+    row.campaign_running = 0;
+    assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_SKIP);
+    row.campaign_running = 1;
+    row.contact_opted_out = 0;
+    assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_RETRY);
+    /* sent or settled rows keep their outcome whatever the contact did since */
+    row.contact_opted_out = 1;
+    row.state = "accepted";
+    assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_REPRODUCE_ACCEPTED);
+    row.state = "uncertain";
+    assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_SKIP);
+    /* resend_uncertain does not resend to them */
+    struct disp_claim_self resend = self;
+    resend.resend_uncertain = 1;
+    assert_int_equal(disp_claim_decide(&row, &resend), DISP_CLAIM_SKIP);
+    row.state = "sending";
+    row.claimed_by = "dispatcher-1#99.1";
+    assert_int_equal(disp_claim_decide(&row, &resend), DISP_CLAIM_MARK_UNCERTAIN);
+    row.contact_opted_out = 0;
+    assert_int_equal(disp_claim_decide(&row, &resend), DISP_CLAIM_RESEND);
+    assert_string_equal(disp_claim_decision_name(DISP_CLAIM_OPTED_OUT), "opted_out");
+    assert_string_equal(disp_claim_decision_name(DISP_CLAIM_RETRY), "retry");
 }
 
 static int keep_odd(void *item, void *arg)
@@ -210,6 +244,7 @@ int main(void)
         cmocka_unit_test(own_claim_not_held_here_is_reclaimed),
         cmocka_unit_test(foreign_claims_wait_until_stale),
         cmocka_unit_test(uncertain_and_unclaimable_rows),
+        cmocka_unit_test(opted_out_contacts_fail_and_refusals_that_passed_retry),
         cmocka_unit_test(delay_queue_orders_by_due_time),
         cmocka_unit_test(array_literals),
         cmocka_unit_test(held_index_grows_and_finds_every_job),

@@ -86,7 +86,8 @@ const struct ctl_subcommand ctl_subcommands[] = {
     {"contacts opt-out", "PHONE...", 1, 1000, json_opts,
      "stop campaigns to these phones (new ones are added, opted out)",
      "For a request made outside WhatsApp; a reply \"STOP\" does this by itself (analytics,\n"
-     "opt_out_keywords). Later audiences leave the contact out; messages already sent stay sent.\n"
+     "opt_out_keywords). Later audiences leave the contact out, and so does the rest of a campaign\n"
+     "under way; messages already sent stay sent.\n"
      "Prints each phone's result; exit 1 when a phone was refused (the others are done).\n",
      ctl_cmd_contacts_opt_out},
     {"contacts opt-in", "PHONE...", 1, 1000, json_opts,
