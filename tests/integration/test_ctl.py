@@ -501,6 +501,53 @@ def test_contacts_opt_out_and_opt_in_by_hand(herald):
     assert rc == 1 and "PHONE" in err, err
 
 
+def test_contacts_show_answers_did_they_get_it(herald):
+    herald.sql("INSERT INTO contacts (phone, name, tags) VALUES "
+               "('4915100000001', 'Asha', '{vip}'), ('4915100000002', 'Ben', '{}')")
+    herald.sql("INSERT INTO contact_lists (name) VALUES ('berlin')")
+    herald.sql("INSERT INTO contact_list_members SELECT l.id, c.id FROM contact_lists l, contacts c "
+               "WHERE c.phone = '4915100000001'")
+    a = make_campaign(herald, status="completed", name="Spring")
+    b = make_campaign(herald, status="running", name="Summer")
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state, wamid, "
+               "attempts, accepted_at) VALUES (%s, 1, '4915100000001', 'accepted', 'wamid.A1', 1, "
+               "'2026-11-20 10:00:00+00')", a)
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state, "
+               "error_code, error_title) VALUES (%s, 7, '4915100000001', 'failed', 131050, "
+               "'not sent: the contact opted out after the audience snapshot'), "
+               "(%s, 8, '4915100000009', 'queued', NULL, NULL)", b, b)
+    rc, out, err = ctl(herald, "contacts", "opt-out", "4915100000001")
+    assert rc == 0, err
+
+    rc, out, err = ctl(herald, "contacts", "show", "+49 151 0000 0001", "--json")
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert doc["contact"]["name"] == "Asha" and doc["contact"]["tags"] == ["vip"]
+    assert doc["contact"]["opted_out"] is True and doc["contact"]["opt_requested_at"]
+    assert doc["lists"] == [{"id": doc["lists"][0]["id"], "name": "berlin"}]
+    assert [(m["campaign_id"], m["campaign"], m["state"], m["error_code"], m["wamid"])
+            for m in doc["messages"]] == [(b, "Summer", "failed", 131050, None),
+                                          (a, "Spring", "accepted", None, "wamid.A1")]
+    assert doc["messages"][1]["accepted_at"] == "2026-11-20T10:00:00+00:00"
+
+    rc, out, err = ctl(herald, "contacts", "show", "4915100000002")
+    assert rc == 0, err
+    assert out.startswith("Contact 4915100000002\n") and "(no campaign message yet)" in out
+    assert "(in no list)" in out
+
+    # a recipient who is no contact (any more) still shows their messages
+    rc, out, err = ctl(herald, "contacts", "show", "4915100000009", "-J")
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert doc["contact"] is None and doc["lists"] == []
+    assert [m["state"] for m in doc["messages"]] == ["queued"]
+
+    rc, out, err = ctl(herald, "contacts", "show", "4915100000077")
+    assert (rc, out) == (1, "")
+    assert err.strip() == ("herald-ctl: 4915100000077 is neither a contact nor a recipient of "
+                           "any campaign")
+
+
 def test_segment_preview_counts_and_rejects_bad_rules(herald):
     herald.sql("INSERT INTO contacts (phone, name, attributes) VALUES "
                "('4915100000001', 'Asha', '{\"city\":\"Berlin\"}'), "

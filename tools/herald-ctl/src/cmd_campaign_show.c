@@ -9,9 +9,9 @@
 #include "ctl_parse.h"
 #include "ctl_result_json.h"
 #include "ctl_result_print.h"
+#include "ctl_show.h"
 #include "ctl_subcommands.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 
 static const char definition_sql[] =
@@ -22,77 +22,33 @@ static const char definition_sql[] =
 
 static const char *const no_campaign_id[] = {"campaign_id", NULL};
 
-/* Where the parts go: printed as they come (tables), or gathered into doc (--json). */
-struct show_output {
-    json_t *doc; /* NULL for tables */
-};
-
-/* Something the operator should know about a part: in the tables, or on stderr beside JSON. */
-static void __attribute__((format(printf, 2, 3)))
-note(const struct show_output *o, const char *fmt, ...)
-{
-    FILE *out = o->doc ? stderr : stdout;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs(o->doc ? "note: " : "  (", out);
-    vfprintf(out, fmt, ap);
-    fputs(o->doc ? "\n" : ")\n", out);
-    va_end(ap);
-}
-
-/* One part from a query (its first row as fields, or every row); CTL_DB_MISSING when its view
- * does not exist (nothing shown, `key` stays null in the document). */
-static enum ctl_db_status show_part(struct show_output *o, const char *key, PGconn *pg,
-                                    const char *sql, const char *id, int vertical, char *err,
-                                    size_t errlen)
-{
-    const char *params[] = {id};
-    PGresult *res;
-    enum ctl_db_status st = ctl_db_query(pg, sql, 1, params, &res, err, errlen);
-    if (st != CTL_DB_OK)
-        return st;
-    if (o->doc) {
-        json_t *v = !vertical            ? ctl_result_rows_json(res)
-                    : PQntuples(res) > 0 ? ctl_result_row_json(res, 0, no_campaign_id)
-                                         : json_null();
-        json_object_set_new(o->doc, key, v ? v : json_null());
-    } else if (PQntuples(res) == 0) {
-        note(o, "no data yet");
-    } else if (vertical) {
-        ctl_print_vertical(res, 0, no_campaign_id, stdout);
-    } else {
-        ctl_print_rows(res, stdout);
-    }
-    PQclear(res);
-    return CTL_DB_OK;
-}
-
 /* campaign_analytics holds every progress figure plus rates and percentiles; without it
  * (older analytics) campaign_progress is shown instead. */
-static int show_analytics(struct show_output *o, PGconn *pg, const char *id)
+static int show_analytics(struct ctl_show *o, PGconn *pg, const char *id)
 {
     char err[600];
     if (!o->doc)
         printf("\nAnalytics\n");
-    enum ctl_db_status st = show_part(
+    enum ctl_db_status st = ctl_show_part(
         o, "analytics", pg, "SELECT * FROM campaign_analytics WHERE campaign_id = $1::bigint", id,
-        1, err, sizeof(err));
+        1, no_campaign_id, "no data yet", NULL, err, sizeof(err));
     if (st == CTL_DB_MISSING)
-        st = show_part(o, "analytics", pg,
-                       "SELECT * FROM campaign_progress WHERE campaign_id = $1::bigint", id, 1, err,
-                       sizeof(err));
+        st = ctl_show_part(o, "analytics", pg,
+                           "SELECT * FROM campaign_progress WHERE campaign_id = $1::bigint", id, 1,
+                           no_campaign_id, "no data yet", NULL, err, sizeof(err));
     if (st == CTL_DB_MISSING)
-        note(o, "views campaign_analytics and campaign_progress are missing: analytics "
-                "migrations 040+ not applied");
+        ctl_show_note(o, "views campaign_analytics and campaign_progress are missing: analytics "
+                         "migrations 040+ not applied");
     if (!o->doc)
         printf("\nFailures by error code\n");
     if (st != CTL_DB_ERROR)
-        st = show_part(o, "failures", pg,
-                       "SELECT error_code, error_title, recipients FROM campaign_failures "
-                       "WHERE campaign_id = $1::bigint ORDER BY recipients DESC, error_code",
-                       id, 0, err, sizeof(err));
+        st = ctl_show_part(o, "failures", pg,
+                           "SELECT error_code, error_title, recipients FROM campaign_failures "
+                           "WHERE campaign_id = $1::bigint ORDER BY recipients DESC, error_code",
+                           id, 0, NULL, "no data yet", NULL, err, sizeof(err));
     if (st == CTL_DB_MISSING)
-        note(o, "view campaign_failures is missing: analytics migrations 040+ not applied");
+        ctl_show_note(o,
+                      "view campaign_failures is missing: analytics migrations 040+ not applied");
     if (st == CTL_DB_ERROR) {
         ctl_errorf("%s", err);
         return CTL_EXIT_INFRA;
@@ -100,7 +56,7 @@ static int show_analytics(struct show_output *o, PGconn *pg, const char *id)
     return CTL_EXIT_OK;
 }
 
-static int show_definition(struct show_output *o, PGconn *pg, const char *id)
+static int show_definition(struct ctl_show *o, PGconn *pg, const char *id)
 {
     const char *params[] = {id};
     PGresult *res;
@@ -137,7 +93,7 @@ int ctl_cmd_campaign_show(struct ctl_ctx *ctx, const struct ctl_opts *opts)
         return CTL_EXIT_INFRA;
     char idbuf[32];
     snprintf(idbuf, sizeof(idbuf), "%lld", id);
-    struct show_output o = {NULL};
+    struct ctl_show o = {NULL};
     if (ctl_opts_count(opts, "json") &&
         !(o.doc = json_pack("{s:n, s:n, s:n}", "campaign", "analytics", "failures")))
         return CTL_EXIT_FAIL;

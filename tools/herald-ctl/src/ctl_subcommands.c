@@ -83,10 +83,17 @@ const struct ctl_subcommand ctl_subcommands[] = {
      "Columns: phone (E.164 digits), name, tags (';'-separated), any other column becomes an\n"
      "attribute. Rows with an invalid phone are rejected with their line number and reason.\n",
      ctl_cmd_contacts_import},
+    {"contacts show", "PHONE", 1, 1, json_opts,
+     "one person: opted out or not, lists, campaign messages",
+     "The support question \"did they get it, and why not?\": the contact, its lists, and its\n"
+     "campaign messages, newest campaign first (state, attempts, wamid, failure code and title).\n"
+     "Exit 1 when the phone is neither a contact nor a recipient of any campaign.\n",
+     ctl_cmd_contacts_show},
     {"contacts opt-out", "PHONE...", 1, 1000, json_opts,
      "stop campaigns to these phones (new ones are added, opted out)",
      "For a request made outside WhatsApp; a reply \"STOP\" does this by itself (analytics,\n"
-     "opt_out_keywords). Later audiences leave the contact out, and so does the rest of a campaign\n"
+     "opt_out_keywords). Later audiences leave the contact out, and so does the rest of a "
+     "campaign\n"
      "under way; messages already sent stay sent.\n"
      "Prints each phone's result; exit 1 when a phone was refused (the others are done).\n",
      ctl_cmd_contacts_opt_out},
