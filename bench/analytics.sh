@@ -14,7 +14,7 @@
 # Writes ${HERALD_BENCH_OUT:-var/bench}/analytics.tsv (contract in bench/bench_lib.sh).
 #
 #   bash bench/analytics.sh [recipients=200000] [batch=20000]
-# Env: HERALD_BUILD_DIR (build-bench), HERALD_PG_ADMIN_CONNINFO (host=127.0.0.1 port=55432
+# Env: HERALD_BUILD_DIR (build-bench), HERALD_PG_ADMIN_CONNINFO (host=127.0.0.1 port=19432
 #      user=herald dbname=postgres), HERALD_BENCH_ANALYTICS_STAGE_RECIPIENTS (40000).
 set -euo pipefail
 # shellcheck source=bench_lib.sh
@@ -26,7 +26,7 @@ mkdir -p "$BENCH_OUT"
 rm -f "$BENCH_OUT/analytics.tsv"
 recipients="${1:-200000}"
 batch="${2:-20000}"   # = config/analytics.conf
-admin="${HERALD_PG_ADMIN_CONNINFO:-host=127.0.0.1 port=55432 user=herald dbname=postgres}"
+admin="${HERALD_PG_ADMIN_CONNINFO:-host=127.0.0.1 port=19432 user=herald dbname=postgres}"
 db="herald_bench_analytics_$$"
 conn="${admin/dbname=postgres/dbname=$db}"
 log="$BENCH_OUT/analytics.log"

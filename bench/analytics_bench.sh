@@ -8,13 +8,13 @@
 # wall-clock rates and events per server-CPU second (robust on a busy shared machine).
 #
 #   bench/analytics_bench.sh [recipients=200000] [batch=5000] [sends_per_second=500]
-# Env: HERALD_BUILD_DIR (build), HERALD_PG_ADMIN_CONNINFO (host=127.0.0.1 port=55432
+# Env: HERALD_BUILD_DIR (build), HERALD_PG_ADMIN_CONNINFO (host=127.0.0.1 port=19432
 #      user=herald dbname=postgres).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${HERALD_BUILD_DIR:-$ROOT/build}"
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
-ADMIN="${HERALD_PG_ADMIN_CONNINFO:-host=127.0.0.1 port=55432 user=herald dbname=postgres}"
+ADMIN="${HERALD_PG_ADMIN_CONNINFO:-host=127.0.0.1 port=19432 user=herald dbname=postgres}"
 DB="herald_bench_analytics"
 CONN="${ADMIN/dbname=postgres/dbname=$DB}"
 

@@ -136,7 +136,7 @@ stage = { name = "gateway-bench"; tick_ms = 50; drain_timeout_ms = 15000;
           metrics_listen = "127.0.0.1:$METRICS_PORT"; };
 kafka = { brokers = "$BROKERS"; group_id = "herald-gateway-bench"; topic_prefix = "$PREFIX";
           properties = [ $props ]; };
-postgres = { conninfo = "host=127.0.0.1 port=55432 dbname=herald user=herald"; };
+postgres = { conninfo = "host=127.0.0.1 port=19432 dbname=herald user=herald"; };
 plugins = ( { name = "webhook"; consume = [ ];
               config = { listen = "127.0.0.1:$GW_PORT"; threads = $THREADS; connection_limit = $CONN_LIMIT;
                          ack_timeout_ms = 5000; ${GW_WEBHOOK_CONFIG:-} }; } );

@@ -80,7 +80,7 @@ def software() -> str:
     libs = ", ".join(f"{name} {run('pkg-config', '--modversion', pc)}" for name, pc in (
         ("librdkafka", "rdkafka"), ("libpq", "libpq"), ("jansson", "jansson"),
         ("libcurl", "libcurl"), ("libmicrohttpd", "libmicrohttpd"), ("OpenSSL", "libcrypto")))
-    pg = run("psql", "host=127.0.0.1 port=55432 user=herald dbname=postgres", "-Atc",
+    pg = run("psql", "host=127.0.0.1 port=19432 user=herald dbname=postgres", "-Atc",
              "SHOW server_version")
     debian = Path("/etc/debian_version").read_text().strip() if Path(
         "/etc/debian_version").exists() else "?"

@@ -2,14 +2,14 @@
 # segmenter_expansion.sh - runs the audience expansion benchmark (bench/segmenter_expansion.c)
 # on a fresh database with the segmenter's schema, against the local Kafka broker, and prints
 # a Markdown table. Usage: bench/segmenter_expansion.sh [contacts=1000000] [batch=5000]
-# Env: HERALD_BUILD_DIR (build), HERALD_KAFKA_BROKERS (127.0.0.1:19092), PG on 127.0.0.1:55432.
+# Env: HERALD_BUILD_DIR (build), HERALD_KAFKA_BROKERS (127.0.0.1:19092), PG on 127.0.0.1:19432.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${HERALD_BUILD_DIR:-$ROOT/build}"
 BROKERS="${HERALD_KAFKA_BROKERS:-127.0.0.1:19092}"
 DB="herald_bench_segmenter"
-ADMIN="host=127.0.0.1 port=55432 dbname=herald user=herald"
-CONN="host=127.0.0.1 port=55432 dbname=$DB user=herald"
+ADMIN="host=127.0.0.1 port=19432 dbname=herald user=herald"
+CONN="host=127.0.0.1 port=19432 dbname=$DB user=herald"
 TOPIC="bench-segmenter-jobs-$$"
 
 psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null

@@ -2,12 +2,14 @@
 # Why this exists: Herald keeps its state in PostgreSQL, and the tests, the demo and CI need a
 # real server without touching the machine's own clusters. This script runs a private
 # PostgreSQL 15 cluster from Debian's `postgresql` package: data in var/pgdata (git-ignored),
-# 127.0.0.1:55432, trust auth, role `herald` (superuser in this dev cluster) and database
+# 127.0.0.1:19432, trust auth, role `herald` (superuser in this dev cluster) and database
 # `herald`. Idempotent and safe to call concurrently; a start while it is up is a fast no-op.
+# The port is below Linux's ephemeral range (32768-60999): a fixed port inside it (the old
+# 55432) can be held, when the server starts, by any outgoing connection on the machine.
 #
 #   scripts/postgres.sh start|stop|status|psql [psql args]|migrate
 #
-# Environment: HERALD_PG_PORT (55432), HERALD_VAR_DIR (var/), HERALD_BUILD_DIR (build/).
+# Environment: HERALD_PG_PORT (19432), HERALD_VAR_DIR (var/), HERALD_BUILD_DIR (build/).
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -15,7 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 HERALD_LOG_TAG=postgres
 
 PG_BIN="${HERALD_PG_BIN:-/usr/lib/postgresql/15/bin}"
-PG_PORT="${HERALD_PG_PORT:-55432}"
+PG_PORT="${HERALD_PG_PORT:-19432}"
 PG_DATA="$HERALD_VAR/pgdata"
 PG_SOCK="$HERALD_VAR/pgsock"
 PG_LOG="$HERALD_VAR/log/postgres.log"
@@ -130,6 +132,11 @@ cmd_start() {
     herald_lock postgres
     if herald_db_ready; then return 0; fi # another caller finished while we waited
     prepare_dirs
+    if our_server_running && ! herald_port_open "$PG_PORT"; then
+        # e.g. a checkout from before the default port moved out of the ephemeral range
+        herald_log "this checkout's cluster runs, but not on 127.0.0.1:$PG_PORT: restarting it there"
+        as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null
+    fi
     if ! our_server_running; then
         if herald_port_open "$PG_PORT"; then
             herald_die "127.0.0.1:$PG_PORT is taken by something that is not our cluster" \

@@ -136,7 +136,7 @@ main() {
     # The integration tests read these; derive them from the ports the scripts use so a run on
     # other ports (HERALD_KAFKA_PORT / HERALD_PG_PORT) tests against the right services.
     export HERALD_KAFKA_BROKERS="${HERALD_KAFKA_BROKERS:-127.0.0.1:${HERALD_KAFKA_PORT:-19092}}"
-    export HERALD_PG_ADMIN_CONNINFO="${HERALD_PG_ADMIN_CONNINFO:-host=127.0.0.1 port=${HERALD_PG_PORT:-55432} user=herald dbname=postgres}"
+    export HERALD_PG_ADMIN_CONNINFO="${HERALD_PG_ADMIN_CONNINFO:-host=127.0.0.1 port=${HERALD_PG_PORT:-19432} user=herald dbname=postgres}"
     # Without these nothing below can run: stop at the first failure.
     step "deps (scripts/deps.sh)" bash "$SCRIPTS/deps.sh" || { print_summary; exit 1; }
     step "venv (scripts/venv.sh)" bash "$SCRIPTS/venv.sh" || { print_summary; exit 1; }

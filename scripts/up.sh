@@ -39,7 +39,7 @@ main() {
     fi
     HERALD_BUILD_DIR="$BUILD_DIR" bash "$SCRIPTS/postgres.sh" migrate
     herald_log "up: Kafka 127.0.0.1:${HERALD_KAFKA_PORT:-19092}," \
-        "PostgreSQL host=127.0.0.1 port=${HERALD_PG_PORT:-55432} dbname=herald user=herald," \
+        "PostgreSQL host=127.0.0.1 port=${HERALD_PG_PORT:-19432} dbname=herald user=herald," \
         "binaries in $BUILD_DIR/bin"
 }
 

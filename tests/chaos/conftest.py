@@ -1,7 +1,7 @@
 """pytest fixtures of the chaos suite: a PRIVATE Kafka broker and PostgreSQL cluster.
 
 Why: the chaos scenarios stop the broker and restart the database. Doing that to the shared
-services (127.0.0.1:19092 / :55432) would break every other test running on the machine, so
+services (127.0.0.1:19092 / :19432) would break every other test running on the machine, so
 the whole suite runs on its own broker and cluster, started once per session through the
 project's own scripts (scripts/kafka.sh, scripts/postgres.sh) with a private HERALD_VAR_DIR
 and free ports, and stopped (data removed) at the end. `services.stop_kafka()` etc. are the
@@ -41,7 +41,7 @@ def service_ports(n: int) -> list[int]:
     ephemeral: while the JVM starts, any outgoing connection on the machine may take it and the
     broker dies with "address in use". 21000-29999 is apart from the other tests' ports
     (herald_testlib.free_port: 11000-18999) and the project's fixed ones (8080-8081,
-    9101-9180, 19092-19093, 55432)."""
+    9101-9180, 19092-19093, 19432)."""
     out: list[int] = []
     while len(out) < n:
         port = herald_testlib.free_port(21000, 30000)

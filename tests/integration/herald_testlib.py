@@ -15,7 +15,7 @@ Environment (all optional):
   HERALD_BUILD_DIR           build folder holding bin/herald-stage and lib/ (default /work/main/build)
   HERALD_KAFKA_BROKERS       broker the tests and stages use (default 127.0.0.1:19092)
   HERALD_PG_ADMIN_CONNINFO   conninfo used to create/drop test databases
-                             (default host=127.0.0.1 port=55432 user=herald dbname=postgres)
+                             (default host=127.0.0.1 port=19432 user=herald dbname=postgres)
   HERALD_TEST_KEEP_DB=1      keep test databases (for debugging)
 """
 
@@ -42,7 +42,7 @@ HERALD_STAGE = BUILD_DIR / "bin" / "herald-stage"
 PLUGIN_DIR = BUILD_DIR / "lib"
 BROKERS = os.environ.get("HERALD_KAFKA_BROKERS", "127.0.0.1:19092")
 PG_ADMIN = os.environ.get("HERALD_PG_ADMIN_CONNINFO",
-                          "host=127.0.0.1 port=55432 user=herald dbname=postgres")
+                          "host=127.0.0.1 port=19432 user=herald dbname=postgres")
 PARTITIONS = 6
 # What AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer print when they find
 # something (builds with -DHERALD_SANITIZE=ON).
@@ -113,7 +113,7 @@ def free_port(lo: int = 11000, hi: int = 19000) -> int:
     own bind any bind(0) or outgoing connection on the machine may take it (seen in CI: the
     stage's metrics server, bound to port 0 a millisecond earlier, got the very port picked for
     its webhook listener). The default 11000-18999 stays clear of the project's fixed ports
-    (8080-8081, 9101-9180, 19092-19093) and of the chaos suite's 21000-29999
+    (8080-8081, 9101-9180, 19092-19093, 19432) and of the chaos suite's 21000-29999
     (tests/chaos/conftest.py)."""
     rng = random.Random()
     while True:
@@ -706,7 +706,7 @@ def services_ready() -> str | None:
                 f"ninja -C build) or set HERALD_BUILD_DIR")
     host, port = BROKERS.split(",")[0].rsplit(":", 1)
     for what, h, p, hint in (("Kafka", host, int(port), "scripts/kafka.sh start"),
-                             ("PostgreSQL", "127.0.0.1", 55432, "scripts/postgres.sh start")):
+                             ("PostgreSQL", "127.0.0.1", 19432, "scripts/postgres.sh start")):
         if what == "PostgreSQL":
             m = re.search(r"port=(\d+)", PG_ADMIN)
             p = int(m.group(1)) if m else p

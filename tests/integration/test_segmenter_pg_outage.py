@@ -6,7 +6,7 @@ stage keeps running and its partition is not lost), every command ends with exac
 recorded outcome once the server is back, emission and completion pick up where they were,
 and every recipient is emitted. The server is stopped for real (pg_ctl stop -m fast, so
 open connections are cut), which needs a PRIVATE cluster: scripts/postgres.sh with its own
-HERALD_VAR_DIR and HERALD_PG_PORT; the shared server on 55432 is never touched.
+HERALD_VAR_DIR and HERALD_PG_PORT; the shared server on 19432 is never touched.
 """
 import os
 import shutil

@@ -23,7 +23,7 @@
 #include "contacts_import.h"
 #include "segment_rules.h"
 
-#define DEFAULT_CONNINFO "host=127.0.0.1 port=55432 dbname=herald user=herald"
+#define DEFAULT_CONNINFO "host=127.0.0.1 port=19432 dbname=herald user=herald"
 
 enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_INFRA = 2 };
 

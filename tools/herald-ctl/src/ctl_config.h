@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #define CTL_DEFAULT_BROKERS  "127.0.0.1:19092"
-#define CTL_DEFAULT_CONNINFO "host=127.0.0.1 port=55432 dbname=herald user=herald"
+#define CTL_DEFAULT_CONNINFO "host=127.0.0.1 port=19432 dbname=herald user=herald"
 #define CTL_MAX_KAFKA_PROPS  32
 
 struct ctl_config {
