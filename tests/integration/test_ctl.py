@@ -404,6 +404,24 @@ def test_watch_plain_lines_until_campaign_ends(herald):
     assert len(lines) == len(set(lines))  # only changes are printed
 
 
+def test_watch_json_prints_one_object_per_change(herald):
+    cid = make_campaign(herald, status="running")
+    herald.sql("UPDATE campaigns SET audience_size = 2, started_at = now() WHERE id = %s", cid)
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+               "VALUES (%s, 1, '4915100000001', 'queued'), (%s, 2, '4915100000002', 'queued')",
+               cid, cid)
+    p = ctl_background(herald, "watch", str(cid), "--interval", "0.2", "--json")
+    first = json.loads(p.stdout.readline())
+    herald.sql("UPDATE campaigns SET status = 'completed', completed_at = now() WHERE id = %s", cid)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    lines = [first] + [json.loads(line) for line in out.splitlines()]  # every line parses
+    assert first["campaign_id"] == cid and first["status"] == "running"
+    assert first["audience"] == 2 and first["done"] == 0 and first["eta_seconds"] is None
+    assert lines[-1]["status"] == "completed"  # the last object says how it ended
+    assert len(lines) == len({json.dumps(o, sort_keys=True) for o in lines})
+
+
 def test_watch_reports_failed_campaign_with_reason(herald):
     cid = make_campaign(herald, status="failed")
     herald.sql("UPDATE campaigns SET status_reason = 'template rejected' WHERE id = %s", cid)

@@ -1,7 +1,8 @@
 /*
  * cmd_watch.c - `herald-ctl watch ID`: follows a campaign until it is completed, cancelled or
  * failed, showing sent / delivered / read / failed / replied, the rate and the ETA (about
- * 4 redraws a second on a terminal, a line per change each second otherwise).
+ * 4 redraws a second on a terminal, a line per change each second otherwise; with --json a
+ * JSON object per change, one per line, for jq or a log pipeline).
  *
  * Why the client-side rate: campaign_progress gives rate_per_second and eta_seconds, but
  * they are averaged over whole minutes (too low while a campaign ramps up), may be NULL, or
@@ -112,8 +113,9 @@ int ctl_cmd_watch(struct ctl_ctx *ctx, const struct ctl_opts *opts)
     }
     struct ctl_live_display disp;
     ctl_live_display_init(&disp);
+    disp.json = ctl_opts_count(opts, "json") > 0;
     int rc;
-    double interval = interval_for(opts, disp.tty, &rc);
+    double interval = interval_for(opts, disp.tty && !disp.json, &rc);
     if (rc != CTL_EXIT_OK)
         return rc;
     PGconn *pg = ctl_ctx_pg(ctx);
@@ -152,5 +154,5 @@ int ctl_cmd_watch(struct ctl_ctx *ctx, const struct ctl_opts *opts)
     ctl_live_display_finish(&disp);
     if (once || stop_requested)
         return CTL_EXIT_OK;
-    return finish(&snap, ctx->quiet);
+    return finish(&snap, ctx->quiet || disp.json); /* JSON lines: the last one says it */
 }

@@ -24,9 +24,12 @@ static int terminal_width(void)
 
 void ctl_live_display_show(struct ctl_live_display *d, const struct ctl_progress *p)
 {
-    if (!d->tty) {
+    if (!d->tty || d->json) {
         char line[512];
-        ctl_progress_plain(p, line, sizeof(line));
+        if (!d->json)
+            ctl_progress_plain(p, line, sizeof(line));
+        else if (ctl_progress_json(p, line, sizeof(line)) != 0)
+            return;
         if (strcmp(line, d->last_plain) != 0) {
             printf("%s\n", line);
             fflush(stdout);

@@ -15,6 +15,7 @@
 
 struct ctl_live_display {
     bool tty;
+    bool json;  /* a JSON object per change, one per line, TTY or not (watch --json) */
     bool drawn; /* two lines on screen to overwrite */
     char last_plain[512];
 };

@@ -5,6 +5,8 @@
 
 #include "ctl_eta.h"
 
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -133,4 +135,29 @@ void ctl_progress_plain(const struct ctl_progress *p, char *buf, size_t len)
              p->campaign_id, p->status ? p->status : "?", p->audience > 0 ? p->audience : 0,
              ctl_progress_done(p), p->accepted, p->sent, p->delivered, p->read, p->failed,
              p->replied, p->rate > 0 ? p->rate : 0.0, eta);
+}
+
+static json_t *count_or_null(long long v, int known)
+{
+    return known ? json_integer(v) : json_null();
+}
+
+int ctl_progress_json(const struct ctl_progress *p, char *buf, size_t len)
+{
+    double eta = effective_eta(p);
+    json_t *o = json_pack(
+        "{s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "campaign_id",
+        (json_int_t)p->campaign_id, "status", p->status ? json_string(p->status) : json_null(),
+        "audience", count_or_null(p->audience, p->audience > 0), "done",
+        (json_int_t)ctl_progress_done(p), "accepted", (json_int_t)p->accepted, "sent",
+        (json_int_t)p->sent, "delivered", (json_int_t)p->delivered, "read", (json_int_t)p->read,
+        "failed", (json_int_t)p->failed, "replied", (json_int_t)p->replied, "rate_per_second",
+        p->rate > 0 ? json_real(round(p->rate * 10) / 10) : json_null(), "eta_seconds",
+        eta >= 0 ? json_integer((json_int_t)llround(eta)) : json_null());
+    size_t n = o ? json_dumpb(o, buf, len, JSON_COMPACT | JSON_REAL_PRECISION(10)) : 0;
+    json_decref(o);
+    if (n == 0 || n >= len)
+        return -1;
+    buf[n] = '\0';
+    return 0;
 }

@@ -40,4 +40,9 @@ void ctl_progress_lines(const struct ctl_progress *p, int term_width, char *line
 /* One line "campaign=42 status=running audience=... eta=2m17s" for non-terminals. */
 void ctl_progress_plain(const struct ctl_progress *p, char *buf, size_t len);
 
+/* One compact JSON object (watch --json, a line each): campaign_id, status, audience, done,
+ * accepted, sent, delivered, read, failed, replied, rate_per_second (one decimal),
+ * eta_seconds; unknown values are null. Returns 0, or -1 when buf is too small. */
+int ctl_progress_json(const struct ctl_progress *p, char *buf, size_t len);
+
 #endif

@@ -55,6 +55,7 @@ static const struct ctl_opt_spec watch_opts[] = {
     {"interval", 0, CTL_OPT_VALUE, "SECONDS",
      "seconds between refreshes (default 0.25 on a terminal, 1 otherwise)"},
     {"once", 0, CTL_OPT_FLAG, NULL, "print the progress once and exit"},
+    {"json", 'J', CTL_OPT_FLAG, NULL, "a JSON object per change, one per line (NDJSON)"},
     {NULL, 0, 0, NULL, NULL},
 };
 

@@ -125,10 +125,34 @@ static void test_plain_line(void **state)
     assert_null(strchr(buf, '\033'));
 }
 
+static void test_json_line(void **state)
+{
+    struct ctl_progress p = sample();
+    char buf[512];
+    assert_int_equal(ctl_progress_json(&p, buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "{\"campaign_id\":42,\"status\":\"running\",\"audience\":100,"
+                             "\"done\":50,\"accepted\":45,\"sent\":40,\"delivered\":30,"
+                             "\"read\":10,\"failed\":5,\"replied\":2,"
+                             "\"rate_per_second\":10.0,\"eta_seconds\":5}");
+    /* unknown audience, rate and ETA are null, not 0 */
+    p.audience = 0;
+    p.rate = 0;
+    p.eta_seconds = -1;
+    p.status = NULL;
+    assert_int_equal(ctl_progress_json(&p, buf, sizeof(buf)), 0);
+    assert_non_null(strstr(buf, "\"status\":null,\"audience\":null,"));
+    assert_non_null(strstr(buf, "\"rate_per_second\":null,\"eta_seconds\":null}"));
+    p.rate = 12.345;
+    assert_int_equal(ctl_progress_json(&p, buf, sizeof(buf)), 0);
+    assert_non_null(strstr(buf, "\"rate_per_second\":12.3,"));
+    assert_int_equal(ctl_progress_json(&p, buf, 20), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_done),
+        cmocka_unit_test(test_json_line),
         cmocka_unit_test(test_stacked_bar),
         cmocka_unit_test(test_bar_edges),
         cmocka_unit_test(test_lines_fit_terminal),
