@@ -4,7 +4,9 @@
 # stages, imports a generated set of 20,000 contacts, creates a segmented campaign (city =
 # Berlin), starts it, follows it with `herald-ctl watch`, and ends with the analytics table and
 # the dashboard URL. Rerunning it stops the previous demo processes first and runs a new
-# campaign; the contacts are deterministic, so a rerun imports the same people.
+# campaign; the contacts are deterministic, so a rerun imports the same people, except that
+# the ~1 % who answered the previous campaign with STOP (the mock's --stop-share) stay opted
+# out: a rerun's audience is a little smaller, as it would be in real life.
 #
 #   bash scripts/demo.sh          run the demo (a few minutes)
 #   bash scripts/demo.sh stop     stop the demo's stages and mock (Kafka/PostgreSQL keep running;
@@ -183,7 +185,7 @@ start_processes() {
     say "Starting the mock Cloud API and the four stages"
     mkdir -p "$RUN" "$LOG"
     start_bg mock "$BUILD/bin/herald-mock-cloud-api" --listen "$MOCK_LISTEN" \
-        --webhook-url "$WEBHOOK_URL" --reply-share 0.1 --webhook-delay-ms 200 \
+        --webhook-url "$WEBHOOK_URL" --reply-share 0.1 --stop-share 0.1 --webhook-delay-ms 200 \
         --permanent "$MOCK_PERMANENT"
     wait_http mock "http://$MOCK_LISTEN/healthz" 20
     local s

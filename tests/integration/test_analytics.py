@@ -574,6 +574,24 @@ def test_keyword_replies_opt_contacts_out_and_back_in(herald):
     assert sorted(line.split()[0] for line in out.splitlines()[3:]) == [a, d]
 
 
+def test_campaign_analytics_counts_the_recipients_it_lost_to_stop(herald):
+    cid = make_campaign(herald, 4)
+    st = start_analytics(herald)
+    produce_events(herald, [event("delivered", cid, r, T0 + r * 1000 + 2000) for r in range(1, 5)])
+    wait_numbers(herald, cid, {"delivered": 4})
+    p = lambda r: str(4915100000000 + r)
+    for rp in (dict(opt_reply("s.1", p(1), T0 + HOUR, "STOP"), context_id=wamid(cid, 1)),
+               opt_reply("s.2", p(2), T0 + HOUR, "Stop promotions", "button"),  # by window
+               opt_reply("s.2b", p(2), T0 + HOUR + 1000, "STOP"),  # the same recipient again
+               opt_reply("s.3", p(3), T0 + HOUR, "thanks")):
+        herald.produce("replies", rp["from"], rp)
+    wait_numbers(herald, cid, {"replied": 3})
+    (opted, rate), = herald.sql("SELECT opted_out, opt_out_rate FROM campaign_analytics "
+                                "WHERE campaign_id = %s", cid)
+    assert (opted, rate) == (2, 0.5)
+    st.stop()
+
+
 def test_a_late_stop_does_not_undo_an_opt_in_by_hand(herald):
     """herald-ctl contacts opt-in stamps the request with now: a STOP the contact sent before
     it, delivered only now, changes nothing; the contact's next STOP does."""

@@ -375,6 +375,31 @@ def test_status_and_reply_webhooks_are_signed_and_shaped(mockapi_factory, mockap
     assert wh["failed"] == 0 and wh["queue_dropped"] == 0
 
 
+def test_stop_share_makes_replies_opt_outs(mockapi_factory, mockapi_webhook_sink):
+    """--stop-share: that share of the replies is an opt-out, typed ("STOP") or the marketing
+    template's quick reply ("Stop promotions"); the others keep their ordinary texts."""
+    m = mockapi_factory("--webhook-url", mockapi_webhook_sink.url, "--webhook-delay-ms", "20",
+                        "--delivered-share", "1", "--read-share", "0", "--reply-share", "1",
+                        "--fail-share", "0", "--stop-share", "1")
+    for i in range(30):
+        m.send(f"4915600{i:06d}")
+    mockapi_webhook_sink.wait_for(lambda: len(mockapi_webhook_sink.messages()) >= 30)
+    replies = mockapi_webhook_sink.messages()
+    texts = {(r["type"], r["button"]["text"] if r["type"] == "button" else r["text"]["body"])
+             for r in replies}
+    assert texts <= {("button", "Stop promotions"), ("text", "STOP")}, texts
+    assert {t for t, _ in texts} == {"button", "text"}  # 30 replies: both styles appear
+    assert m.stats()["webhooks"]["stop_replies_delivered"] == 30
+    m.config(stop_share=0.0)
+    for i in range(30, 40):
+        m.send(f"4915600{i:06d}")
+    mockapi_webhook_sink.wait_for(lambda: len(mockapi_webhook_sink.messages()) >= 40)
+    later = [r for r in mockapi_webhook_sink.messages() if r not in replies]
+    assert all(r.get("text", {}).get("body") != "STOP" and r["type"] in ("text", "button")
+               and r.get("button", {}).get("text") != "Stop promotions" for r in later)
+    assert m.stats()["webhooks"]["stop_replies_delivered"] == 30
+
+
 def test_webhook_retried_with_backoff_until_200(mockapi_factory, mockapi_webhook_sink):
     mockapi_webhook_sink.fail_first = 3
     m = mockapi_factory("--webhook-url", mockapi_webhook_sink.url, "--webhook-delay-ms", "10",

@@ -87,6 +87,8 @@ static const option_t options[] = {
      "codes used for failed statuses: 131026,131049,..."},
     {"reply_share", OPT_SHARE, OFF(reply_share), true, 0, 1,
      "share of delivered messages answered by an inbound reply"},
+    {"stop_share", OPT_SHARE, OFF(stop_share), true, 0, 1,
+     "share of those replies that opt out: the quick reply \"Stop promotions\" or \"STOP\""},
     {"duplicate_share", OPT_SHARE, OFF(duplicate_share), true, 0, 1,
      "share of webhook events delivered twice"},
     {"reorder_share", OPT_SHARE, OFF(reorder_share), true, 0, 1,

@@ -74,6 +74,7 @@ typedef struct mock_config {
     int64_t *fail_codes;
     size_t n_fail_codes;
     double reply_share;
+    double stop_share; /* of the replies: an opt-out ("STOP", or the "Stop promotions" button) */
     double duplicate_share;
     double reorder_share;
     double batch_share;

@@ -18,7 +18,7 @@ void mock_counters_reset(mock_counters_t *c)
         &c->wh_events,     &c->wh_statuses,      &c->wh_replies,
         &c->wh_duplicates, &c->wh_reordered,     &c->wh_posts,
         &c->wh_posts_ok,   &c->wh_posts_failed,  &c->wh_retried,
-        &c->wh_given_up,   &c->wh_batched_posts,
+        &c->wh_given_up,   &c->wh_batched_posts, &c->wh_stop_replies,
     };
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
         atomic_store(plain[i], 0);
@@ -78,6 +78,7 @@ void mock_counters_stats(const mock_counters_t *c, json_t *obj)
     json_object_set_new(wh, "events", json_integer(LOAD(c->wh_events)));
     json_object_set_new(wh, "statuses_delivered", json_integer(LOAD(c->wh_statuses)));
     json_object_set_new(wh, "replies_delivered", json_integer(LOAD(c->wh_replies)));
+    json_object_set_new(wh, "stop_replies_delivered", json_integer(LOAD(c->wh_stop_replies)));
     json_object_set_new(wh, "duplicated", json_integer(LOAD(c->wh_duplicates)));
     json_object_set_new(wh, "reordered", json_integer(LOAD(c->wh_reordered)));
     json_object_set_new(wh, "posts", json_integer(LOAD(c->wh_posts)));

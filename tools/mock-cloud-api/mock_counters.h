@@ -28,6 +28,7 @@ typedef struct mock_counters {
     atomic_uint_fast64_t wh_events;         /* status/reply events planned */
     atomic_uint_fast64_t wh_statuses;       /* status objects delivered (200) */
     atomic_uint_fast64_t wh_replies;        /* inbound messages delivered (200) */
+    atomic_uint_fast64_t wh_stop_replies;   /* of those, opt-outs (stop_share) */
     atomic_uint_fast64_t wh_duplicates;     /* events planned twice on purpose */
     atomic_uint_fast64_t wh_reordered;      /* messages whose events were swapped */
     atomic_uint_fast64_t wh_posts;          /* POST attempts */

@@ -36,6 +36,7 @@ static void plan_reply(const mock_config_t *cfg, mock_plan_t *p)
     if (mock_random_chance(0.5))
         style = mock_random_chance(0.5) ? MOCK_REPLY_QUOTED_BUTTON : MOCK_REPLY_QUOTED_TEXT;
     p->events[p->n - 1].reply_style = style;
+    p->events[p->n - 1].stop = mock_random_chance(cfg->stop_share);
 }
 
 static void plan_delivery(const mock_config_t *cfg, mock_plan_t *p)

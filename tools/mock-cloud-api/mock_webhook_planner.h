@@ -38,6 +38,7 @@ typedef struct mock_planned_event {
                             reordered, so a late "sent" still carries the earlier time */
     int error_code;      /* MOCK_EV_FAILED */
     mock_reply_style_t reply_style;
+    bool stop;      /* MOCK_EV_REPLY: an opt-out ("STOP" / the "Stop promotions" button) */
     bool duplicate; /* a deliberate second copy */
 } mock_planned_event_t;
 

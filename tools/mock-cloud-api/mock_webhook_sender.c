@@ -61,7 +61,7 @@ typedef struct post {
     size_t len;
     char signature[MOCK_SIGNATURE_LEN];
     int attempts;
-    size_t n_statuses, n_replies;
+    size_t n_statuses, n_replies, n_stop_replies;
     size_t flying_index;
     CURL *easy;
     struct curl_slist *headers;
@@ -258,12 +258,16 @@ static post_t *reply_post(mock_webhook_sender_t *s, const mock_config_t *cfg, ev
         .context_wamid = e->msg->wamid,
         .style = e->plan.reply_style,
         .timestamp_s = mock_wall_ms() / 1000,
-        .text = texts[e->msg->seq % 5],
+        .text = !e->plan.stop                                     ? texts[e->msg->seq % 5]
+                : e->plan.reply_style == MOCK_REPLY_QUOTED_BUTTON ? "Stop promotions"
+                                                                  : "STOP",
     };
     mock_webhook_origin_t o = origin_of(cfg, e->msg);
     post_t *p = post_new(cfg, mock_webhook_reply_body(&o, &r), e->hdr.generation);
-    if (p)
+    if (p) {
         p->n_replies = 1;
+        p->n_stop_replies = e->plan.stop;
+    }
     return p;
 }
 
@@ -384,6 +388,7 @@ static void finish_post(mock_webhook_sender_t *s, const mock_config_t *cfg, post
         atomic_fetch_add(&s->counters->wh_posts_ok, 1);
         atomic_fetch_add(&s->counters->wh_statuses, p->n_statuses);
         atomic_fetch_add(&s->counters->wh_replies, p->n_replies);
+        atomic_fetch_add(&s->counters->wh_stop_replies, p->n_stop_replies);
     } else {
         atomic_fetch_add(&s->counters->wh_posts_failed, 1);
         pthread_mutex_lock(&s->error_lock);
