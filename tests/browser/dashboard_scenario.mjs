@@ -129,6 +129,7 @@ try {
   assert.equal(await page.getByTestId("funnel").locator("li").count(), 5);
   await until("failure reason " + FAILURE_CODE, async () => page.getByTestId(`failure-${FAILURE_CODE}`).isVisible(), 30000);
   await until("the per-minute chart", async () => (await page.getByTestId("timeseries-chart").locator("svg polyline, svg circle").count()) > 0, 30000);
+  await until("the opt-out figure", async () => (await page.locator("#analytics dt", { hasText: "Opted out (STOP)" }).count()) === 1, 15000);
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, "dashboard-running.png"), fullPage: true });
 
   // 5. Pause: accepted, status paused, and the number stands still.

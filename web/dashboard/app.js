@@ -240,6 +240,7 @@ function renderAnalytics(a) {
     ["Read rate", percent(a.read_rate)],
     ["Reply rate", percent(a.reply_rate)],
     ["Failure rate", percent(a.failure_rate)],
+    ["Opted out (STOP)", `${num(a.opted_out)} (${percent(a.opt_out_rate)})`],
     ["Time to delivered (p50 / p90)", `${duration(a.p50_seconds_to_delivered)} / ${duration(a.p90_seconds_to_delivered)}`],
     ["Time to read (p50 / p90)", `${duration(a.p50_seconds_to_read)} / ${duration(a.p90_seconds_to_read)}`],
     ["Reply messages", num(a.reply_messages)],
