@@ -167,8 +167,9 @@ void api_audience_error_field(const char *why, char *field, size_t len)
 {
     /* The compiler's reasons start with the path ("rules.all[0]: unknown op"). */
     size_t n = strcspn(why, ": ");
-    if (why[n] == ':' && (!strncmp(why, "rules", 5) || !strncmp(why, "include_lists", 13) ||
-                          !strncmp(why, "exclude_lists", 13)))
+    if (why[n] == ':' &&
+        (!strncmp(why, "rules", 5) || !strncmp(why, "include_lists", 13) ||
+         !strncmp(why, "exclude_lists", 13) || !strncmp(why, "not_messaged_within_hours", 25)))
         snprintf(field, len, "audience.%.*s", (int)n, why);
     else
         snprintf(field, len, "audience");
@@ -184,7 +185,8 @@ static int validate_audience(const json_t *a, struct api_field_error *err)
     const json_t *v;
     json_object_foreach((json_t *)a, key, v)
     {
-        if (strcmp(key, "include_lists") && strcmp(key, "exclude_lists") && strcmp(key, "rules")) {
+        if (strcmp(key, "include_lists") && strcmp(key, "exclude_lists") && strcmp(key, "rules") &&
+            strcmp(key, "not_messaged_within_hours")) {
             api_field_error_set(err, "audience", "unknown field audience.%.60s", key);
             return -1;
         }

@@ -542,12 +542,34 @@ static int check_audience_keys(struct compiler *c, const json_t *audience)
     const json_t *ignored;
     json_object_foreach((json_t *)audience, key, ignored)
     {
-        if (strcmp(key, "include_lists") && strcmp(key, "exclude_lists") && strcmp(key, "rules"))
+        if (strcmp(key, "include_lists") && strcmp(key, "exclude_lists") && strcmp(key, "rules") &&
+            strcmp(key, "not_messaged_within_hours"))
             return fail(c,
                         "audience: unknown key '%.64s' (expected include_lists, "
-                        "exclude_lists, rules)",
+                        "exclude_lists, rules, not_messaged_within_hours)",
                         key);
     }
+    return 0;
+}
+
+/* not_messaged_within_hours: a frequency cap. Leaves out whoever had a campaign message
+ * accepted by the API within the last N hours (any campaign; the phone index of
+ * campaign_recipients answers it). */
+static int compile_frequency_cap(struct compiler *c, const json_t *hours)
+{
+    if (!json_is_integer(hours) || json_integer_value(hours) < 1 ||
+        json_integer_value(hours) > SEGMENT_FREQUENCY_CAP_MAX_HOURS)
+        return fail(c, "not_messaged_within_hours: expected a whole number of hours, 1 to %d",
+                    SEGMENT_FREQUENCY_CAP_MAX_HOURS);
+    char text[24];
+    snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(hours));
+    int n = param(c, text);
+    if (n < 0)
+        return -1;
+    text_buffer_printf(&c->sql,
+                       " AND NOT EXISTS (SELECT 1 FROM campaign_recipients fc WHERE fc.phone = "
+                       "c.phone AND fc.accepted_at > now() - make_interval(hours => $%d::int))",
+                       n);
     return 0;
 }
 
@@ -583,6 +605,9 @@ static int compile_audience(struct compiler *c, const json_t *audience)
             " AND NOT EXISTS (SELECT 1 FROM contact_list_members x WHERE x.contact_id = "
             "c.id AND x.list_id = ANY($%d::bigint[]))",
             n);
+    const json_t *cap = json_object_get(audience, "not_messaged_within_hours");
+    if (cap && !json_is_null(cap) && compile_frequency_cap(c, cap) != 0)
+        return -1;
     if (rules && !json_is_null(rules)) {
         text_buffer_puts(&c->sql, " AND ");
         if (compile_node(c, rules, 1, "rules") != 0)

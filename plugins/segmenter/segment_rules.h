@@ -25,10 +25,11 @@
 
 #include "sql_params.h"
 
-#define SEGMENT_MAX_DEPTH 8    /* nesting of all/any/not */
-#define SEGMENT_MAX_RULES 256  /* leaf rules in one audience */
-#define SEGMENT_MAX_LISTS 1000 /* ids in include_lists or exclude_lists */
-#define SEGMENT_MAX_TEXT  1024 /* bytes in one key or value */
+#define SEGMENT_MAX_DEPTH               8    /* nesting of all/any/not */
+#define SEGMENT_MAX_RULES               256  /* leaf rules in one audience */
+#define SEGMENT_MAX_LISTS               1000 /* ids in include_lists or exclude_lists */
+#define SEGMENT_MAX_TEXT                1024 /* bytes in one key or value */
+#define SEGMENT_FREQUENCY_CAP_MAX_HOURS 8760 /* not_messaged_within_hours: a year */
 
 /*
  * Compiles `audience` (a JSON object; NULL or {} = every contact that has not opted out) into

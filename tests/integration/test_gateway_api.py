@@ -147,11 +147,20 @@ def test_create_posts_one_command_keyed_by_campaign(herald, api):
     ({**GOOD, "template": {"name": "t", "params": ["nonsense"]}}, "template.params"),
     ({**GOOD, "audience": {}}, "audience"),
     ({**GOOD, "audience": {"include_lists": ["x"]}}, "audience.include_lists"),
+    ({**GOOD, "audience": {"include_lists": [1], "not_messaged_within_hours": 0}},
+     "audience.not_messaged_within_hours"),
     ({**GOOD, "rate_limit_per_second": 0}, "rate_limit_per_second"),
     ({**GOOD, "colour": "red"}, "colour"),
 ])
 def test_create_refuses_invalid_definitions(herald, api, body, field):
     assert_error(api.call("POST", "/api/campaigns", body), 400, "bad_request", field)
+
+
+def test_create_accepts_a_frequency_cap(herald, api):
+    body = {**GOOD, "audience": {**GOOD["audience"], "not_messaged_within_hours": 72}}
+    r = api.call("POST", "/api/campaigns", body)
+    assert r.status_code == 202, r.text
+    assert next_command(herald)[1]["campaign"]["audience"]["not_messaged_within_hours"] == 72
 
 
 def test_malformed_bodies_and_unknown_routes(herald, api):

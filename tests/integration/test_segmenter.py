@@ -231,6 +231,32 @@ def test_segment_rules_select_exactly_the_expected_contacts(herald):
     st.stop()
 
 
+def test_frequency_cap_leaves_out_whoever_got_a_message_recently(herald):
+    """not_messaged_within_hours: 24 leaves out the contacts with a campaign message accepted
+    in the last 24 hours (any campaign), not those messaged earlier or never accepted."""
+    phones = add_contacts(herald, 6, "all")
+    (old,), = herald.sql("SELECT nextval('campaign_ids')")
+    herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
+               "VALUES (%s, 'earlier', '1098765', 'spring_sale', 'completed')", old)
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state, "
+               "accepted_at) VALUES (%s, 1, %s, 'accepted', now() - interval '2 hours'), "
+               "(%s, 2, %s, 'accepted', now() - interval '30 hours'), "
+               "(%s, 3, %s, 'failed', NULL), (%s, 4, %s, 'accepted', now() - interval '23 hours')",
+               old, phones[0], old, phones[1], old, phones[2], old, phones[3])
+    st = start_segmenter(herald)
+    cid = create(herald, {"include_lists": [list_id(herald, "all")],
+                          "not_messaged_within_hours": 24})
+    command(herald, "start", cid)
+    rows = herald.sql("SELECT phone FROM campaign_recipients WHERE campaign_id = %s "
+                      "ORDER BY phone", cid)
+    assert [r[0] for r in rows] == [phones[1], phones[2], phones[4], phones[5]]
+    bad = new_campaign_id(herald)
+    result = outcome(herald, send(herald, "create", bad,
+                                  campaign=definition({"not_messaged_within_hours": 0})))
+    assert result[0] == "rejected" and "not_messaged_within_hours" in result[1], result
+    st.stop()
+
+
 def test_job_payload_and_key(herald):
     add_contacts(herald, 3, "l")
     st = start_segmenter(herald)

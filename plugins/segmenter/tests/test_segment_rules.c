@@ -88,6 +88,30 @@ static void test_lists_become_bigint_array_params(void **state)
     release(&c);
 }
 
+/* A frequency cap: whoever had a campaign message accepted in the last N hours is left out;
+ * the hours are a parameter, and nonsense is refused rather than ignored. */
+static void test_frequency_cap_is_a_parameter_and_bounded(void **state)
+{
+    struct compiled c;
+    compile(&c, "{\"include_lists\":[4],\"not_messaged_within_hours\":24}");
+    assert_int_equal(c.rc, 0);
+    assert_int_equal(c.params.count, 2);
+    assert_string_equal(c.params.values[1], "24");
+    assert_non_null(strstr(c.sql, " AND NOT EXISTS (SELECT 1 FROM campaign_recipients fc WHERE "
+                                  "fc.phone = c.phone AND fc.accepted_at > now() - "
+                                  "make_interval(hours => $2::int))"));
+    release(&c);
+    compile(&c, "{\"not_messaged_within_hours\":null}");
+    assert_int_equal(c.rc, 0);
+    assert_string_equal(c.sql, "(NOT c.opted_out)");
+    release(&c);
+    const char *expected = "not_messaged_within_hours: expected a whole number of hours, 1 to 8760";
+    expect_error("{\"not_messaged_within_hours\":0}", expected);
+    expect_error("{\"not_messaged_within_hours\":8761}", expected);
+    expect_error("{\"not_messaged_within_hours\":\"24\"}", expected);
+    expect_error("{\"not_messaged_within_hours\":1.5}", expected);
+}
+
 static void test_empty_lists_add_no_condition(void **state)
 {
     struct compiled c;
@@ -344,6 +368,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_audience_selects_everyone_not_opted_out),
         cmocka_unit_test(test_lists_become_bigint_array_params),
+        cmocka_unit_test(test_frequency_cap_is_a_parameter_and_bounded),
         cmocka_unit_test(test_empty_lists_add_no_condition),
         cmocka_unit_test(test_attr_eq_key_and_value_are_parameters),
         cmocka_unit_test(test_numbers_and_booleans_compare_as_their_json_text),

@@ -19,6 +19,8 @@ const struct ctl_opt_spec ctl_campaign_spec_opts[] = {
     {"list", 0, CTL_OPT_MULTI, "ID", "include the contacts of this list"},
     {"exclude-list", 0, CTL_OPT_MULTI, "ID", "exclude the contacts of this list"},
     {"rule", 0, CTL_OPT_MULTI, "JSON|@FILE", "segment rule (docs/segments.md); several are AND-ed"},
+    {"not-messaged-within", 0, CTL_OPT_VALUE, "HOURS",
+     "leave out contacts sent a campaign message in the last HOURS (frequency cap)"},
     {"audience", 0, CTL_OPT_VALUE, "JSON|@FILE", "whole audience object (flags above override)"},
     {"rate", 0, CTL_OPT_VALUE, "N|none", "rate limit in messages per second (none = account max)"},
     {"file", 'f', CTL_OPT_VALUE, "FILE", "campaign JSON file (flags override its fields)"},
@@ -165,9 +167,19 @@ static int apply_audience(const struct ctl_opts *opts, json_t *c, char *err, siz
         json_decref(exc);
         return -1;
     }
-    if (!inc && !exc && !rules)
+    const char *cap_arg = ctl_opts_get(opts, "not-messaged-within");
+    long long cap = 0;
+    if (cap_arg && ctl_parse_id(cap_arg, &cap) != 0) {
+        json_decref(inc);
+        json_decref(exc);
+        json_decref(rules);
+        return fail(err, errlen, "--not-messaged-within %s: a whole number of hours > 0", cap_arg);
+    }
+    if (!inc && !exc && !rules && !cap_arg)
         return 0;
     json_t *a = child_object(c, "audience");
+    if (cap_arg)
+        json_object_set_new(a, "not_messaged_within_hours", json_integer(cap));
     if (inc)
         json_object_set_new(a, "include_lists", inc);
     if (exc)

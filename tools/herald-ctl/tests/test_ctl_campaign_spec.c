@@ -129,6 +129,24 @@ static void test_update_needs_a_field(void **state)
     json_decref(c);
 }
 
+/* --not-messaged-within: the audience's frequency cap, alone or beside the list flags. */
+static void test_frequency_cap_flag(void **state)
+{
+    char *cap[] = {"--not-messaged-within", "72"};
+    char err[300];
+    json_t *c = build(2, cap, 0, err);
+    assert_non_null(c);
+    assert_json(c, "{\"audience\":{\"not_messaged_within_hours\":72}}");
+    json_decref(c);
+    char *with_list[] = {"--list", "4", "--not-messaged-within", "24"};
+    c = build(4, with_list, 0, err);
+    assert_non_null(c);
+    assert_json(c, "{\"audience\":{\"include_lists\":[4],\"not_messaged_within_hours\":24}}");
+    json_decref(c);
+    char *bad[] = {"--not-messaged-within", "1.5"};
+    expect_error(2, bad, 0, "--not-messaged-within 1.5: a whole number of hours > 0");
+}
+
 static void test_file_with_flag_override(void **state)
 {
     char path[] = "/tmp/ctl_campaign_XXXXXX";
@@ -153,11 +171,9 @@ static void test_file_with_flag_override(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_create_from_flags),
-        cmocka_unit_test(test_several_rules_are_anded),
-        cmocka_unit_test(test_create_errors),
-        cmocka_unit_test(test_update_needs_a_field),
-        cmocka_unit_test(test_file_with_flag_override),
+        cmocka_unit_test(test_create_from_flags),  cmocka_unit_test(test_several_rules_are_anded),
+        cmocka_unit_test(test_create_errors),      cmocka_unit_test(test_update_needs_a_field),
+        cmocka_unit_test(test_frequency_cap_flag), cmocka_unit_test(test_file_with_flag_override),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
