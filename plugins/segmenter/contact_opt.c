@@ -50,9 +50,7 @@ static char *phones_param(const char *const *phones, size_t n)
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++) {
         char digits[PHONE_BUF_SIZE];
-        const char *why = NULL;
-        const char *v =
-            phone_normalize(phones[i], digits, sizeof(digits), &why) == 0 ? digits : phones[i];
+        const char *v = phone_lookup_form(phones[i], digits, sizeof(digits));
         if (json_array_append_new(arr, json_string(v)) != 0) {
             json_decref(arr);
             arr = NULL;

@@ -61,3 +61,9 @@ bad:
         *why = reason;
     return -1;
 }
+
+const char *phone_lookup_form(const char *typed, char *out, size_t outlen)
+{
+    const char *why = NULL;
+    return phone_normalize(typed, out, outlen, &why) == 0 ? out : typed;
+}

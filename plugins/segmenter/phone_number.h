@@ -20,4 +20,8 @@
  * with 1-9. National numbers (leading single 0) are refused: we cannot guess the country. */
 int phone_normalize(const char *in, char *out, size_t outlen, const char **why);
 
+/* The form to look a typed phone up by: its digits in out (>= PHONE_BUF_SIZE bytes) when it
+ * normalises, else `typed` itself (the lookup then finds nothing or refuses it by name). */
+const char *phone_lookup_form(const char *typed, char *out, size_t outlen);
+
 #endif

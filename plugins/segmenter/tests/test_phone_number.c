@@ -62,12 +62,23 @@ static void test_small_buffer_is_refused(void **state)
     assert_int_equal(phone_normalize(NULL, out, sizeof(out), &why), -1);
 }
 
+/* herald-ctl and the API look phones up by this: the digits when it normalises, else as typed. */
+static void test_lookup_form(void **state)
+{
+    char out[PHONE_BUF_SIZE];
+    const char *typed = "+49 151 1234-5678";
+    assert_string_equal(phone_lookup_form(typed, out, sizeof(out)), "4915112345678");
+    typed = "12ab";
+    assert_ptr_equal(phone_lookup_form(typed, out, sizeof(out)), typed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepted_forms),
         cmocka_unit_test(test_refused_forms),
         cmocka_unit_test(test_small_buffer_is_refused),
+        cmocka_unit_test(test_lookup_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

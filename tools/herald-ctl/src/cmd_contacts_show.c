@@ -37,9 +37,8 @@ static const char messages_sql[] =
 static void normalise(const char *typed, char *out, size_t len)
 {
 #ifdef HERALD_CTL_HAVE_SEGMENTER_LOGIC
-    const char *why = NULL;
-    if (len >= PHONE_BUF_SIZE && phone_normalize(typed, out, len, &why) == 0)
-        return;
+    char digits[PHONE_BUF_SIZE];
+    typed = phone_lookup_form(typed, digits, sizeof(digits));
 #endif
     snprintf(out, len, "%s", typed);
 }
