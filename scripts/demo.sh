@@ -278,6 +278,7 @@ run_campaign() {
     else
         echo "Dashboard:       $DASHBOARD_URL - not answering; see var/log/demo-gateway.log"
     fi
+    echo "Who got what:    $CTL campaign recipients $cid --outcome failed,read > recipients.csv"
     echo "More:            $CTL campaign list | watch $cid | duplicate $cid | --help"
     echo "Stop the demo:   bash scripts/demo.sh stop"
 }

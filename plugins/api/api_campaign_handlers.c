@@ -20,16 +20,6 @@
 #include <string.h>
 #include <time.h>
 
-#define DB_WAIT_MS 5000
-
-static int lease_db(const struct api_call *call, struct api_reply *r, struct api_db_lease *l)
-{
-    if (api_db_acquire(call->ctx->db, DB_WAIT_MS, l) == 0)
-        return 0;
-    api_reply_error(r, 503, "", "database unavailable, retry later");
-    return -1;
-}
-
 static void id_text(int64_t id, char out[24])
 {
     snprintf(out, 24, "%lld", (long long)id);
@@ -56,7 +46,7 @@ static int campaign_status(struct api_db_lease *l, int64_t id, char status[16])
 static int check_campaign(const struct api_call *call, struct api_reply *r, const char *command)
 {
     struct api_db_lease l;
-    if (lease_db(call, r, &l) != 0)
+    if (api_call_db(call, r, &l) != 0)
         return -1;
     char status[16];
     int64_t id = call->route->campaign_id;
@@ -81,7 +71,7 @@ static int check_campaign(const struct api_call *call, struct api_reply *r, cons
 static int64_t allocate_campaign_id(const struct api_call *call, struct api_reply *r)
 {
     struct api_db_lease l;
-    if (lease_db(call, r, &l) != 0)
+    if (api_call_db(call, r, &l) != 0)
         return -1;
     PGresult *res = api_db_exec(&l, "SELECT nextval('campaign_ids')", 0, NULL, NULL);
     int64_t id = res && PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
@@ -204,7 +194,7 @@ void api_handle_command_get(const struct api_call *call, struct api_reply *r)
         " 'campaign_id', campaign_id, 'type', type, 'handled_by', handled_by, 'handled_at',"
         " received_at)::text FROM command_results WHERE command_id = $1";
     struct api_db_lease l;
-    if (lease_db(call, r, &l) != 0)
+    if (api_call_db(call, r, &l) != 0)
         return;
     const char *params[1] = {call->route->command_id};
     PGresult *res = api_db_exec(&l, sql, 1, params, NULL);
@@ -234,20 +224,6 @@ static const char list_sql_fmt[] =
     " FROM campaigns c WHERE ($1::text IS NULL OR c.status = $1)"
     " AND ($2::bigint IS NULL OR c.id < $2::bigint) ORDER BY c.id DESC LIMIT $3::int) x";
 
-static int parse_limit(const char *s, int def, int max, int *out)
-{
-    if (!s) {
-        *out = def;
-        return 0;
-    }
-    char *end = NULL;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < 1 || v > max)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
 void api_handle_campaign_list(const struct api_call *call, struct api_reply *r)
 {
     static const char *const statuses[] = {"draft",     "scheduled", "running", "paused",
@@ -255,7 +231,7 @@ void api_handle_campaign_list(const struct api_call *call, struct api_reply *r)
     const char *status = api_call_query(call, "status");
     const char *before = api_call_query(call, "before");
     int limit;
-    if (parse_limit(api_call_query(call, "limit"), 100, 1000, &limit) != 0) {
+    if (api_query_int(api_call_query(call, "limit"), 100, 1000, &limit) != 0) {
         api_reply_error(r, 400, "limit", "limit must be an integer from 1 to 1000");
         return;
     }
@@ -269,7 +245,7 @@ void api_handle_campaign_list(const struct api_call *call, struct api_reply *r)
         return;
     }
     int before_id;
-    if (before && parse_limit(before, 0, 2147483647, &before_id) != 0) {
+    if (before && api_query_int(before, 0, 2147483647, &before_id) != 0) {
         api_reply_error(r, 400, "before", "before must be a campaign id");
         return;
     }
@@ -278,7 +254,7 @@ void api_handle_campaign_list(const struct api_call *call, struct api_reply *r)
     const char *params[3] = {status, before, limit_text};
     char sql[sizeof(list_sql_fmt) + 128], state[6];
     struct api_db_lease l;
-    if (lease_db(call, r, &l) != 0)
+    if (api_call_db(call, r, &l) != 0)
         return;
     snprintf(sql, sizeof(sql), list_sql_fmt,
              "(SELECT row_to_json(p) FROM campaign_progress p WHERE p.campaign_id = c.id)");
@@ -344,7 +320,7 @@ void api_handle_campaign_get(const struct api_call *call, struct api_reply *r)
     char id[24];
     id_text(call->route->campaign_id, id);
     struct api_db_lease l;
-    if (lease_db(call, r, &l) != 0)
+    if (api_call_db(call, r, &l) != 0)
         return;
     json_t *campaign = optional_json(&l, campaign_sql, id, NULL);
     if (!campaign) {
@@ -366,7 +342,7 @@ void api_handle_campaign_progress(const struct api_call *call, struct api_reply 
     char id[24], status[16], state[6];
     id_text(call->route->campaign_id, id);
     struct api_db_lease l;
-    if (lease_db(call, r, &l) != 0)
+    if (api_call_db(call, r, &l) != 0)
         return;
     int found = campaign_status(&l, call->route->campaign_id, status);
     if (found <= 0) {

@@ -31,19 +31,10 @@
 #include "contact_opt.h"
 #endif
 
-#define DB_WAIT_MS     5000
 #define IMPORT_BATCH   5000
 #define LIST_NAME_MAX  200
 #define PREVIEW_SAMPLE 20
 #define PREVIEW_MAX    100
-
-static int lease_db(const struct api_call *call, struct api_reply *r, struct api_db_lease *l)
-{
-    if (api_db_acquire(call->ctx->db, DB_WAIT_MS, l) == 0)
-        return 0;
-    api_reply_error(r, 503, "", "database unavailable, retry later");
-    return -1;
-}
 
 static const char upsert_sql[] =
     "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb)"
@@ -202,7 +193,7 @@ static void import_minimal(const struct api_call *call, struct api_reply *r, str
 void api_handle_contacts_import(const struct api_call *call, struct api_reply *r)
 {
     struct api_db_lease l;
-    if (lease_db(call, r, &l) != 0)
+    if (api_call_db(call, r, &l) != 0)
         return;
     char list_id[24] = "", list_name[LIST_NAME_MAX + 1] = "";
     int has_list = import_list(call, r, &l, list_id, list_name);
@@ -226,7 +217,7 @@ void api_handle_list_list(const struct api_call *call, struct api_reply *r)
         " l.created_at, 'members', (SELECT count(*) FROM contact_list_members m"
         " WHERE m.list_id = l.id)) ORDER BY l.id), '[]'::json)::text FROM contact_lists l";
     struct api_db_lease l;
-    if (lease_db(call, r, &l) != 0)
+    if (api_call_db(call, r, &l) != 0)
         return;
     PGresult *res = api_db_exec(&l, sql, 0, NULL, NULL);
     api_db_release(&l);
@@ -252,7 +243,7 @@ void api_handle_list_create(const struct api_call *call, struct api_reply *r)
         return;
     }
     struct api_db_lease l;
-    if (lease_db(call, r, &l) != 0) {
+    if (api_call_db(call, r, &l) != 0) {
         json_decref(body);
         return;
     }
@@ -299,7 +290,7 @@ void api_handle_segment_preview(const struct api_call *call, struct api_reply *r
         api_reply_error(r, 400, field, "%s", why);
     } else {
         struct api_db_lease l;
-        if (lease_db(call, r, &l) == 0) {
+        if (api_call_db(call, r, &l) == 0) {
             char *text = json_dumps(audience, JSON_COMPACT);
             char *preview =
                 text ? segment_preview_json(l.conn, text,
@@ -361,7 +352,7 @@ static void handle_opt(const struct api_call *call, struct api_reply *r,
     struct api_db_lease l;
     if (!phones)
         api_reply_error(r, 500, "", "out of memory");
-    if (n > 0 && lease_db(call, r, &l) == 0) {
+    if (n > 0 && api_call_db(call, r, &l) == 0) {
         char why[300];
         PGresult *res = contact_opt_apply(l.conn, what, phones, (size_t)n, why, sizeof(why));
         api_db_release(&l);

@@ -2,6 +2,7 @@
  * api_db.c - PostgreSQL connection pool for MHD threads (see the header for why).
  */
 #include "api_db.h"
+#include "api_internal.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -137,4 +138,12 @@ PGresult *api_db_exec(struct api_db_lease *lease, const char *sql, int nparams,
                 msg ? msg : "");
     PQclear(res);
     return NULL;
+}
+
+int api_call_db(const struct api_call *call, struct api_reply *r, struct api_db_lease *l)
+{
+    if (api_db_acquire(call->ctx->db, API_DB_WAIT_MS, l) == 0)
+        return 0;
+    api_reply_error(r, 503, "", "database unavailable, retry later");
+    return -1;
 }

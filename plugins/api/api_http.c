@@ -132,6 +132,20 @@ const char *api_call_query(const struct api_call *call, const char *name)
     return MHD_lookup_connection_value(call->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+int api_query_int(const char *s, int def, int max, int *out)
+{
+    if (!s) {
+        *out = def;
+        return 0;
+    }
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 1 || v > max)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
 /* ---- static files ------------------------------------------------------------------------- */
 
 static int open_inside_root(const char *root, const char *rel, struct stat *st)
@@ -222,6 +236,8 @@ static api_handler handler_for(enum api_op op)
         return api_handle_contacts_opt_out;
     case API_OP_CONTACTS_OPT_IN:
         return api_handle_contacts_opt_in;
+    case API_OP_CAMPAIGN_RECIPIENTS:
+        return api_handle_campaign_recipients;
     default:
         return NULL;
     }

@@ -91,6 +91,14 @@ void api_reply_error(struct api_reply *r, unsigned status, const char *field, co
  * an empty object when `empty_ok`. */
 json_t *api_call_json(const struct api_call *call, struct api_reply *r, int empty_ok);
 const char *api_call_query(const struct api_call *call, const char *name);
+/* A query parameter as an integer from 1 to max; `def` when absent. -1 when malformed. */
+int api_query_int(const char *s, int def, int max, int *out);
+
+/* How long a request waits for a pooled database connection before answering 503. */
+#define API_DB_WAIT_MS 5000
+struct api_db_lease;
+/* Borrows a database connection for the call; -1 after setting a 503 reply. */
+int api_call_db(const struct api_call *call, struct api_reply *r, struct api_db_lease *l);
 
 /* Handlers (api_campaign_handlers.c, api_contact_handlers.c). */
 void api_handle_campaign_create(const struct api_call *call, struct api_reply *r);
@@ -106,6 +114,7 @@ void api_handle_list_create(const struct api_call *call, struct api_reply *r);
 void api_handle_segment_preview(const struct api_call *call, struct api_reply *r);
 void api_handle_contacts_opt_out(const struct api_call *call, struct api_reply *r);
 void api_handle_contacts_opt_in(const struct api_call *call, struct api_reply *r);
+void api_handle_campaign_recipients(const struct api_call *call, struct api_reply *r);
 
 /* Produces `command` (borrowed) on campaign-commands keyed by campaign_id and waits for the
  * acknowledgement. Returns 0 when acknowledged, -1 after ack_timeout_ms or failure. */

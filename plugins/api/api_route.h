@@ -11,21 +11,22 @@
 
 enum api_op {
     API_OP_NONE = 0,
-    API_OP_CAMPAIGN_CREATE,   /* POST   /api/campaigns */
-    API_OP_CAMPAIGN_LIST,     /* GET    /api/campaigns */
-    API_OP_CAMPAIGN_GET,      /* GET    /api/campaigns/{id} */
-    API_OP_CAMPAIGN_UPDATE,   /* PATCH  /api/campaigns/{id} */
-    API_OP_CAMPAIGN_COMMAND,  /* POST   /api/campaigns/{id}/{schedule|start|pause|resume|
-                                                             cancel|duplicate} */
-    API_OP_CAMPAIGN_PROGRESS, /* GET    /api/campaigns/{id}/progress */
-    API_OP_CAMPAIGN_STREAM,   /* GET    /api/campaigns/{id}/progress/stream */
-    API_OP_COMMAND_GET,       /* GET    /api/commands/{command_id} */
-    API_OP_CONTACTS_IMPORT,   /* POST   /api/contacts/import */
-    API_OP_LIST_LIST,         /* GET    /api/lists */
-    API_OP_LIST_CREATE,       /* POST   /api/lists */
-    API_OP_SEGMENT_PREVIEW,   /* POST   /api/segments/preview */
-    API_OP_CONTACTS_OPT_OUT,  /* POST   /api/contacts/opt-out */
-    API_OP_CONTACTS_OPT_IN,   /* POST   /api/contacts/opt-in */
+    API_OP_CAMPAIGN_CREATE,     /* POST   /api/campaigns */
+    API_OP_CAMPAIGN_LIST,       /* GET    /api/campaigns */
+    API_OP_CAMPAIGN_GET,        /* GET    /api/campaigns/{id} */
+    API_OP_CAMPAIGN_UPDATE,     /* PATCH  /api/campaigns/{id} */
+    API_OP_CAMPAIGN_COMMAND,    /* POST   /api/campaigns/{id}/{schedule|start|pause|resume|
+                                                               cancel|duplicate} */
+    API_OP_CAMPAIGN_PROGRESS,   /* GET    /api/campaigns/{id}/progress */
+    API_OP_CAMPAIGN_STREAM,     /* GET    /api/campaigns/{id}/progress/stream */
+    API_OP_COMMAND_GET,         /* GET    /api/commands/{command_id} */
+    API_OP_CONTACTS_IMPORT,     /* POST   /api/contacts/import */
+    API_OP_LIST_LIST,           /* GET    /api/lists */
+    API_OP_LIST_CREATE,         /* POST   /api/lists */
+    API_OP_SEGMENT_PREVIEW,     /* POST   /api/segments/preview */
+    API_OP_CONTACTS_OPT_OUT,    /* POST   /api/contacts/opt-out */
+    API_OP_CONTACTS_OPT_IN,     /* POST   /api/contacts/opt-in */
+    API_OP_CAMPAIGN_RECIPIENTS, /* GET  /api/campaigns/{id}/recipients */
 };
 
 enum api_route_result {

@@ -724,3 +724,47 @@ def start_services() -> None:
         if path.exists() and shutil.which("bash"):
             subprocess.run(["bash", str(path), "start"], timeout=600,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+# One recipient per outcome of view campaign_recipient_outcomes (migration 058), as
+# (recipient_id, expected outcome), for the export tests of herald-ctl and the API.
+RECIPIENT_OUTCOMES = [(1, "pending"), (2, "queued"), (3, "sending"), (4, "uncertain"),
+                      (5, "failed"), (6, "accepted"), (7, "sent"), (8, "delivered"),
+                      (9, "read"), (10, "failed"), (11, "delivered")]
+
+
+def seed_recipient_outcomes(herald: "Herald", cid: int) -> None:
+    """Writes campaign `cid`'s recipients the way the dispatcher and the analytics stage
+    would leave them: 5 failed at the dispatcher (131026), 7-11 accepted with webhook steps
+    (10: `failed` after `sent`; 11: `failed` after `delivered`, which stays delivered), 9 read
+    and answered twice, once "STOP". Recipient 8's name needs CSV quoting."""
+    states = {1: "pending", 2: "queued", 3: "sending", 4: "uncertain", 5: "failed"}
+    for rid, _ in RECIPIENT_OUTCOMES:
+        state = states.get(rid, "accepted")
+        accepted = rid >= 6
+        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, name, "
+                   "state, attempts, wamid, accepted_at, error_code, error_title) VALUES "
+                   "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                   cid, rid, f"49151000000{rid:02d}",
+                   'Ann "Annie", Jr.' if rid == 8 else f"R{rid}", state,
+                   0 if rid <= 2 else 1, f"wamid.{cid}.{rid}" if accepted else None,
+                   "2026-11-20 10:00:00+00" if accepted else None,
+                   131026 if rid == 5 else None,
+                   "(#131026) Message undeliverable" if rid == 5 else None)
+    t = "'2026-11-20 10:00:0%s+00'"
+    steps = {7: ("sent_at",), 8: ("sent_at", "delivered_at"),
+             9: ("sent_at", "delivered_at", "read_at", "replied_at"), 10: ("sent_at", "failed_at"),
+             11: ("sent_at", "delivered_at", "failed_at")}
+    for rid, cols in steps.items():
+        values = ", ".join(t % (i + 1) for i in range(len(cols)))
+        herald.sql(f"INSERT INTO analytics_recipient_delivery (campaign_id, recipient_id, wamid, "
+                   f"phone, accepted_at, {', '.join(cols)}, error_code, error_title) VALUES "
+                   f"(%s, %s, %s, %s, '2026-11-20 10:00:00+00', {values}, %s, %s)",
+                   cid, rid, f"wamid.{cid}.{rid}", f"49151000000{rid:02d}",
+                   131047 if "failed_at" in cols else None,
+                   "Re-engagement message" if "failed_at" in cols else None)
+    for n, (body, opt) in enumerate((("hello?", None), ("STOP", "out"))):
+        herald.sql("INSERT INTO analytics_replies (wamid, from_phone, received_at, body, "
+                   "campaign_id, recipient_id, attribution, opt) VALUES "
+                   "(%s, '4915100000009', %s, %s, %s, 9, 'context', %s)",
+                   f"wamid.in.{cid}.{n}", f"2026-11-20 10:0{5 + n}:00+00", body, cid, opt)

@@ -17,7 +17,11 @@ import subprocess
 import termios
 import time
 
+import csv
+import io
+
 import pytest
+from herald_testlib import RECIPIENT_OUTCOMES, seed_recipient_outcomes
 
 BUILD = os.environ.get("HERALD_BUILD_DIR", "/work/main/build")
 CTL = os.path.join(BUILD, "bin", "herald-ctl")
@@ -81,8 +85,8 @@ def answer_next_command(herald, outcome, reason=None, handled_by="test"):
 
 @pytest.mark.parametrize("words", [
     "contacts import", "lists", "segment preview", "campaign create", "campaign update",
-    "campaign list", "campaign show", "schedule", "start", "pause", "resume", "cancel",
-    "duplicate", "recalculate", "watch", "command"])
+    "campaign list", "campaign show", "campaign recipients", "schedule", "start", "pause",
+    "resume", "cancel", "duplicate", "recalculate", "watch", "command"])
 def test_every_subcommand_has_help(words):
     rc, out, err = ctl(None, *words.split(), "--help")
     assert rc == 0, err
@@ -543,7 +547,7 @@ def test_contacts_show_answers_did_they_get_it(herald):
     assert doc["contact"]["name"] == "Asha" and doc["contact"]["tags"] == ["vip"]
     assert doc["contact"]["opted_out"] is True and doc["contact"]["opt_requested_at"]
     assert doc["lists"] == [{"id": doc["lists"][0]["id"], "name": "berlin"}]
-    assert [(m["campaign_id"], m["campaign"], m["state"], m["error_code"], m["wamid"])
+    assert [(m["campaign_id"], m["campaign"], m["outcome"], m["error_code"], m["wamid"])
             for m in doc["messages"]] == [(b, "Summer", "failed", 131050, None),
                                           (a, "Spring", "accepted", None, "wamid.A1")]
     assert doc["messages"][1]["accepted_at"] == "2026-11-20T10:00:00+00:00"
@@ -558,12 +562,63 @@ def test_contacts_show_answers_did_they_get_it(herald):
     assert rc == 0, err
     doc = json.loads(out)
     assert doc["contact"] is None and doc["lists"] == []
-    assert [m["state"] for m in doc["messages"]] == ["queued"]
+    assert [m["outcome"] for m in doc["messages"]] == ["queued"]
 
     rc, out, err = ctl(herald, "contacts", "show", "4915100000077")
     assert (rc, out) == (1, "")
     assert err.strip() == ("herald-ctl: 4915100000077 is neither a contact nor a recipient of "
                            "any campaign")
+
+
+def test_campaign_recipients_exports_every_outcome_as_csv_and_ndjson(herald):
+    cid = make_campaign(herald, status="completed", name="Export")
+    seed_recipient_outcomes(herald, cid)
+    other = make_campaign(herald, status="running", name="Other")
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+               "VALUES (%s, 1, '4915100000099', 'queued')", other)
+
+    rc, out, err = ctl(herald, "campaign", "recipients", str(cid))
+    assert rc == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(int(r["recipient_id"]), r["outcome"]) for r in rows] == RECIPIENT_OUTCOMES
+    assert out.splitlines()[0].startswith("campaign_id,recipient_id,phone,name,outcome,state,")
+    by_id = {int(r["recipient_id"]): r for r in rows}
+    assert by_id[8]["name"] == 'Ann "Annie", Jr.'  # quoted by COPY, read back intact
+    assert (by_id[5]["error_code"], by_id[5]["state"]) == ("131026", "failed")
+    assert by_id[5]["failed_at"] and not by_id[5]["wamid"]
+    assert (by_id[10]["error_code"], by_id[10]["error_title"]) == ("131047",
+                                                                   "Re-engagement message")
+    assert (by_id[9]["replies"], by_id[9]["opted_out"]) == ("2", "t")
+    assert by_id[9]["read_at"] == "2026-11-20 10:00:03+00"  # UTC whatever the session's zone
+    assert (by_id[8]["replies"], by_id[8]["opted_out"], by_id[8]["replied_at"]) == ("0", "f", "")
+
+    rc, out, err = ctl(herald, "campaign", "recipients", str(cid), "--outcome", "failed, read",
+                       "--json")
+    assert rc == 0, err
+    docs = [json.loads(line) for line in out.splitlines()]
+    assert [(d["recipient_id"], d["outcome"]) for d in docs] == [(5, "failed"), (9, "read"),
+                                                                (10, "failed")]
+    assert docs[1]["replies"] == 2 and docs[1]["opted_out"] is True
+    assert docs[1]["replied_at"] == "2026-11-20T10:00:04+00:00"
+
+    rc, out, err = ctl(herald, "campaign", "recipients", str(cid), "-o", "failed,bogus")
+    assert (rc, out) == (1, "")
+    assert "unknown outcome 'bogus' (one of: pending, queued, sending, uncertain" in err
+    rc, out, err = ctl(herald, "campaign", "recipients", str(cid), "-o", " ,")
+    assert (rc, out) == (1, "") and "name at least one outcome" in err
+    rc, out, err = ctl(herald, "campaign", "recipients", "987654")
+    assert (rc, out) == (1, "") and "campaign 987654 not found" in err
+
+
+def test_contacts_show_has_the_webhook_steps_and_replies(herald):
+    cid = make_campaign(herald, status="completed", name="Steps")
+    seed_recipient_outcomes(herald, cid)
+    rc, out, err = ctl(herald, "contacts", "show", "4915100000009", "--json")
+    assert rc == 0, err
+    (m,) = json.loads(out)["messages"]
+    assert (m["outcome"], m["opted_out"]) == ("read", True)
+    assert (m["delivered_at"], m["read_at"]) == ("2026-11-20T10:00:02+00:00",
+                                                 "2026-11-20T10:00:03+00:00")
 
 
 def test_segment_preview_counts_and_rejects_bad_rules(herald):

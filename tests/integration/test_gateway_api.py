@@ -14,6 +14,7 @@ import time
 
 import pytest
 import requests
+from herald_testlib import RECIPIENT_OUTCOMES, seed_recipient_outcomes
 
 TOKEN = "test-api-token"
 
@@ -402,6 +403,45 @@ def test_contacts_opt_out_and_opt_in(herald, api):
     assert r.status_code == 405 and r.headers["Allow"] == "POST"
     assert api.call("POST", "/api/contacts/opt-out", {"phones": ["1"]}, token=None).status_code \
         == 401
+
+
+def test_campaign_recipients_pages_by_key_and_filters_by_outcome(herald, api):
+    cid = make_campaign(herald, status="completed")
+    seed_recipient_outcomes(herald, cid)
+    seen, after, pages = [], None, 0
+    while True:
+        r = api.call("GET", f"/api/campaigns/{cid}/recipients?limit=4"
+                     + (f"&after={after}" if after else ""))
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        assert doc["campaign_id"] == cid
+        seen += [(x["recipient_id"], x["outcome"]) for x in doc["recipients"]]
+        pages += 1
+        after = doc["next_after"]
+        if after is None:
+            break
+        assert after == seen[-1][0]
+    assert (seen, pages) == (RECIPIENT_OUTCOMES, 3)
+
+    r = api.call("GET", f"/api/campaigns/{cid}/recipients?outcome=failed,%20delivered")
+    assert r.status_code == 200, r.text
+    rows = r.json()["recipients"]
+    assert [(x["recipient_id"], x["outcome"]) for x in rows] == [
+        (5, "failed"), (8, "delivered"), (10, "failed"), (11, "delivered")]
+    assert rows[1]["name"] == 'Ann "Annie", Jr.' and rows[2]["error_code"] == 131047
+    assert r.json()["next_after"] is None
+
+    err = assert_error(api.call("GET", f"/api/campaigns/{cid}/recipients?outcome=bogus"), 400,
+                       "bad_request", "outcome")
+    assert "unknown outcome 'bogus'" in err["message"] and "delivered" in err["message"]
+    for query, field in (("limit=0", "limit"), ("limit=1001", "limit"), ("after=x", "after"),
+                         ("outcome=,", "outcome")):
+        assert_error(api.call("GET", f"/api/campaigns/{cid}/recipients?{query}"), 400,
+                     "bad_request", field)
+    assert_error(api.call("GET", "/api/campaigns/987654/recipients"), 404, "not_found")
+    r = api.call("POST", f"/api/campaigns/{cid}/recipients")
+    assert r.status_code == 405 and r.headers["Allow"] == "GET"
+    assert api.call("GET", f"/api/campaigns/{cid}/recipients", token=None).status_code == 401
 
 
 def test_static_files_stay_inside_the_folder(herald, tmp_path):

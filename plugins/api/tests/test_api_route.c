@@ -33,6 +33,9 @@ static void documented_routes(void **state)
     ok("GET", "/api/lists", API_OP_LIST_LIST);
     ok("POST", "/api/lists", API_OP_LIST_CREATE);
     ok("POST", "/api/segments/preview", API_OP_SEGMENT_PREVIEW);
+    ok("POST", "/api/contacts/opt-out", API_OP_CONTACTS_OPT_OUT);
+    ok("POST", "/api/contacts/opt-in", API_OP_CONTACTS_OPT_IN);
+    ok("GET", "/api/campaigns/42/recipients", API_OP_CAMPAIGN_RECIPIENTS);
 }
 
 static void campaign_commands_and_ids(void **state)
@@ -63,6 +66,9 @@ static void wrong_methods_are_405(void **state)
     assert_int_equal(api_route_parse("GET", "/api/contacts/import", &r),
                      API_ROUTE_METHOD_NOT_ALLOWED);
     assert_int_equal(api_route_parse("POST", "/api/commands/x", &r), API_ROUTE_METHOD_NOT_ALLOWED);
+    assert_int_equal(api_route_parse("DELETE", "/api/campaigns/1/recipients", &r),
+                     API_ROUTE_METHOD_NOT_ALLOWED);
+    assert_string_equal(r.allow, "GET");
 }
 
 static void unknown_and_malformed_are_404(void **state)
@@ -81,6 +87,8 @@ static void unknown_and_malformed_are_404(void **state)
                          "/api/campaigns/1/start/now",
                          "/api/campaigns/1/progress/",
                          "/api/campaigns/1/progress/streams",
+                         "/api/campaigns/1/recipients/",
+                         "/api/campaigns/1/recipients/5",
                          "/api/commands",
                          "/api/commands/",
                          "/api/commands/a/b",

@@ -3,8 +3,8 @@
  * support question "did this person get our message, and why (not)?" in one command.
  *
  * Parts: the contact (opted out? since when? by which request?), its lists, and its campaign
- * messages, newest campaign first (state, attempts, wamid, when accepted, failure code and
- * title; at most 50). A phone that received campaign messages but is no contact any more
+ * messages, newest campaign first (outcome, attempts, wamid, when accepted, delivered, read and
+ * answered, whether the answer was STOP, failure code and title; at most 50). A phone that received campaign messages but is no contact any more
  * still shows them. --json: {"contact": {...} or null, "lists": [...], "messages": [...]}.
  * Exit 1 (nothing on stdout) when the phone is neither a contact nor a recipient of any campaign.
  */
@@ -26,11 +26,14 @@ static const char lists_sql[] =
     "SELECT l.id, l.name FROM contacts c JOIN contact_list_members m ON m.contact_id = c.id "
     "JOIN contact_lists l ON l.id = m.list_id WHERE c.phone = $1 ORDER BY l.id";
 
+/* Through the outcomes view (migration 058): what the dispatcher did and what Meta's webhooks
+ * and the person's replies said since. */
 static const char messages_sql[] =
-    "SELECT r.campaign_id, c.name AS campaign, c.status AS campaign_status, r.state, r.attempts, "
-    "r.wamid, r.accepted_at, r.error_code, r.error_title FROM campaign_recipients r "
-    "JOIN campaigns c ON c.id = r.campaign_id WHERE r.phone = $1 "
-    "ORDER BY r.campaign_id DESC LIMIT 50";
+    "SELECT o.campaign_id, c.name AS campaign, c.status AS campaign_status, o.outcome, "
+    "o.attempts, o.wamid, o.accepted_at, o.delivered_at, o.read_at, o.replied_at, o.opted_out, "
+    "o.error_code, o.error_title FROM campaign_recipient_outcomes o "
+    "JOIN campaigns c ON c.id = o.campaign_id WHERE o.phone = $1 "
+    "ORDER BY o.campaign_id DESC LIMIT 50";
 
 /* The phone as contacts spell it: normalised like an import when the segmenter's library is
  * in the build, else as typed. */

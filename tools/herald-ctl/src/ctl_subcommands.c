@@ -66,6 +66,21 @@ static const struct ctl_opt_spec list_opts[] = {
     {NULL, 0, 0, NULL, NULL},
 };
 
+static const struct ctl_opt_spec recipients_opts[] = {
+    {"outcome", 'o', CTL_OPT_VALUE, "LIST",
+     "only recipients with these outcomes, comma-separated (e.g. failed or read,delivered)"},
+    {"json", 'J', CTL_OPT_FLAG, NULL, "one JSON object per recipient and line (NDJSON), not CSV"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
+static const char recipients_details[] =
+    "Streams every recipient in the audience snapshot's order, with the furthest step reached\n"
+    "(outcome: pending, queued, sending, uncertain, accepted, sent, delivered, read, failed),\n"
+    "the step times (UTC), the failure code and title, the replies and whether one was STOP.\n"
+    "CSV with a header row by default. Examples:\n"
+    "  herald-ctl campaign recipients 42 > campaign-42.csv\n"
+    "  herald-ctl campaign recipients 42 --outcome failed --json | jq -r .phone\n";
+
 static const char create_details[] =
     "Allocates the campaign id (nextval('campaign_ids')), posts a `create` command and prints\n"
     "the id. Example:\n"
@@ -87,7 +102,8 @@ const struct ctl_subcommand ctl_subcommands[] = {
     {"contacts show", "PHONE", 1, 1, json_opts,
      "one person: opted out or not, lists, campaign messages",
      "The support question \"did they get it, and why not?\": the contact, its lists, and its\n"
-     "campaign messages, newest campaign first (state, attempts, wamid, failure code and title).\n"
+     "campaign messages, newest campaign first (outcome, wamid, when accepted, delivered, read\n"
+     "and answered, failure code and title).\n"
      "Exit 1 when the phone is neither a contact nor a recipient of any campaign.\n",
      ctl_cmd_contacts_show},
     {"contacts opt-out", "PHONE...", 1, 1000, json_opts,
@@ -115,6 +131,9 @@ const struct ctl_subcommand ctl_subcommands[] = {
      ctl_cmd_campaign_list},
     {"campaign show", "ID", 1, 1, json_opts, "a campaign's definition and analytics", NULL,
      ctl_cmd_campaign_show},
+    {"campaign recipients", "ID", 1, 1, recipients_opts,
+     "every recipient with its outcome, as CSV or NDJSON", recipients_details,
+     ctl_cmd_campaign_recipients},
     {"schedule", "ID", 1, 1, schedule_opts, "start the campaign at a given time", NULL,
      ctl_cmd_schedule},
     LIFECYCLE("start", ctl_cmd_start, "start sending now (snapshots the audience)"),

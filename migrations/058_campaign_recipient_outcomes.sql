@@ -1,0 +1,57 @@
+-- 058_campaign_recipient_outcomes.sql - one row per campaign recipient with what became of it.
+--
+-- Why: the analytics views count; a business also asks *who*: the list of numbers that failed
+-- (to clean its data), that read but did not reply, that said STOP. The dispatcher's record
+-- (campaign_recipients: state, attempts, wamid, its own failures) and the analytics stage's
+-- (analytics_recipient_delivery: the webhook steps; analytics_replies: attributed replies)
+-- live in different tables written by different stages; this view is the one place that
+-- joins them, read by `herald-ctl campaign recipients` (CSV / NDJSON export), the API's
+-- GET /api/campaigns/{id}/recipients and `herald-ctl contacts show`.
+--
+-- `outcome` is the furthest step reached, one word:
+--   pending, queued, sending, uncertain   not resolved yet (campaign_recipients.state)
+--   failed      the dispatcher gave up (permanent error, opted out) or a `failed` webhook
+--               came before any `delivered` (Meta sends `failed` after `sent` for messages it
+--               could not deliver)
+--   read > delivered > sent > accepted    the webhook steps, `accepted` = wamid, no status yet
+-- A `failed` webhook after `delivered` (rare; Meta's ordering is not guaranteed) leaves the
+-- outcome at delivered/read, as the counters in campaign_analytics do.
+
+-- The words `outcome` can take, for the clients that filter on it (herald-ctl, the API) to
+-- name an unknown one without keeping their own copy of the list.
+CREATE FUNCTION campaign_recipient_outcome_names() RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY['pending', 'queued', 'sending', 'uncertain', 'accepted', 'sent', 'delivered',
+                 'read', 'failed']
+$$;
+
+-- Replies per recipient: the lateral probe below needs them by recipient, not by time.
+CREATE INDEX analytics_replies_recipient ON analytics_replies (campaign_id, recipient_id)
+    WHERE campaign_id IS NOT NULL;
+
+CREATE VIEW campaign_recipient_outcomes AS
+SELECT r.campaign_id, r.recipient_id, r.phone, r.name,
+       CASE
+           WHEN r.state IN ('pending', 'queued', 'sending', 'uncertain', 'failed') THEN r.state
+           WHEN d.read_at IS NOT NULL THEN 'read'
+           WHEN d.delivered_at IS NOT NULL THEN 'delivered'
+           WHEN d.failed_at IS NOT NULL THEN 'failed'
+           WHEN d.sent_at IS NOT NULL THEN 'sent'
+           ELSE 'accepted'
+       END AS outcome,
+       r.state, r.attempts, coalesce(r.wamid, d.wamid) AS wamid,
+       coalesce(r.accepted_at, d.accepted_at) AS accepted_at, d.sent_at, d.delivered_at,
+       d.read_at, coalesce(d.failed_at, CASE WHEN r.state = 'failed' THEN r.updated_at END)
+           AS failed_at,
+       CASE WHEN r.state = 'failed' THEN r.error_code ELSE d.error_code END AS error_code,
+       CASE WHEN r.state = 'failed' THEN r.error_title ELSE d.error_title END AS error_title,
+       coalesce(d.replied_at, rep.first_reply_at) AS replied_at,
+       coalesce(rep.replies, 0) AS replies, coalesce(rep.opted_out, false) AS opted_out
+FROM campaign_recipients r
+LEFT JOIN analytics_recipient_delivery d
+    ON d.campaign_id = r.campaign_id AND d.recipient_id = r.recipient_id
+LEFT JOIN LATERAL (
+    SELECT count(*)::bigint AS replies, min(ar.received_at) AS first_reply_at,
+           bool_or(ar.opt = 'out') AS opted_out
+    FROM analytics_replies ar
+    WHERE ar.campaign_id = r.campaign_id AND ar.recipient_id = r.recipient_id
+) rep ON true;
