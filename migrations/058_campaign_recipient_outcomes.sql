@@ -55,3 +55,24 @@ LEFT JOIN LATERAL (
     FROM analytics_replies ar
     WHERE ar.campaign_id = r.campaign_id AND ar.recipient_id = r.recipient_id
 ) rep ON true;
+
+-- The rows of one campaign, only the given outcomes ('failed' or 'read, delivered'; blanks
+-- ignored; NULL or '' = all). A plain SQL function, inlined into the caller's query, so
+-- `WHERE recipient_id > $n ORDER BY recipient_id LIMIT $m` around it is still a primary-key
+-- range. herald-ctl and the API call it instead of repeating the filter.
+CREATE FUNCTION campaign_recipient_outcomes_of(p_campaign bigint, p_outcomes text)
+RETURNS SETOF campaign_recipient_outcomes LANGUAGE sql STABLE AS $$
+    SELECT * FROM campaign_recipient_outcomes
+    WHERE campaign_id = p_campaign
+      AND (coalesce(p_outcomes, '') = ''
+           OR outcome = ANY (string_to_array(replace(p_outcomes, ' ', ''), ',')))
+$$;
+
+-- The words of an outcome list that are no outcome, comma-separated ('' when all are known),
+-- for a client to refuse the filter naming them.
+CREATE FUNCTION campaign_recipient_outcomes_unknown(p_outcomes text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT array_to_string(ARRAY(
+        SELECT w FROM unnest(string_to_array(replace(p_outcomes, ' ', ''), ',')) w
+        WHERE w <> '' AND w <> ALL (campaign_recipient_outcome_names())), ', ')
+$$;

@@ -264,6 +264,11 @@ static enum MHD_Result dispatch(struct api_ctx *ctx, struct MHD_Connection *conn
     if (!h)
         return send_error(ctx, conn, 404, "not found", NULL);
     h(&call, &reply);
+    if (reply.stream) {
+        enum MHD_Result rc = MHD_queue_response(conn, reply.status, reply.stream);
+        MHD_destroy_response(reply.stream);
+        return rc;
+    }
     return send_body(ctx, conn, reply.status ? reply.status : 500, reply.body, NULL);
 }
 

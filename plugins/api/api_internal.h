@@ -1,8 +1,8 @@
 /*
  * api_internal.h - the control API plugin's context and the seams between its files:
  * server and dispatch (api_http.c), database pool (api_db.c), commands to Kafka
- * (api_produce.c), handlers (api_campaign_handlers.c, api_contact_handlers.c) and the
- * progress hub behind the SSE stream (api_progress_hub.c).
+ * (api_produce.c), handlers (api_campaign_handlers.c, api_contact_handlers.c,
+ * api_recipient_handlers.c) and the progress hub behind the SSE stream (api_progress_hub.c).
  *
  * Threading: libmicrohttpd runs one thread per connection, so a handler may block (waiting
  * for a Kafka acknowledgement or for the next progress snapshot) without stalling others;
@@ -22,6 +22,7 @@
 
 struct MHD_Daemon;
 struct MHD_Connection;
+struct MHD_Response;
 struct api_db_pool;
 struct progress_hub;
 struct ack_waiter;
@@ -67,10 +68,12 @@ struct api_ctx {
     int waiters_ready;
 };
 
-/* What a handler answers: status and a JSON body (heap, owned), or an error. */
+/* What a handler answers: status and a JSON body (heap, owned), or an error; or a response
+ * it built itself (a stream with its own content type), queued with `status` as it is. */
 struct api_reply {
     unsigned status;
-    char *body; /* JSON text, free()d by the server */
+    char *body;                  /* JSON text, free()d by the server */
+    struct MHD_Response *stream; /* instead of body; the server destroys its reference */
 };
 
 /* One parsed API call handed to a handler. */
@@ -124,6 +127,12 @@ void api_produce_release_all(struct api_ctx *ctx);
 
 /* SSE stream response for GET /api/campaigns/{id}/progress/stream (api_progress_stream.c).
  * Returns 0 after queueing the stream, -1 when it could not be set up. */
+/* GET /api/campaigns/{id}/recipients?format=csv (api_recipient_csv.c): starts the COPY on the
+ * leased connection and returns the response that streams it. On success the stream owns the
+ * lease (*lease is zeroed); NULL when the COPY could not start, the lease still the caller's. */
+struct MHD_Response *api_recipients_csv_stream(struct api_ctx *ctx, struct api_db_lease *lease,
+                                               int64_t campaign_id, const char *outcomes);
+
 int api_stream_progress(struct api_ctx *ctx, struct MHD_Connection *conn, int64_t campaign_id);
 
 int api_http_start(struct api_ctx *ctx);

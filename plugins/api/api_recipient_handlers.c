@@ -9,8 +9,10 @@
  *            naming any other
  *   after    the next_after of the previous page (recipient ids are positive)
  *   limit    rows per page, 1-1000, default 100
+ *   format   json (default) or csv: every row of the filter as one streamed download
+ *            (api_recipient_csv.c; limit and after are refused with it)
  * Answer: {"campaign_id": N, "recipients": [...], "next_after": id or null on the last page}.
- * herald-ctl campaign recipients streams the same rows whole, as CSV or NDJSON.
+ * herald-ctl campaign recipients streams the same rows, as CSV or NDJSON.
  */
 #include "api_db.h"
 #include "api_internal.h"
@@ -21,21 +23,19 @@
 
 #define OUTCOME_LIST_MAX 256
 
-/* Row 1: does the campaign exist; the outcome words of $2 the view does not know; the ones it
- * does (all "" when $2 is NULL). */
-static const char check_sql[] =
-    "SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1::bigint), "
-    "array_to_string(ARRAY(SELECT w FROM unnest(string_to_array(replace($2, ' ', ''), ',')) w "
-    "WHERE w <> '' AND w <> ALL (campaign_recipient_outcome_names())), ', '), "
-    "array_to_string(campaign_recipient_outcome_names(), ', ')";
+/* Does the campaign exist; the words of $2 that are no outcome (empty when none or $2 is NULL);
+ * the ones there are. */
+static const char check_sql[] = "SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1::bigint), "
+                                "campaign_recipient_outcomes_unknown($2), "
+                                "array_to_string(campaign_recipient_outcome_names(), ', ')";
 
-/* The page as one JSON array, and its last recipient id. */
+/* The page as one JSON array, its last recipient id and its length (the filter is the
+ * database's, migration 058). */
 static const char page_sql[] =
     "SELECT coalesce(json_agg(o ORDER BY o.recipient_id), '[]'::json)::text, "
     "max(o.recipient_id), count(*) FROM ("
-    " SELECT * FROM campaign_recipient_outcomes WHERE campaign_id = $1::bigint"
-    " AND ($2::text IS NULL OR outcome = ANY (string_to_array(replace($2, ' ', ''), ',')))"
-    " AND recipient_id > $3::bigint ORDER BY recipient_id LIMIT $4::int) o";
+    " SELECT * FROM campaign_recipient_outcomes_of($1::bigint, $2)"
+    " WHERE recipient_id > $3::bigint ORDER BY recipient_id LIMIT $4::int) o";
 
 /* 0 when the campaign exists and every outcome is known; else the reply is set. */
 static int check(struct api_db_lease *l, struct api_reply *r, const char *const params[2])
@@ -72,7 +72,30 @@ static void reply_page(struct api_reply *r, PGresult *res, const char *id, int l
                              rows ? rows : json_array(), "next_after", next));
 }
 
-void api_handle_campaign_recipients(const struct api_call *call, struct api_reply *r)
+/* 0 with the outcome filter (NULL = all) when the query string is valid for the format; else
+ * the 400 is set. */
+static int parse_filter(const struct api_call *call, struct api_reply *r, int csv,
+                        const char **outcomes)
+{
+    if (csv && (api_call_query(call, "limit") || api_call_query(call, "after"))) {
+        api_reply_error(r, 400, api_call_query(call, "limit") ? "limit" : "after",
+                        "limit and after page the JSON answer; format=csv streams every row");
+        return -1;
+    }
+    *outcomes = api_call_query(call, "outcome");
+    if (*outcomes &&
+        (strlen(*outcomes) > OUTCOME_LIST_MAX || !(*outcomes)[strspn(*outcomes, " ,")])) {
+        api_reply_error(r, 400, "outcome",
+                        "outcome must be a comma-separated list of outcomes (at most %d "
+                        "characters)",
+                        OUTCOME_LIST_MAX);
+        return -1;
+    }
+    return 0;
+}
+
+static void page(const struct api_call *call, struct api_reply *r, struct api_db_lease *l,
+                 const char *outcomes)
 {
     int limit, after;
     if (api_query_int(api_call_query(call, "limit"), 100, 1000, &limit) != 0) {
@@ -84,28 +107,46 @@ void api_handle_campaign_recipients(const struct api_call *call, struct api_repl
         api_reply_error(r, 400, "after", "after must be a recipient id (next_after of a page)");
         return;
     }
-    const char *outcomes = api_call_query(call, "outcome");
-    if (outcomes && (strlen(outcomes) > OUTCOME_LIST_MAX || !outcomes[strspn(outcomes, " ,")])) {
-        api_reply_error(r, 400, "outcome",
-                        "outcome must be a comma-separated list of outcomes (at most %d "
-                        "characters)",
-                        OUTCOME_LIST_MAX);
-        return;
-    }
     char id[24], limit_text[16];
     snprintf(id, sizeof(id), "%lld", (long long)call->route->campaign_id);
     snprintf(limit_text, sizeof(limit_text), "%d", limit);
     const char *params[4] = {id, outcomes, after_text ? after_text : "0", limit_text};
+    PGresult *res = api_db_exec(l, page_sql, 4, params, NULL);
+    if (res)
+        reply_page(r, res, id, limit);
+    else
+        api_reply_error(r, 503, "", "database error, retry later");
+    PQclear(res);
+}
+
+static void csv(const struct api_call *call, struct api_reply *r, struct api_db_lease *l,
+                const char *outcomes)
+{
+    r->stream = api_recipients_csv_stream(call->ctx, l, call->route->campaign_id, outcomes);
+    if (r->stream)
+        r->status = 200;
+    else
+        api_reply_error(r, 503, "", "database error, retry later");
+}
+
+void api_handle_campaign_recipients(const struct api_call *call, struct api_reply *r)
+{
+    const char *format = api_call_query(call, "format");
+    if (format && strcmp(format, "json") && strcmp(format, "csv")) {
+        api_reply_error(r, 400, "format", "format must be json (pages, the default) or csv");
+        return;
+    }
+    int is_csv = format && !strcmp(format, "csv");
+    const char *outcomes;
+    if (parse_filter(call, r, is_csv, &outcomes) != 0)
+        return;
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)call->route->campaign_id);
+    const char *params[2] = {id, outcomes};
     struct api_db_lease l;
     if (api_call_db(call, r, &l) != 0)
         return;
-    if (check(&l, r, params) == 0) {
-        PGresult *res = api_db_exec(&l, page_sql, 4, params, NULL);
-        if (res)
-            reply_page(r, res, id, limit);
-        else
-            api_reply_error(r, 503, "", "database error, retry later");
-        PQclear(res);
-    }
-    api_db_release(&l);
+    if (check(&l, r, params) == 0)
+        (is_csv ? csv : page)(call, r, &l, outcomes);
+    api_db_release(&l); /* a no-op once the CSV stream owns the lease */
 }

@@ -132,6 +132,22 @@ try {
   await until("the opt-out figure", async () => (await page.locator("#analytics dt", { hasText: "Opted out (STOP)" }).count()) === 1, 15000);
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, "dashboard-running.png"), fullPage: true });
 
+  // 4b. The recipients download: a CSV file of the failed ones, the failure code inside.
+  log("download failed recipients");
+  const [file] = await Promise.all([page.waitForEvent("download", { timeout: 20000 }),
+    page.getByTestId("btn-download-failed").click()]);
+  assert.equal(file.suggestedFilename(), `campaign-${CID}-failed-recipients.csv`);
+  const csvText = await new Promise(async (ok, fail) => {
+    const chunks = [];
+    const s = await file.createReadStream();
+    s.on("data", (c) => chunks.push(c)).on("end", () => ok(Buffer.concat(chunks).toString())).on("error", fail);
+  });
+  const csvLines = csvText.trim().split("\n");
+  assert.ok(csvLines[0].startsWith("campaign_id,recipient_id,phone,name,outcome"), csvLines[0]);
+  assert.ok(csvLines.length > 1 && csvLines.slice(1).every((l) => l.includes(",failed,")), csvText.slice(0, 300));
+  assert.ok(csvText.includes(`,${FAILURE_CODE},`), `failure code ${FAILURE_CODE} not in the CSV`);
+  await expectText(page.getByTestId("download-outcome"), "downloaded");
+
   // 5. Pause: accepted, status paused, and the number stands still.
   log("pause");
   await commandOutcome(page, "btn-pause");

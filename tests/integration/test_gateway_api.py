@@ -6,7 +6,9 @@ the 202), every invalid call must get the single error shape with the right stat
 and the live progress stream must show changes quickly without one query per watcher.
 No segmenter runs here: the tests create campaign rows and command outcomes themselves.
 """
+import csv
 import http.client
+import io
 import json
 import os
 import threading
@@ -442,6 +444,50 @@ def test_campaign_recipients_pages_by_key_and_filters_by_outcome(herald, api):
     r = api.call("POST", f"/api/campaigns/{cid}/recipients")
     assert r.status_code == 405 and r.headers["Allow"] == "GET"
     assert api.call("GET", f"/api/campaigns/{cid}/recipients", token=None).status_code == 401
+
+
+def test_campaign_recipients_as_one_csv_download(herald):
+    api = Api(herald, db_pool_size=1)  # one connection: a stream must give it back clean
+    try:
+        cid = make_campaign(herald, status="completed")
+        seed_recipient_outcomes(herald, cid)
+        r = api.call("GET", f"/api/campaigns/{cid}/recipients?format=csv")
+        assert r.status_code == 200, r.text
+        assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert r.headers["Content-Disposition"] == \
+            f'attachment; filename="campaign-{cid}-recipients.csv"'
+        rows = list(csv.DictReader(io.StringIO(r.text)))
+        assert [(int(x["recipient_id"]), x["outcome"]) for x in rows] == RECIPIENT_OUTCOMES
+        assert rows[7]["name"] == 'Ann "Annie", Jr.' and rows[8]["opted_out"] == "t"
+        assert rows[8]["read_at"] == "2026-11-20 10:00:03+00"
+        r = api.call("GET", f"/api/campaigns/{cid}/recipients?format=csv&outcome=read")
+        assert [x["phone"] for x in csv.DictReader(io.StringIO(r.text))] == ["4915100000009"]
+        for query, field in (("format=xml", "format"), ("format=csv&limit=5", "limit"),
+                             ("format=csv&after=3", "after"), ("format=csv&outcome=nope",
+                                                                "outcome")):
+            assert_error(api.call("GET", f"/api/campaigns/{cid}/recipients?{query}"), 400,
+                         "bad_request", field)
+        assert_error(api.call("GET", "/api/campaigns/987654/recipients?format=csv"), 404,
+                     "not_found")
+
+        # a client that hangs up mid-way: the COPY is cancelled and the only connection
+        # serves the next request
+        big = make_campaign(herald, status="completed", name="big")
+        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+                   "SELECT %s, g, (4915000000000 + g)::text, 'queued' "
+                   "FROM generate_series(1, 200000) g", big)
+        with api.call("GET", f"/api/campaigns/{big}/recipients?format=csv", stream=True) as r:
+            assert r.status_code == 200
+            first = next(r.iter_lines())
+            assert first.startswith(b"campaign_id,recipient_id,phone,name,outcome")
+        r = api.call("GET", f"/api/campaigns/{cid}/recipients?limit=2")
+        assert r.status_code == 200, r.text
+        assert [x["recipient_id"] for x in r.json()["recipients"]] == [1, 2]
+        r = api.call("GET", f"/api/campaigns/{big}/recipients?format=csv&outcome=queued")
+        assert r.status_code == 200 and r.text.count("\n") == 200001
+        assert "api: recipients CSV" not in api.stage.log_text()
+    finally:
+        api.stage.stop()
 
 
 def test_static_files_stay_inside_the_folder(herald, tmp_path):

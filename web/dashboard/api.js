@@ -54,6 +54,34 @@ export async function call(method, path, body) {
   return { status: r.status, body: parsed };
 }
 
+// Fetches a file with the token (a plain link cannot send the Authorization header) and hands
+// it to the browser as a download named `filename`. Throws like call().
+export async function download(path, filename) {
+  let r;
+  try {
+    r = await fetch(path, { headers: headers({ Accept: "text/csv" }), cache: "no-store" });
+  } catch (e) {
+    throw new Error(`control API unreachable (${e.message})`);
+  }
+  if (r.status === 401) throw new AuthError("the API token was refused");
+  if (!r.ok) {
+    const text = await r.text();
+    let message = `HTTP ${r.status}`;
+    try {
+      message = JSON.parse(text).error.message || message;
+    } catch {}
+    throw new Error(message);
+  }
+  const url = URL.createObjectURL(await r.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
 export function errorMessage(res) {
   return res.body?.error?.message || `HTTP ${res.status}`;
 }

@@ -5,7 +5,7 @@
 // Why routes are real paths (/campaigns/42): the gateway answers every extension-less path
 // with index.html, so a detail view can be bookmarked and reloaded.
 
-import { AuthError, adoptTokenFromFragment, call, errorMessage, followProgress, runCommand, token } from "./api.js";
+import { AuthError, adoptTokenFromFragment, call, download, errorMessage, followProgress, runCommand, token } from "./api.js";
 import { renderFunnel, renderTimeseries } from "./charts.js";
 
 const LIST_REFRESH_MS = 2000;
@@ -320,6 +320,29 @@ async function onCommand(id, button) {
   }
 }
 
+async function onDownload(id, button) {
+  const outcome = button.dataset.download;
+  const query = outcome ? `&outcome=${encodeURIComponent(outcome)}` : "";
+  const out = $("#download-outcome");
+  const say = (kind, text) => {
+    out.dataset.outcome = kind;
+    out.className = `outcome outcome-${kind}`;
+    out.textContent = text;
+  };
+  button.disabled = true;
+  say("pending", "preparing the file…");
+  try {
+    await download(`/api/campaigns/${id}/recipients?format=csv${query}`,
+      `campaign-${id}-${outcome || "all"}-recipients.csv`);
+    say("accepted", "downloaded");
+  } catch (e) {
+    say("rejected", `download failed: ${e.message}`);
+    if (e instanceof AuthError) handleError(e, $("#detail-error"));
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function showDetail(id) {
   show("detail-view");
   for (const n of ["#detail-name", "#detail-id", "#detail-meta", "#detail-error"]) $(n).textContent = "";
@@ -354,11 +377,20 @@ function showDetail(id) {
   };
   const actions = $(".actions");
   actions.addEventListener("click", onClick);
+  const onDownloadClick = (ev) => {
+    const b = ev.target.closest("[data-download]");
+    if (b && !b.disabled) onDownload(id, b);
+  };
+  const downloads = $(".downloads");
+  downloads.addEventListener("click", onDownloadClick);
+  $("#download-outcome").textContent = "";
+  $("#download-outcome").dataset.outcome = "none";
   return () => {
     stopped = true;
     clearTimeout(timer);
     stopStream();
     actions.removeEventListener("click", onClick);
+    downloads.removeEventListener("click", onDownloadClick);
   };
 }
 

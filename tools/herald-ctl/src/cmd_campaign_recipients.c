@@ -19,27 +19,23 @@
 #include <stdio.h>
 #include <string.h>
 
-/* clang-format off */
+/* The campaign and the outcome filter come from the transaction's settings (see above); the
+ * filter itself is the database's (campaign_recipient_outcomes_of, migration 058). */
 #define EXPORT_SELECT                                                                              \
-    "SELECT * FROM campaign_recipient_outcomes "                                                   \
-    "WHERE campaign_id = current_setting('herald.export_campaign')::bigint "                       \
-    "AND (current_setting('herald.export_outcomes') = '' "                                         \
-    "OR outcome = ANY (string_to_array(current_setting('herald.export_outcomes'), ','))) "         \
-    "ORDER BY recipient_id"
-/* clang-format on */
+    "SELECT * FROM campaign_recipient_outcomes_of("                                                \
+    "current_setting('herald.export_campaign')::bigint, "                                          \
+    "current_setting('herald.export_outcomes')) ORDER BY recipient_id"
 
 static const char csv_sql[] = "COPY (" EXPORT_SELECT ") TO STDOUT (FORMAT csv, HEADER)";
 static const char ndjson_sql[] = "SELECT row_to_json(o)::text FROM (" EXPORT_SELECT ") o";
 
 static const char settings_sql[] = "SELECT set_config('herald.export_campaign', $1, true), "
-                                   "set_config('herald.export_outcomes', replace($2, ' ', ''), "
-                                   "true), set_config('TimeZone', 'UTC', true)";
+                                   "set_config('herald.export_outcomes', $2, true), "
+                                   "set_config('TimeZone', 'UTC', true)";
 
-/* Words of `list` the view does not know, and the ones it does, in one round trip. */
+/* Words of the list that are no outcome (empty when none), and the ones there are. */
 static const char unknown_outcomes_sql[] =
-    "SELECT array_to_string(ARRAY(SELECT w FROM unnest(string_to_array(replace($1, ' ', ''), "
-    "',')) w "
-    "WHERE w <> '' AND w <> ALL (campaign_recipient_outcome_names())), ', '), "
+    "SELECT campaign_recipient_outcomes_unknown($1), "
     "array_to_string(campaign_recipient_outcome_names(), ', ')";
 
 static int run(PGconn *pg, const char *sql, const char *const *params, int nparams)
