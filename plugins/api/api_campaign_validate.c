@@ -169,7 +169,8 @@ void api_audience_error_field(const char *why, char *field, size_t len)
     size_t n = strcspn(why, ": ");
     if (why[n] == ':' &&
         (!strncmp(why, "rules", 5) || !strncmp(why, "include_lists", 13) ||
-         !strncmp(why, "exclude_lists", 13) || !strncmp(why, "not_messaged_within_hours", 25)))
+         !strncmp(why, "exclude_lists", 13) || !strncmp(why, "not_messaged_within_hours", 25) ||
+         !strncmp(why, "from_campaign", 13)))
         snprintf(field, len, "audience.%.*s", (int)n, why);
     else
         snprintf(field, len, "audience");
@@ -186,7 +187,7 @@ static int validate_audience(const json_t *a, struct api_field_error *err)
     json_object_foreach((json_t *)a, key, v)
     {
         if (strcmp(key, "include_lists") && strcmp(key, "exclude_lists") && strcmp(key, "rules") &&
-            strcmp(key, "not_messaged_within_hours")) {
+            strcmp(key, "not_messaged_within_hours") && strcmp(key, "from_campaign")) {
             api_field_error_set(err, "audience", "unknown field audience.%.60s", key);
             return -1;
         }
@@ -201,8 +202,8 @@ static int validate_audience(const json_t *a, struct api_field_error *err)
     }
     if (json_object_size(a) == 0) {
         api_field_error_set(err, "audience",
-                            "audience must name include_lists or rules (an empty audience would "
-                            "send to every contact)");
+                            "audience must name include_lists, rules or from_campaign (an empty "
+                            "audience would send to every contact)");
         return -1;
     }
 #ifdef HERALD_API_HAVE_SEGMENTER

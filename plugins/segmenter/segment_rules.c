@@ -543,10 +543,10 @@ static int check_audience_keys(struct compiler *c, const json_t *audience)
     json_object_foreach((json_t *)audience, key, ignored)
     {
         if (strcmp(key, "include_lists") && strcmp(key, "exclude_lists") && strcmp(key, "rules") &&
-            strcmp(key, "not_messaged_within_hours"))
+            strcmp(key, "not_messaged_within_hours") && strcmp(key, "from_campaign"))
             return fail(c,
                         "audience: unknown key '%.64s' (expected include_lists, "
-                        "exclude_lists, rules, not_messaged_within_hours)",
+                        "exclude_lists, rules, not_messaged_within_hours, from_campaign)",
                         key);
     }
     return 0;
@@ -570,6 +570,85 @@ static int compile_frequency_cap(struct compiler *c, const json_t *hours)
                        " AND NOT EXISTS (SELECT 1 FROM campaign_recipients fc WHERE fc.phone = "
                        "c.phone AND fc.accepted_at > now() - make_interval(hours => $%d::int))",
                        n);
+    return 0;
+}
+
+/* The words of campaign_recipient_outcomes.outcome (migration 058, whose
+ * campaign_recipient_outcome_names() lists the same; an integration test compares them). */
+static const char *const recipient_outcomes[] = {
+    "pending", "queued", "sending", "uncertain", "accepted", "sent", "delivered", "read", "failed"};
+#define OUTCOME_WORDS "pending, queued, sending, uncertain, accepted, sent, delivered, read, failed"
+
+static int known_outcome(const char *word)
+{
+    for (size_t i = 0; i < sizeof(recipient_outcomes) / sizeof(recipient_outcomes[0]); i++)
+        if (!strcmp(word, recipient_outcomes[i]))
+            return 1;
+    return 0;
+}
+
+/* from_campaign.outcomes as one comma-separated parameter ("" = any outcome). */
+static int outcomes_param(struct compiler *c, const json_t *outcomes)
+{
+    if (!outcomes || json_is_null(outcomes))
+        return param(c, "");
+    if (!json_is_array(outcomes) || json_array_size(outcomes) == 0)
+        return fail(c, "from_campaign.outcomes: expected a non-empty array of outcomes (%s)",
+                    OUTCOME_WORDS);
+    char text[128] = "";
+    size_t i;
+    const json_t *w;
+    json_array_foreach(outcomes, i, w)
+    {
+        const char *word = json_string_value(w);
+        if (!word || !known_outcome(word))
+            return fail(c, "from_campaign.outcomes[%zu]: unknown outcome (one of: %s)", i,
+                        OUTCOME_WORDS);
+        if (strlen(text) + strlen(word) + 2 > sizeof(text))
+            return fail(c, "from_campaign.outcomes: too many outcomes");
+        if (i)
+            strcat(text, ",");
+        strcat(text, word);
+    }
+    return param(c, text);
+}
+
+/* from_campaign: retargeting. Only contacts who were recipients of that campaign, optionally
+ * with one of the given outcomes and with or without a reply ("delivered but not read", "read
+ * but no answer"); through campaign_recipient_outcomes_of (migration 058), whose phone probe is
+ * the campaign's UNIQUE (campaign_id, phone) index. */
+static int compile_from_campaign(struct compiler *c, const json_t *from)
+{
+    static const char shape[] = "expected {\"campaign_id\": N, \"outcomes\": [...], "
+                                "\"replied\": true|false} (outcomes and replied optional)";
+    if (!json_is_object(from))
+        return fail(c, "from_campaign: %s", shape);
+    const char *key;
+    const json_t *ignored;
+    json_object_foreach((json_t *)from, key, ignored)
+    {
+        if (strcmp(key, "campaign_id") && strcmp(key, "outcomes") && strcmp(key, "replied"))
+            return fail(c, "from_campaign: unknown key '%.64s' (%s)", key, shape);
+    }
+    const json_t *id = json_object_get(from, "campaign_id");
+    const json_t *replied = json_object_get(from, "replied");
+    if (!json_is_integer(id) || json_integer_value(id) <= 0)
+        return fail(c, "from_campaign.campaign_id: expected a campaign id (a positive integer)");
+    if (replied && !json_is_boolean(replied) && !json_is_null(replied))
+        return fail(c, "from_campaign.replied: expected true or false");
+    char idtext[24];
+    snprintf(idtext, sizeof(idtext), "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+    int n_id = param(c, idtext);
+    int n_out = n_id < 0 ? -1 : outcomes_param(c, json_object_get(from, "outcomes"));
+    if (n_out < 0)
+        return -1;
+    text_buffer_printf(&c->sql,
+                       " AND EXISTS (SELECT 1 FROM campaign_recipient_outcomes_of($%d::bigint, "
+                       "$%d::text) fc WHERE fc.phone = c.phone%s)",
+                       n_id, n_out,
+                       json_is_true(replied)    ? " AND fc.replies > 0"
+                       : json_is_false(replied) ? " AND fc.replies = 0"
+                                                : "");
     return 0;
 }
 
@@ -607,6 +686,9 @@ static int compile_audience(struct compiler *c, const json_t *audience)
             n);
     const json_t *cap = json_object_get(audience, "not_messaged_within_hours");
     if (cap && !json_is_null(cap) && compile_frequency_cap(c, cap) != 0)
+        return -1;
+    const json_t *from = json_object_get(audience, "from_campaign");
+    if (from && !json_is_null(from) && compile_from_campaign(c, from) != 0)
         return -1;
     if (rules && !json_is_null(rules)) {
         text_buffer_puts(&c->sql, " AND ");

@@ -152,6 +152,10 @@ def test_create_posts_one_command_keyed_by_campaign(herald, api):
     ({**GOOD, "audience": {"include_lists": ["x"]}}, "audience.include_lists"),
     ({**GOOD, "audience": {"include_lists": [1], "not_messaged_within_hours": 0}},
      "audience.not_messaged_within_hours"),
+    ({**GOOD, "audience": {"from_campaign": {"campaign_id": 4, "outcomes": ["opened"]}}},
+     "audience.from_campaign.outcomes[0]"),
+    ({**GOOD, "audience": {"from_campaign": {"campaign_id": "4"}}},
+     "audience.from_campaign.campaign_id"),
     ({**GOOD, "rate_limit_per_second": 0}, "rate_limit_per_second"),
     ({**GOOD, "colour": "red"}, "colour"),
 ])
@@ -164,6 +168,13 @@ def test_create_accepts_a_frequency_cap(herald, api):
     r = api.call("POST", "/api/campaigns", body)
     assert r.status_code == 202, r.text
     assert next_command(herald)[1]["campaign"]["audience"]["not_messaged_within_hours"] == 72
+
+
+def test_create_accepts_a_retargeted_audience(herald, api):
+    from_campaign = {"campaign_id": 4, "outcomes": ["delivered", "sent"], "replied": False}
+    r = api.call("POST", "/api/campaigns", {**GOOD, "audience": {"from_campaign": from_campaign}})
+    assert r.status_code == 202, r.text
+    assert next_command(herald)[1]["campaign"]["audience"] == {"from_campaign": from_campaign}
 
 
 def test_malformed_bodies_and_unknown_routes(herald, api):

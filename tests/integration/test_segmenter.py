@@ -15,6 +15,7 @@ import uuid
 
 import pytest
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from herald_testlib import seed_recipient_outcomes
 
 BROKERS = os.environ.get("HERALD_KAFKA_BROKERS", "127.0.0.1:19092")
 
@@ -254,6 +255,42 @@ def test_frequency_cap_leaves_out_whoever_got_a_message_recently(herald):
     result = outcome(herald, send(herald, "create", bad,
                                   campaign=definition({"not_messaged_within_hours": 0})))
     assert result[0] == "rejected" and "not_messaged_within_hours" in result[1], result
+    st.stop()
+
+
+def test_from_campaign_retargets_by_outcome_and_reply(herald):
+    """from_campaign: only the recipients of an earlier campaign, by the furthest step they
+    reached and whether they answered; opted-out contacts stay out; an unknown outcome is
+    refused, naming the words the database's view knows (the two lists must agree)."""
+    phones = add_contacts(herald, 12, "all")
+    (old,), = herald.sql("SELECT nextval('campaign_ids')")
+    herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
+               "VALUES (%s, 'earlier', '1098765', 'spring_sale', 'completed')", old)
+    seed_recipient_outcomes(herald, old)  # recipient k has phone k; phone 12 was not in it
+    herald.sql("UPDATE contacts SET opted_out = true WHERE phone = %s", phones[7])
+    st = start_segmenter(herald)
+
+    def snapshot(from_campaign, **audience):
+        cid = create(herald, {"from_campaign": from_campaign, **audience})
+        command(herald, "start", cid)
+        return [r[0] for r in herald.sql("SELECT phone FROM campaign_recipients WHERE "
+                                         "campaign_id = %s ORDER BY phone", cid)]
+
+    # sent (7), delivered (8, opted out since), delivered after a late failure (11)
+    assert snapshot({"campaign_id": old, "outcomes": ["delivered", "sent"]}) == \
+        [phones[6], phones[10]]
+    assert snapshot({"campaign_id": old, "outcomes": ["read"], "replied": True}) == [phones[8]]
+    assert snapshot({"campaign_id": old, "outcomes": ["read"], "replied": False}) == []
+    everyone = snapshot({"campaign_id": old}, include_lists=[list_id(herald, "all")])
+    assert everyone == [p for i, p in enumerate(phones[:11]) if i != 7]
+
+    bad = new_campaign_id(herald)
+    result = outcome(herald, send(herald, "create", bad, campaign=definition(
+        {"from_campaign": {"campaign_id": old, "outcomes": ["opened"]}})))
+    assert result[0] == "rejected", result
+    assert "from_campaign.outcomes[0]: unknown outcome (one of: " in result[1]
+    words = result[1].split("(one of: ")[1].rstrip(")").split(", ")
+    assert words == herald.sql("SELECT campaign_recipient_outcome_names()")[0][0]
     st.stop()
 
 

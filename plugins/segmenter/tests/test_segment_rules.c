@@ -112,6 +112,47 @@ static void test_frequency_cap_is_a_parameter_and_bounded(void **state)
     expect_error("{\"not_messaged_within_hours\":1.5}", expected);
 }
 
+/* Retargeting: the campaign id and the outcomes are parameters, the reply condition one of two
+ * constant snippets; an outcome that does not exist is refused, never matched against. */
+static void test_from_campaign_is_parameters_and_known_outcomes(void **state)
+{
+    struct compiled c;
+    compile(&c, "{\"from_campaign\":{\"campaign_id\":42,\"outcomes\":[\"delivered\",\"sent\"],"
+                "\"replied\":false}}");
+    assert_int_equal(c.rc, 0);
+    assert_int_equal(c.params.count, 2);
+    assert_string_equal(c.params.values[0], "42");
+    assert_string_equal(c.params.values[1], "delivered,sent");
+    assert_string_equal(c.sql, "(NOT c.opted_out AND EXISTS (SELECT 1 FROM "
+                               "campaign_recipient_outcomes_of($1::bigint, $2::text) fc WHERE "
+                               "fc.phone = c.phone AND fc.replies = 0))");
+    release(&c);
+    compile(&c, "{\"from_campaign\":{\"campaign_id\":7,\"replied\":true}}");
+    assert_int_equal(c.rc, 0);
+    assert_string_equal(c.params.values[1], "");
+    assert_non_null(strstr(c.sql, "fc.phone = c.phone AND fc.replies > 0))"));
+    release(&c);
+    compile(&c, "{\"from_campaign\":{\"campaign_id\":7}}");
+    assert_int_equal(c.rc, 0);
+    assert_non_null(strstr(c.sql, "fc.phone = c.phone))"));
+    release(&c);
+    expect_error("{\"from_campaign\":7}", "from_campaign: expected {\"campaign_id\": N");
+    expect_error("{\"from_campaign\":{\"outcomes\":[\"read\"]}}",
+                 "from_campaign.campaign_id: expected a campaign id");
+    expect_error("{\"from_campaign\":{\"campaign_id\":0}}", "from_campaign.campaign_id");
+    expect_error("{\"from_campaign\":{\"campaign_id\":\"7\"}}", "from_campaign.campaign_id");
+    expect_error("{\"from_campaign\":{\"campaign_id\":7,\"outcomes\":[\"read\",\"opened\"]}}",
+                 "from_campaign.outcomes[1]: unknown outcome (one of: pending, queued");
+    expect_error("{\"from_campaign\":{\"campaign_id\":7,\"outcomes\":[]}}",
+                 "from_campaign.outcomes: expected a non-empty array");
+    expect_error("{\"from_campaign\":{\"campaign_id\":7,\"outcomes\":\"read\"}}",
+                 "from_campaign.outcomes: expected a non-empty array");
+    expect_error("{\"from_campaign\":{\"campaign_id\":7,\"replied\":\"no\"}}",
+                 "from_campaign.replied: expected true or false");
+    expect_error("{\"from_campaign\":{\"campaign_id\":7,\"since\":1}}",
+                 "from_campaign: unknown key 'since'");
+}
+
 static void test_empty_lists_add_no_condition(void **state)
 {
     struct compiled c;
@@ -369,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_empty_audience_selects_everyone_not_opted_out),
         cmocka_unit_test(test_lists_become_bigint_array_params),
         cmocka_unit_test(test_frequency_cap_is_a_parameter_and_bounded),
+        cmocka_unit_test(test_from_campaign_is_parameters_and_known_outcomes),
         cmocka_unit_test(test_empty_lists_add_no_condition),
         cmocka_unit_test(test_attr_eq_key_and_value_are_parameters),
         cmocka_unit_test(test_numbers_and_booleans_compare_as_their_json_text),

@@ -21,6 +21,9 @@ const struct ctl_opt_spec ctl_campaign_spec_opts[] = {
     {"rule", 0, CTL_OPT_MULTI, "JSON|@FILE", "segment rule (docs/segments.md); several are AND-ed"},
     {"not-messaged-within", 0, CTL_OPT_VALUE, "HOURS",
      "leave out contacts sent a campaign message in the last HOURS (frequency cap)"},
+    {"from-campaign", 0, CTL_OPT_VALUE, "ID[:OUTCOME,...]",
+     "only recipients of campaign ID, with one of these outcomes if given (e.g. "
+     "42:delivered,sent)"},
     {"audience", 0, CTL_OPT_VALUE, "JSON|@FILE", "whole audience object (flags above override)"},
     {"rate", 0, CTL_OPT_VALUE, "N|none", "rate limit in messages per second (none = account max)"},
     {"file", 'f', CTL_OPT_VALUE, "FILE", "campaign JSON file (flags override its fields)"},
@@ -145,6 +148,39 @@ static int rules_from_opts(const struct ctl_opts *opts, json_t **out, char *err,
     return 0;
 }
 
+/* --from-campaign 42 or 42:delivered,sent -> {"campaign_id": 42, "outcomes": [...]}; the
+ * outcome words are checked by the segmenter (its answer names the valid ones). */
+json_t *ctl_from_campaign_parse(const char *arg, char *err, size_t errlen)
+{
+    char id_text[24];
+    size_t n = strcspn(arg, ":");
+    long long id;
+    snprintf(id_text, sizeof(id_text), "%.*s", (int)(n < sizeof(id_text) ? n : 0), arg);
+    if (ctl_parse_id(id_text, &id) != 0) {
+        fail(err, errlen, "--from-campaign %s: expected ID or ID:OUTCOME,... (e.g. 42:read)", arg);
+        return NULL;
+    }
+    json_t *from = json_pack("{s:I}", "campaign_id", (json_int_t)id);
+    if (!from || arg[n] != ':')
+        return from;
+    json_t *outcomes = json_array();
+    for (const char *p = arg + n + 1; outcomes;) {
+        size_t len = strcspn(p, ",");
+        if (len == 0) {
+            json_decref(outcomes);
+            json_decref(from);
+            fail(err, errlen, "--from-campaign %s: an empty outcome", arg);
+            return NULL;
+        }
+        json_array_append_new(outcomes, json_stringn(p, len));
+        if (!p[len])
+            break;
+        p += len + 1;
+    }
+    json_object_set_new(from, "outcomes", outcomes);
+    return from;
+}
+
 static int apply_audience(const struct ctl_opts *opts, json_t *c, char *err, size_t errlen)
 {
     const char *aud_arg = ctl_opts_get(opts, "audience");
@@ -175,9 +211,19 @@ static int apply_audience(const struct ctl_opts *opts, json_t *c, char *err, siz
         json_decref(rules);
         return fail(err, errlen, "--not-messaged-within %s: a whole number of hours > 0", cap_arg);
     }
-    if (!inc && !exc && !rules && !cap_arg)
+    const char *from_arg = ctl_opts_get(opts, "from-campaign");
+    json_t *from = from_arg ? ctl_from_campaign_parse(from_arg, err, errlen) : NULL;
+    if (from_arg && !from) {
+        json_decref(inc);
+        json_decref(exc);
+        json_decref(rules);
+        return -1;
+    }
+    if (!inc && !exc && !rules && !cap_arg && !from)
         return 0;
     json_t *a = child_object(c, "audience");
+    if (from)
+        json_object_set_new(a, "from_campaign", from);
     if (cap_arg)
         json_object_set_new(a, "not_messaged_within_hours", json_integer(cap));
     if (inc)

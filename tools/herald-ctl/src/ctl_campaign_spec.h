@@ -29,4 +29,8 @@ extern const struct ctl_opt_spec ctl_campaign_spec_opts[];
 json_t *ctl_campaign_spec_build(const struct ctl_opts *opts, bool for_create, char *err,
                                 size_t errlen);
 
+/* --from-campaign ID[:OUTCOME,...] as the audience's from_campaign object (new reference), or
+ * NULL with the reason in err. */
+json_t *ctl_from_campaign_parse(const char *arg, char *err, size_t errlen);
+
 #endif

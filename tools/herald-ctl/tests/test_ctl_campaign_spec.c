@@ -147,6 +147,29 @@ static void test_frequency_cap_flag(void **state)
     expect_error(2, bad, 0, "--not-messaged-within 1.5: a whole number of hours > 0");
 }
 
+/* --from-campaign: retargeting, the id alone or with the outcomes to keep. */
+static void test_from_campaign_flag(void **state)
+{
+    char *only_id[] = {"--from-campaign", "42"};
+    char err[300];
+    json_t *c = build(2, only_id, 0, err);
+    assert_non_null(c);
+    assert_json(c, "{\"audience\":{\"from_campaign\":{\"campaign_id\":42}}}");
+    json_decref(c);
+    char *with_outcomes[] = {"--list", "4", "--from-campaign", "42:delivered,sent"};
+    c = build(4, with_outcomes, 0, err);
+    assert_non_null(c);
+    assert_json(c, "{\"audience\":{\"include_lists\":[4],\"from_campaign\":{\"campaign_id\":42,"
+                   "\"outcomes\":[\"delivered\",\"sent\"]}}}");
+    json_decref(c);
+    char *bad_id[] = {"--from-campaign", "x:read"};
+    expect_error(2, bad_id, 0, "--from-campaign x:read: expected ID or ID:OUTCOME");
+    char *empty[] = {"--from-campaign", "42:read,,sent"};
+    expect_error(2, empty, 0, "--from-campaign 42:read,,sent: an empty outcome");
+    char *trailing[] = {"--from-campaign", "42:"};
+    expect_error(2, trailing, 0, "an empty outcome");
+}
+
 static void test_file_with_flag_override(void **state)
 {
     char path[] = "/tmp/ctl_campaign_XXXXXX";
@@ -174,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_create_from_flags),  cmocka_unit_test(test_several_rules_are_anded),
         cmocka_unit_test(test_create_errors),      cmocka_unit_test(test_update_needs_a_field),
         cmocka_unit_test(test_frequency_cap_flag), cmocka_unit_test(test_file_with_flag_override),
+        cmocka_unit_test(test_from_campaign_flag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
