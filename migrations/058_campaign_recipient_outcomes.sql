@@ -1,4 +1,5 @@
--- 058_campaign_recipient_outcomes.sql - one row per campaign recipient with what became of it.
+-- 058_campaign_recipient_outcomes.sql - one row per campaign recipient with what became of it,
+-- and the replies as people wrote them.
 --
 -- Why: the analytics views count; a business also asks *who*: the list of numbers that failed
 -- (to clean its data), that read but did not reply, that said STOP. The dispatcher's record
@@ -76,3 +77,17 @@ LANGUAGE sql IMMUTABLE AS $$
         SELECT w FROM unnest(string_to_array(replace(p_outcomes, ' ', ''), ',')) w
         WHERE w <> '' AND w <> ALL (campaign_recipient_outcome_names())), ', ')
 $$;
+
+-- The replies themselves, for people to read: what a recipient answered (a question, a
+-- complaint, "STOP") is why a business sends at all, and until now only counts were readable.
+-- One row per inbound message (Meta's wamid), attributed to a campaign or not (attribution
+-- 'none', or 'pending' while its campaign message may still be in flight). Read by herald-ctl
+-- campaign replies / contacts show and GET /api/campaigns/{id}/replies.
+CREATE VIEW reply_messages AS
+SELECT wamid, from_phone AS phone, profile_name, received_at, type, body, context_id,
+       campaign_id, recipient_id, attribution, opt
+FROM analytics_replies;
+
+-- A person's replies, newest first (herald-ctl contacts show); a campaign's are served by
+-- analytics_replies_campaign (040).
+CREATE INDEX analytics_replies_from_phone ON analytics_replies (from_phone, received_at);

@@ -238,6 +238,8 @@ static api_handler handler_for(enum api_op op)
         return api_handle_contacts_opt_in;
     case API_OP_CAMPAIGN_RECIPIENTS:
         return api_handle_campaign_recipients;
+    case API_OP_CAMPAIGN_REPLIES:
+        return api_handle_campaign_replies;
     default:
         return NULL;
     }

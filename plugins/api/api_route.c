@@ -96,6 +96,8 @@ static enum api_route_result parse_campaign(const char *method, const char *rest
         return API_ROUTE_NOT_FOUND;
     if (seg_is(seg, n, "recipients"))
         return pick(method, "GET", "GET", API_OP_CAMPAIGN_RECIPIENTS, NULL, 0, out);
+    if (seg_is(seg, n, "replies"))
+        return pick(method, "GET", "GET", API_OP_CAMPAIGN_REPLIES, NULL, 0, out);
     for (size_t i = 0; i < sizeof(campaign_commands) / sizeof(campaign_commands[0]); i++) {
         if (seg_is(seg, n, campaign_commands[i])) {
             out->command = campaign_commands[i];

@@ -27,6 +27,7 @@ enum api_op {
     API_OP_CONTACTS_OPT_OUT,    /* POST   /api/contacts/opt-out */
     API_OP_CONTACTS_OPT_IN,     /* POST   /api/contacts/opt-in */
     API_OP_CAMPAIGN_RECIPIENTS, /* GET  /api/campaigns/{id}/recipients */
+    API_OP_CAMPAIGN_REPLIES,    /* GET  /api/campaigns/{id}/replies */
 };
 
 enum api_route_result {

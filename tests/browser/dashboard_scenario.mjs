@@ -132,6 +132,11 @@ try {
   await until("the opt-out figure", async () => (await page.locator("#analytics dt", { hasText: "Opted out (STOP)" }).count()) === 1, 15000);
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, "dashboard-running.png"), fullPage: true });
 
+  // 4a. The latest replies: what people wrote, newest first.
+  await until("a reply in the replies card", async () => (await page.getByTestId("reply").count()) > 0, 30000);
+  const replyText = (await page.getByTestId("reply").first().locator(".reply-text").textContent()) || "";
+  assert.ok(replyText.trim().length > 0, "a reply without text");
+
   // 4b. The recipients download: a CSV file of the failed ones, the failure code inside.
   log("download failed recipients");
   const [file] = await Promise.all([page.waitForEvent("download", { timeout: 20000 }),

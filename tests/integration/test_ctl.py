@@ -85,7 +85,8 @@ def answer_next_command(herald, outcome, reason=None, handled_by="test"):
 
 @pytest.mark.parametrize("words", [
     "contacts import", "lists", "segment preview", "campaign create", "campaign update",
-    "campaign list", "campaign show", "campaign recipients", "schedule", "start", "pause",
+    "campaign list", "campaign show", "campaign recipients", "campaign replies", "schedule",
+    "start", "pause",
     "resume", "cancel", "duplicate", "recalculate", "watch", "command"])
 def test_every_subcommand_has_help(words):
     rc, out, err = ctl(None, *words.split(), "--help")
@@ -619,6 +620,29 @@ def test_contacts_show_has_the_webhook_steps_and_replies(herald):
     assert (m["outcome"], m["opted_out"]) == ("read", True)
     assert (m["delivered_at"], m["read_at"]) == ("2026-11-20T10:00:02+00:00",
                                                  "2026-11-20T10:00:03+00:00")
+    assert [(x["text"], x["opt"], x["campaign_id"]) for x in json.loads(out)["replies"]] == [
+        ("STOP", "out", cid), ("hello?", None, cid)]
+
+
+def test_campaign_replies_lists_what_people_wrote(herald):
+    cid = make_campaign(herald, status="completed", name="Replies")
+    seed_recipient_outcomes(herald, cid)
+    herald.sql("INSERT INTO analytics_replies (wamid, from_phone, received_at, type, campaign_id, "
+               "recipient_id, attribution) VALUES ('wamid.in.img', '4915100000007', "
+               "'2026-11-20 11:00:00+00', 'image', %s, 7, 'window')", cid)
+    rc, out, err = ctl(herald, "campaign", "replies", str(cid), "--json")
+    assert rc == 0, err
+    rows = json.loads(out)
+    assert [(x["phone"], x["text"], x["opt"], x["attribution"]) for x in rows] == [
+        ("4915100000007", "[image]", None, "window"), ("4915100000009", "STOP", "out", "context"),
+        ("4915100000009", "hello?", None, "context")]
+    rc, out, err = ctl(herald, "campaign", "replies", str(cid), "-n", "1")
+    assert rc == 0, err
+    assert out.splitlines()[0].split() == ["received_at", "phone", "profile_name", "text", "opt",
+                                           "attribution", "recipient_id"]
+    assert len(out.splitlines()) == 3 and "[image]" in out
+    rc, out, err = ctl(herald, "campaign", "replies", "987654")
+    assert (rc, out) == (1, "") and "campaign 987654 not found" in err
 
 
 def test_segment_preview_counts_and_rejects_bad_rules(herald):

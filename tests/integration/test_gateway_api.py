@@ -501,6 +501,41 @@ def test_campaign_recipients_as_one_csv_download(herald):
         api.stage.stop()
 
 
+def test_campaign_replies_newest_first_in_pages(herald, api):
+    cid = make_campaign(herald, status="completed")
+    other = make_campaign(herald, status="completed")
+    # seven replies, three sharing one second (Meta's timestamps are whole seconds), one image
+    for n, second in enumerate([1, 2, 2, 2, 3, 4, 5]):
+        herald.sql("INSERT INTO analytics_replies (wamid, from_phone, received_at, type, body, "
+                   "campaign_id, recipient_id, attribution, opt) VALUES (%s, %s, "
+                   "'2026-11-20 10:00:00+00'::timestamptz + make_interval(secs => %s), %s, %s, "
+                   "%s, %s, 'window', %s)", f"wamid.in.{n}", f"49151000000{n:02d}", second,
+                   "image" if n == 6 else "text", None if n == 6 else f"answer {n}", cid, n + 1,
+                   "out" if n == 4 else None)
+    herald.sql("INSERT INTO analytics_replies (wamid, from_phone, received_at, body, campaign_id, "
+               "attribution) VALUES ('wamid.in.other', '4915100000099', now(), 'elsewhere', %s, "
+               "'context')", other)
+    seen, before, pages = [], None, 0
+    while True:
+        r = api.call("GET", f"/api/campaigns/{cid}/replies?limit=3"
+                     + (f"&before={before}" if before else ""))
+        assert r.status_code == 200, r.text
+        seen += r.json()["replies"]
+        pages += 1
+        before = r.json()["next_before"]
+        if before is None:
+            break
+    assert pages == 3
+    assert [x["wamid"] for x in seen] == [f"wamid.in.{n}" for n in (6, 5, 4, 3, 2, 1, 0)]
+    assert seen[0]["type"] == "image" and seen[0]["body"] is None
+    assert seen[2]["opt"] == "out" and seen[1]["body"] == "answer 5"
+    assert seen[1]["received_at"].startswith("2026-11-20T10:00:04")
+    for query in ("before=nonsense", "before=12%7Cx%7Cy&limit=0", "limit=201", "before=abc%7Cw"):
+        r = api.call("GET", f"/api/campaigns/{cid}/replies?{query}")
+        assert r.status_code == 400, (query, r.text)
+    assert_error(api.call("GET", "/api/campaigns/987654/replies"), 404, "not_found")
+
+
 def test_static_files_stay_inside_the_folder(herald, tmp_path):
     (tmp_path / "index.html").write_text("<h1>dash</h1>")
     (tmp_path / "app.js").write_text("console.log(1)")

@@ -10,6 +10,7 @@ import { renderFunnel, renderTimeseries } from "./charts.js";
 
 const LIST_REFRESH_MS = 2000;
 const DETAIL_REFRESH_MS = 4000;
+const REPLIES_SHOWN = 10;
 const $ = (sel) => document.querySelector(sel);
 const fmt = new Intl.NumberFormat();
 
@@ -229,6 +230,28 @@ function renderFailures(rows) {
   $("#failures-table").hidden = rows.length === 0;
 }
 
+// The newest replies: what people wrote (or the media type), who, when, and a STOP badge.
+function renderReplies(rows) {
+  $("#reply-rows").replaceChildren(
+    ...rows.map((r) => {
+      const li = document.createElement("li");
+      li.dataset.testid = "reply";
+      const who = Object.assign(document.createElement("span"), {
+        className: "reply-who",
+        textContent: `${r.profile_name || r.phone} · ${new Date(r.received_at).toLocaleTimeString()}`,
+      });
+      const text = Object.assign(document.createElement("span"), {
+        className: "reply-text",
+        textContent: r.body ?? `[${r.type || "message"}]`,
+      });
+      li.append(who, text);
+      if (r.opt === "out") li.append(Object.assign(document.createElement("span"), { className: "badge reply-stop", textContent: "opted out" }));
+      return li;
+    }),
+  );
+  $("#replies-empty").hidden = rows.length > 0;
+}
+
 function renderAnalytics(a) {
   const dl = $("#analytics");
   if (!a) {
@@ -276,6 +299,8 @@ async function refreshDetail(id) {
   renderFailures(d.failures || []);
   renderTimeseries($("#chart"), d.timeseries || []);
   renderAnalytics(d.analytics);
+  const replies = await call("GET", `/api/campaigns/${id}/replies?limit=${REPLIES_SHOWN}`);
+  if (replies.status === 200) renderReplies(replies.body.replies);
   $("#detail-error").textContent = "";
 }
 

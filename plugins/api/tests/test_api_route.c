@@ -36,6 +36,7 @@ static void documented_routes(void **state)
     ok("POST", "/api/contacts/opt-out", API_OP_CONTACTS_OPT_OUT);
     ok("POST", "/api/contacts/opt-in", API_OP_CONTACTS_OPT_IN);
     ok("GET", "/api/campaigns/42/recipients", API_OP_CAMPAIGN_RECIPIENTS);
+    ok("GET", "/api/campaigns/42/replies", API_OP_CAMPAIGN_REPLIES);
 }
 
 static void campaign_commands_and_ids(void **state)

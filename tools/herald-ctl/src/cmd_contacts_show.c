@@ -4,8 +4,10 @@
  *
  * Parts: the contact (opted out? since when? by which request?), its lists, and its campaign
  * messages, newest campaign first (outcome, attempts, wamid, when accepted, delivered, read and
- * answered, whether the answer was STOP, failure code and title; at most 50). A phone that received campaign messages but is no contact any more
- * still shows them. --json: {"contact": {...} or null, "lists": [...], "messages": [...]}.
+ * answered, whether the answer was STOP, failure code and title; at most 50), and its replies
+ * (newest 20, with the campaign they were attributed to). A phone that received campaign
+ * messages but is no contact any more still shows them.
+ * --json: {"contact": {...} or null, "lists": [...], "messages": [...], "replies": [...]}.
  * Exit 1 (nothing on stdout) when the phone is neither a contact nor a recipient of any campaign.
  */
 #include "ctl_result_json.h"
@@ -34,6 +36,12 @@ static const char messages_sql[] =
     "o.error_code, o.error_title FROM campaign_recipient_outcomes o "
     "JOIN campaigns c ON c.id = o.campaign_id WHERE o.phone = $1 "
     "ORDER BY o.campaign_id DESC LIMIT 50";
+
+/* What they wrote back (view reply_messages, migration 058), attributed to a campaign or not. */
+static const char replies_sql[] =
+    "SELECT received_at, campaign_id, coalesce(body, '[' || type || ']') AS text, opt, "
+    "attribution FROM reply_messages WHERE phone = $1 ORDER BY received_at DESC, wamid DESC "
+    "LIMIT 20";
 
 /* The phone as contacts spell it: normalised like an import when the segmenter's library is
  * in the build, else as typed. */
@@ -85,6 +93,12 @@ static enum ctl_db_status show_parts(struct ctl_show *o, PGconn *pg, const char 
         st = ctl_show_part(o, "messages", pg, messages_sql, phone, 0, NULL,
                            "no campaign message yet", NULL, err, errlen);
     }
+    if (st == CTL_DB_OK) {
+        if (!o->doc)
+            printf("\nReplies (newest first)\n");
+        st = ctl_show_part(o, "replies", pg, replies_sql, phone, 0, NULL, "no reply", NULL, err,
+                           errlen);
+    }
     return st;
 }
 
@@ -100,7 +114,7 @@ int ctl_cmd_contacts_show(struct ctl_ctx *ctx, const struct ctl_opts *opts)
         return k < 0 ? CTL_EXIT_INFRA : CTL_EXIT_FAIL;
     struct ctl_show o = {NULL};
     if (ctl_opts_count(opts, "json") &&
-        !(o.doc = json_pack("{s:n, s:n, s:n}", "contact", "lists", "messages")))
+        !(o.doc = json_pack("{s:n, s:n, s:n, s:n}", "contact", "lists", "messages", "replies")))
         return CTL_EXIT_FAIL;
     char err[600];
     enum ctl_db_status st = show_parts(&o, pg, phone, err, sizeof(err));

@@ -21,9 +21,8 @@ const struct ctl_opt_spec ctl_campaign_spec_opts[] = {
     {"rule", 0, CTL_OPT_MULTI, "JSON|@FILE", "segment rule (docs/segments.md); several are AND-ed"},
     {"not-messaged-within", 0, CTL_OPT_VALUE, "HOURS",
      "leave out contacts sent a campaign message in the last HOURS (frequency cap)"},
-    {"from-campaign", 0, CTL_OPT_VALUE, "ID[:OUTCOME,...]",
-     "only recipients of campaign ID, with one of these outcomes if given (e.g. "
-     "42:delivered,sent)"},
+    {"from-campaign", 0, CTL_OPT_VALUE, "SPEC",
+     "only recipients of an earlier campaign: ID, or ID:OUTCOME,... (e.g. 42:delivered,sent)"},
     {"audience", 0, CTL_OPT_VALUE, "JSON|@FILE", "whole audience object (flags above override)"},
     {"rate", 0, CTL_OPT_VALUE, "N|none", "rate limit in messages per second (none = account max)"},
     {"file", 'f', CTL_OPT_VALUE, "FILE", "campaign JSON file (flags override its fields)"},

@@ -73,6 +73,12 @@ static const struct ctl_opt_spec recipients_opts[] = {
     {NULL, 0, 0, NULL, NULL},
 };
 
+static const struct ctl_opt_spec replies_opts[] = {
+    {"limit", 'n', CTL_OPT_VALUE, "N", "at most N replies, newest first (default 50)"},
+    JSON_OPT,
+    {NULL, 0, 0, NULL, NULL},
+};
+
 static const char recipients_details[] =
     "Streams every recipient in the audience snapshot's order, with the furthest step reached\n"
     "(outcome: pending, queued, sending, uncertain, accepted, sent, delivered, read, failed),\n"
@@ -134,6 +140,12 @@ const struct ctl_subcommand ctl_subcommands[] = {
     {"campaign recipients", "ID", 1, 1, recipients_opts,
      "every recipient with its outcome, as CSV or NDJSON", recipients_details,
      ctl_cmd_campaign_recipients},
+    {"campaign replies", "ID", 1, 1, replies_opts,
+     "what people answered to the campaign, newest first",
+     "Time, phone, profile name, the text (or [type] for media), opt (out/in when it was a\n"
+     "STOP/START keyword) and how it was attributed (context: it quotes the campaign message;\n"
+     "window: the 72-hour window).\n",
+     ctl_cmd_campaign_replies},
     {"schedule", "ID", 1, 1, schedule_opts, "start the campaign at a given time", NULL,
      ctl_cmd_schedule},
     LIFECYCLE("start", ctl_cmd_start, "start sending now (snapshots the audience)"),

@@ -56,6 +56,7 @@ int ctl_cmd_campaign_update(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_campaign_list(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_campaign_show(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_campaign_recipients(struct ctl_ctx *ctx, const struct ctl_opts *opts);
+int ctl_cmd_campaign_replies(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_schedule(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_start(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_pause(struct ctl_ctx *ctx, const struct ctl_opts *opts);
