@@ -13,7 +13,7 @@
  * current_setting(): still no value spliced into SQL text. Timestamps are written in UTC.
  */
 #include "ctl_db.h"
-#include "ctl_parse.h"
+#include "ctl_post.h"
 #include "ctl_subcommands.h"
 
 #include <stdio.h>
@@ -71,23 +71,6 @@ static int check_outcomes(PGconn *pg, const char *outcomes)
     }
     PQclear(res);
     return rc;
-}
-
-static int campaign_exists(PGconn *pg, const char *id)
-{
-    const char *params[] = {id};
-    PGresult *res;
-    char err[600];
-    if (ctl_db_query(pg, "SELECT 1 FROM campaigns WHERE id = $1::bigint", 1, params, &res, err,
-                     sizeof(err)) != CTL_DB_OK) {
-        ctl_errorf("campaign recipients: %s", err);
-        return CTL_EXIT_INFRA;
-    }
-    int found = PQntuples(res) == 1;
-    PQclear(res);
-    if (!found)
-        ctl_errorf("campaign %s not found", id);
-    return found ? CTL_EXIT_OK : CTL_EXIT_FAIL;
 }
 
 static int fail_stream(PGconn *pg, const char *what)
@@ -158,11 +141,6 @@ static int export(PGconn *pg, const char *id, const char *outcomes, int json)
 
 int ctl_cmd_campaign_recipients(struct ctl_ctx *ctx, const struct ctl_opts *opts)
 {
-    long long id;
-    if (ctl_parse_id(opts->positional[0], &id) != 0) {
-        ctl_errorf("'%s' is not a campaign id (a positive integer)", opts->positional[0]);
-        return CTL_EXIT_FAIL;
-    }
     const char *outcomes = ctl_opts_get(opts, "outcome");
     if (!outcomes)
         outcomes = "";
@@ -170,13 +148,14 @@ int ctl_cmd_campaign_recipients(struct ctl_ctx *ctx, const struct ctl_opts *opts
         ctl_errorf("--outcome: name at least one outcome (e.g. failed)");
         return CTL_EXIT_FAIL;
     }
+    long long id;
+    int rc = ctl_existing_campaign_arg(ctx, opts->positional[0], &id);
+    if (rc != CTL_EXIT_OK)
+        return rc;
     PGconn *pg = ctl_ctx_pg(ctx);
-    if (!pg)
-        return CTL_EXIT_INFRA;
     char idbuf[32];
     snprintf(idbuf, sizeof(idbuf), "%lld", id);
-    int rc = campaign_exists(pg, idbuf);
-    if (rc == CTL_EXIT_OK && outcomes[0])
+    if (outcomes[0])
         rc = check_outcomes(pg, outcomes);
     if (rc == CTL_EXIT_OK)
         rc = export(pg, idbuf, outcomes, ctl_opts_count(opts, "json") > 0);

@@ -11,6 +11,7 @@
  */
 #include "ctl_db.h"
 #include "ctl_parse.h"
+#include "ctl_post.h"
 #include "ctl_result_print.h"
 #include "ctl_subcommands.h"
 
@@ -24,40 +25,27 @@ static const char replies_sql[] =
 int ctl_cmd_campaign_replies(struct ctl_ctx *ctx, const struct ctl_opts *opts)
 {
     long long id, limit = 50;
-    if (ctl_parse_id(opts->positional[0], &id) != 0) {
-        ctl_errorf("'%s' is not a campaign id (a positive integer)", opts->positional[0]);
-        return CTL_EXIT_FAIL;
-    }
     const char *limit_arg = ctl_opts_get(opts, "limit");
     if (limit_arg && ctl_parse_id(limit_arg, &limit) != 0) {
         ctl_errorf("--limit %s: give a positive integer", limit_arg);
         return CTL_EXIT_FAIL;
     }
-    PGconn *pg = ctl_ctx_pg(ctx);
-    if (!pg)
-        return CTL_EXIT_INFRA;
+    int rc = ctl_existing_campaign_arg(ctx, opts->positional[0], &id);
+    if (rc != CTL_EXIT_OK)
+        return rc;
     char idbuf[32], nbuf[32], err[600];
     snprintf(idbuf, sizeof(idbuf), "%lld", id);
     snprintf(nbuf, sizeof(nbuf), "%lld", limit);
     const char *params[] = {idbuf, nbuf};
     PGresult *res;
-    enum ctl_db_status st = ctl_db_query(pg, "SELECT 1 FROM campaigns WHERE id = $1::bigint", 1,
-                                         params, &res, err, sizeof(err));
-    if (st == CTL_DB_OK && PQntuples(res) == 0) {
-        PQclear(res);
-        ctl_errorf("campaign %s not found", idbuf);
-        return CTL_EXIT_FAIL;
-    }
-    if (st == CTL_DB_OK) {
-        PQclear(res);
-        st = ctl_db_query(pg, replies_sql, 2, params, &res, err, sizeof(err));
-    }
+    enum ctl_db_status st =
+        ctl_db_query(ctl_ctx_pg(ctx), replies_sql, 2, params, &res, err, sizeof(err));
     if (st != CTL_DB_OK) {
         ctl_errorf("campaign replies: %s", err);
         return st == CTL_DB_MISSING ? CTL_EXIT_FAIL : CTL_EXIT_INFRA;
     }
-    int rc = ctl_print_result(res, ctl_output_choose(ctl_opts_count(opts, "json"), 0),
-                              "no replies yet", stdout);
+    rc = ctl_print_result(res, ctl_output_choose(ctl_opts_count(opts, "json"), 0), "no replies yet",
+                          stdout);
     PQclear(res);
     return rc ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }

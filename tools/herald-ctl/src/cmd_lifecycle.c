@@ -12,21 +12,11 @@
 #include <stdio.h>
 #include <time.h>
 
-/* Parses the ID positional and checks the campaign exists; returns an exit code. */
-static int campaign_arg(struct ctl_ctx *ctx, const struct ctl_opts *opts, long long *id)
-{
-    if (ctl_parse_id(opts->positional[0], id) != 0) {
-        ctl_errorf("'%s' is not a campaign id (a positive integer)", opts->positional[0]);
-        return CTL_EXIT_FAIL;
-    }
-    return ctl_require_campaign(ctx, *id, NULL, 0);
-}
-
 static int simple(struct ctl_ctx *ctx, const struct ctl_opts *opts, const char *type,
                   const char *handler)
 {
     long long id;
-    int rc = campaign_arg(ctx, opts, &id);
+    int rc = ctl_existing_campaign_arg(ctx, opts->positional[0], &id);
     if (rc != CTL_EXIT_OK)
         return rc;
     return ctl_post_command(ctx, id, type, NULL, handler, NULL);
@@ -72,7 +62,7 @@ int ctl_cmd_schedule(struct ctl_ctx *ctx, const struct ctl_opts *opts)
         return CTL_EXIT_FAIL;
     }
     long long id;
-    int rc = campaign_arg(ctx, opts, &id);
+    int rc = ctl_existing_campaign_arg(ctx, opts->positional[0], &id);
     if (rc != CTL_EXIT_OK)
         return rc;
     json_t *fields = json_pack("{s:s}", "at", when);
@@ -86,7 +76,7 @@ int ctl_cmd_schedule(struct ctl_ctx *ctx, const struct ctl_opts *opts)
 int ctl_cmd_duplicate(struct ctl_ctx *ctx, const struct ctl_opts *opts)
 {
     long long id, new_id;
-    int rc = campaign_arg(ctx, opts, &id);
+    int rc = ctl_existing_campaign_arg(ctx, opts->positional[0], &id);
     if (rc == CTL_EXIT_OK)
         rc = ctl_allocate_campaign_id(ctx, &new_id);
     if (rc != CTL_EXIT_OK)

@@ -3,6 +3,8 @@
  */
 #include "ctl_post.h"
 
+#include "ctl_parse.h"
+
 #include "ctl_command_id.h"
 #include "ctl_db.h"
 #include "ctl_outcome.h"
@@ -35,6 +37,15 @@ int ctl_require_campaign(struct ctl_ctx *ctx, long long campaign_id, char *statu
         return CTL_EXIT_FAIL;
     }
     return CTL_EXIT_OK;
+}
+
+int ctl_existing_campaign_arg(struct ctl_ctx *ctx, const char *arg, long long *id)
+{
+    if (ctl_parse_id(arg, id) != 0) {
+        ctl_errorf("'%s' is not a campaign id (a positive integer)", arg);
+        return CTL_EXIT_FAIL;
+    }
+    return ctl_require_campaign(ctx, *id, NULL, 0);
 }
 
 int ctl_allocate_campaign_id(struct ctl_ctx *ctx, long long *id)

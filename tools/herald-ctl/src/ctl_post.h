@@ -20,6 +20,10 @@
 int ctl_require_campaign(struct ctl_ctx *ctx, long long campaign_id, char *status_out,
                          size_t status_len);
 
+/* The ID positional of a campaign command: parsed ("'x' is not a campaign id" otherwise) and
+ * required to exist. Returns the exit code (CTL_EXIT_OK with *id set). */
+int ctl_existing_campaign_arg(struct ctl_ctx *ctx, const char *arg, long long *id);
+
 /* Allocates a campaign id with nextval('campaign_ids'). 0 ok, 2 on PostgreSQL failure. */
 int ctl_allocate_campaign_id(struct ctl_ctx *ctx, long long *id);
 
