@@ -39,6 +39,11 @@ static const struct ctl_opt_spec import_opts[] = {
     {NULL, 0, 0, NULL, NULL},
 };
 
+static const struct ctl_opt_spec export_opts[] = {
+    {"list", 'l', CTL_OPT_VALUE, "NAME", "only the contacts of this list (default: all)"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
 static const struct ctl_opt_spec preview_opts[] = {
     {"audience", 'a', CTL_OPT_VALUE, "JSON|@FILE", "audience object (docs/segments.md)"},
     {"sample", 0, CTL_OPT_VALUE, "N", "how many matching contacts to show (default 10)"},
@@ -105,6 +110,12 @@ const struct ctl_subcommand ctl_subcommands[] = {
      "Columns: phone (E.164 digits), name, tags (';'-separated), any other column becomes an\n"
      "attribute. Rows with an invalid phone are rejected with their line number and reason.\n",
      ctl_cmd_contacts_import},
+    {"contacts export", "", 0, 0, export_opts,
+     "the contacts as CSV in the format contacts import reads",
+     "Columns: phone, name, tags (';'-separated), opted_out, then one column per attribute key,\n"
+     "in contact id order; `contacts import` reads the file back unchanged. Example:\n"
+     "  herald-ctl contacts export --list spring > spring.csv\n",
+     ctl_cmd_contacts_export},
     {"contacts show", "PHONE", 1, 1, json_opts,
      "one person: opted out or not, lists, campaign messages",
      "The support question \"did they get it, and why not?\": the contact, its lists, and its\n"

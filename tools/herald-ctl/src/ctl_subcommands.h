@@ -47,6 +47,7 @@ void ctl_usage(FILE *out);
 /* Entry points (cmd_*.c). */
 int ctl_cmd_contacts_import(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_contacts_show(struct ctl_ctx *ctx, const struct ctl_opts *opts);
+int ctl_cmd_contacts_export(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_contacts_opt_out(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_contacts_opt_in(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_lists(struct ctl_ctx *ctx, const struct ctl_opts *opts);
