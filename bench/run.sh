@@ -2,7 +2,7 @@
 # run.sh - runs Herald's benchmarks and gathers their results in one table (issue 9).
 #
 #   bash bench/run.sh                    every bench: dispatcher gateway analytics e2e
-#                                        scaling segmenter
+#                                        scaling export segmenter
 #   bash bench/run.sh dispatcher e2e     only the named ones
 #
 # Why one runner: on a shared, noisy machine a figure only means something next to its
@@ -21,7 +21,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 
 # pipeline order, except the segmenter's 1M-contact bench (the longest) last
-ALL=(dispatcher gateway analytics e2e scaling segmenter)
+ALL=(dispatcher gateway analytics e2e scaling export segmenter)
 if [ "$#" -gt 0 ]; then
     NAMES=("$@")
 else

@@ -553,8 +553,9 @@ static int check_audience_keys(struct compiler *c, const json_t *audience)
 }
 
 /* not_messaged_within_hours: a frequency cap. Leaves out whoever had a campaign message
- * accepted by the API within the last N hours (any campaign; the phone index of
- * campaign_recipients answers it). */
+ * accepted by the API within the last N hours, and whoever is still to get one from a campaign
+ * under way (running or paused: two campaigns started the same hour must not both reach the
+ * same person). Any campaign; the phone index of campaign_recipients answers it. */
 static int compile_frequency_cap(struct compiler *c, const json_t *hours)
 {
     if (!json_is_integer(hours) || json_integer_value(hours) < 1 ||
@@ -568,7 +569,10 @@ static int compile_frequency_cap(struct compiler *c, const json_t *hours)
         return -1;
     text_buffer_printf(&c->sql,
                        " AND NOT EXISTS (SELECT 1 FROM campaign_recipients fc WHERE fc.phone = "
-                       "c.phone AND fc.accepted_at > now() - make_interval(hours => $%d::int))",
+                       "c.phone AND (fc.accepted_at > now() - make_interval(hours => $%d::int) "
+                       "OR (fc.state IN ('pending', 'queued', 'sending', 'uncertain') AND "
+                       "EXISTS (SELECT 1 FROM campaigns fk WHERE fk.id = fc.campaign_id AND "
+                       "fk.status IN ('running', 'paused')))))",
                        n);
     return 0;
 }

@@ -234,8 +234,9 @@ def test_segment_rules_select_exactly_the_expected_contacts(herald):
 
 def test_frequency_cap_leaves_out_whoever_got_a_message_recently(herald):
     """not_messaged_within_hours: 24 leaves out the contacts with a campaign message accepted
-    in the last 24 hours (any campaign), not those messaged earlier or never accepted."""
-    phones = add_contacts(herald, 6, "all")
+    in the last 24 hours (any campaign), and those still to get one from a campaign under way;
+    not those messaged earlier, never accepted, or left unsent by a cancelled campaign."""
+    phones = add_contacts(herald, 8, "all")
     (old,), = herald.sql("SELECT nextval('campaign_ids')")
     herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
                "VALUES (%s, 'earlier', '1098765', 'spring_sale', 'completed')", old)
@@ -244,13 +245,20 @@ def test_frequency_cap_leaves_out_whoever_got_a_message_recently(herald):
                "(%s, 2, %s, 'accepted', now() - interval '30 hours'), "
                "(%s, 3, %s, 'failed', NULL), (%s, 4, %s, 'accepted', now() - interval '23 hours')",
                old, phones[0], old, phones[1], old, phones[2], old, phones[3])
+    for status, phone in (("paused", phones[6]), ("cancelled", phones[7])):
+        (other,), = herald.sql("SELECT nextval('campaign_ids')")
+        herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
+                   "VALUES (%s, 'under way', '1098765', 'spring_sale', %s)", other, status)
+        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+                   "VALUES (%s, 1, %s, 'queued')", other, phone)
     st = start_segmenter(herald)
     cid = create(herald, {"include_lists": [list_id(herald, "all")],
                           "not_messaged_within_hours": 24})
     command(herald, "start", cid)
     rows = herald.sql("SELECT phone FROM campaign_recipients WHERE campaign_id = %s "
                       "ORDER BY phone", cid)
-    assert [r[0] for r in rows] == [phones[1], phones[2], phones[4], phones[5]]
+    # phones[6] waits in a paused campaign; phones[7]'s campaign was cancelled before sending
+    assert [r[0] for r in rows] == [phones[1], phones[2], phones[4], phones[5], phones[7]]
     bad = new_campaign_id(herald)
     result = outcome(herald, send(herald, "create", bad,
                                   campaign=definition({"not_messaged_within_hours": 0})))

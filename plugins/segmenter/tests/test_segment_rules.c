@@ -98,8 +98,11 @@ static void test_frequency_cap_is_a_parameter_and_bounded(void **state)
     assert_int_equal(c.params.count, 2);
     assert_string_equal(c.params.values[1], "24");
     assert_non_null(strstr(c.sql, " AND NOT EXISTS (SELECT 1 FROM campaign_recipients fc WHERE "
-                                  "fc.phone = c.phone AND fc.accepted_at > now() - "
-                                  "make_interval(hours => $2::int))"));
+                                  "fc.phone = c.phone AND (fc.accepted_at > now() - "
+                                  "make_interval(hours => $2::int) OR (fc.state IN ('pending', "
+                                  "'queued', 'sending', 'uncertain') AND EXISTS (SELECT 1 FROM "
+                                  "campaigns fk WHERE fk.id = fc.campaign_id AND fk.status IN "
+                                  "('running', 'paused')))))"));
     release(&c);
     compile(&c, "{\"not_messaged_within_hours\":null}");
     assert_int_equal(c.rc, 0);
