@@ -279,6 +279,7 @@ run_campaign() {
         echo "Dashboard:       $DASHBOARD_URL - not answering; see var/log/demo-gateway.log"
     fi
     echo "Who got what:    $CTL campaign recipients $cid --outcome failed,read > recipients.csv"
+    echo "What they said:  $CTL campaign replies $cid"
     echo "More:            $CTL campaign list | watch $cid | duplicate $cid | --help"
     echo "Stop the demo:   bash scripts/demo.sh stop"
 }
