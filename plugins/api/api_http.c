@@ -240,6 +240,8 @@ static api_handler handler_for(enum api_op op)
         return api_handle_campaign_recipients;
     case API_OP_CAMPAIGN_REPLIES:
         return api_handle_campaign_replies;
+    case API_OP_CONTACT_SHOW:
+        return api_handle_contact_show;
     default:
         return NULL;
     }

@@ -56,6 +56,17 @@ static int valid_command_id(const char *s, size_t n)
     return 1;
 }
 
+/* A phone as typed: digits, '+', spaces and the usual separators; normalised by the handler. */
+static int valid_phone_text(const char *s, size_t n)
+{
+    if (n == 0 || n > 32)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789+ -.()", s[i]))
+            return 0;
+    return 1;
+}
+
 static enum api_route_result pick(const char *method, const char *allow, const char *m1,
                                   enum api_op op1, const char *m2, enum api_op op2,
                                   struct api_route *out)
@@ -140,6 +151,14 @@ enum api_route_result api_route_parse(const char *method, const char *path, stru
         return pick(method, "POST", "POST", API_OP_CONTACTS_OPT_OUT, NULL, 0, out);
     if (!strcmp(path, "/api/contacts/opt-in"))
         return pick(method, "POST", "POST", API_OP_CONTACTS_OPT_IN, NULL, 0, out);
+    if (seg_is(seg, n, "contacts") && !last) {
+        n = next_segment(&rest, &seg);
+        if (*rest || seg[n] != '\0' || !valid_phone_text(seg, n))
+            return API_ROUTE_NOT_FOUND;
+        memcpy(out->phone, seg, n);
+        out->phone[n] = '\0';
+        return pick(method, "GET", "GET", API_OP_CONTACT_SHOW, NULL, 0, out);
+    }
     if (!strcmp(path, "/api/segments/preview"))
         return pick(method, "POST", "POST", API_OP_SEGMENT_PREVIEW, NULL, 0, out);
     return API_ROUTE_NOT_FOUND;

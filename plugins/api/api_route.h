@@ -28,6 +28,7 @@ enum api_op {
     API_OP_CONTACTS_OPT_IN,     /* POST   /api/contacts/opt-in */
     API_OP_CAMPAIGN_RECIPIENTS, /* GET  /api/campaigns/{id}/recipients */
     API_OP_CAMPAIGN_REPLIES,    /* GET  /api/campaigns/{id}/replies */
+    API_OP_CONTACT_SHOW,        /* GET  /api/contacts/{phone} */
 };
 
 enum api_route_result {
@@ -41,6 +42,7 @@ struct api_route {
     int64_t campaign_id; /* > 0 for campaign routes */
     const char *command; /* API_OP_CAMPAIGN_COMMAND: static "start", "pause"... */
     char command_id[65]; /* API_OP_COMMAND_GET */
+    char phone[33];      /* API_OP_CONTACT_SHOW: as written in the path (URL-decoded) */
     const char *allow;   /* methods allowed on the path, for 405's Allow header */
 };
 

@@ -536,6 +536,33 @@ def test_campaign_replies_newest_first_in_pages(herald, api):
     assert_error(api.call("GET", "/api/campaigns/987654/replies"), 404, "not_found")
 
 
+def test_contact_show_answers_did_they_get_it(herald, api):
+    cid = make_campaign(herald, status="completed", name="Spring")
+    seed_recipient_outcomes(herald, cid)
+    herald.sql("INSERT INTO contacts (phone, name, tags) VALUES ('4915100000009', 'Ida', '{vip}')")
+    herald.sql("INSERT INTO contact_lists (name) VALUES ('berlin')")
+    herald.sql("INSERT INTO contact_list_members SELECT l.id, c.id FROM contact_lists l, contacts c")
+    r = api.call("GET", "/api/contacts/%2B49%20151%200000%200009")  # "+49 151 0000 0009"
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert (doc["contact"]["name"], doc["contact"]["tags"], doc["contact"]["opted_out"]) == \
+        ("Ida", ["vip"], False)
+    assert [x["name"] for x in doc["lists"]] == ["berlin"]
+    (m,) = doc["messages"]
+    assert (m["campaign_id"], m["campaign"], m["outcome"], m["replies"], m["opted_out"]) == \
+        (cid, "Spring", "read", 2, True)
+    assert [x["body"] for x in doc["replies"]] == ["STOP", "hello?"]
+    # a recipient who is no contact still has their messages; a stranger is 404
+    r = api.call("GET", "/api/contacts/4915100000005")
+    assert r.status_code == 200 and r.json()["contact"] is None
+    assert r.json()["messages"][0]["error_code"] == 131026
+    err = assert_error(api.call("GET", "/api/contacts/4915100000077"), 404, "not_found")
+    assert "neither a contact nor a recipient" in err["message"]
+    assert_error(api.call("GET", "/api/contacts/49151x"), 404, "not_found")
+    r = api.call("POST", "/api/contacts/4915100000009")
+    assert r.status_code == 405 and r.headers["Allow"] == "GET"
+
+
 def test_static_files_stay_inside_the_folder(herald, tmp_path):
     (tmp_path / "index.html").write_text("<h1>dash</h1>")
     (tmp_path / "app.js").write_text("console.log(1)")

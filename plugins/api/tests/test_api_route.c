@@ -37,6 +37,8 @@ static void documented_routes(void **state)
     ok("POST", "/api/contacts/opt-in", API_OP_CONTACTS_OPT_IN);
     ok("GET", "/api/campaigns/42/recipients", API_OP_CAMPAIGN_RECIPIENTS);
     ok("GET", "/api/campaigns/42/replies", API_OP_CAMPAIGN_REPLIES);
+    ok("GET", "/api/contacts/4915100000001", API_OP_CONTACT_SHOW);
+    ok("GET", "/api/contacts/+49 151 0000 0001", API_OP_CONTACT_SHOW);
 }
 
 static void campaign_commands_and_ids(void **state)
@@ -90,6 +92,9 @@ static void unknown_and_malformed_are_404(void **state)
                          "/api/campaigns/1/progress/streams",
                          "/api/campaigns/1/recipients/",
                          "/api/campaigns/1/recipients/5",
+                         "/api/contacts/",
+                         "/api/contacts/49151x",
+                         "/api/contacts/4915100000001/lists",
                          "/api/commands",
                          "/api/commands/",
                          "/api/commands/a/b",
