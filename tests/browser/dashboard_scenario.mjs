@@ -7,7 +7,8 @@
 // script prints one JSON line with what the page showed and exits 1 on the first failure.
 //
 // Environment: NODE_PATH (node_modules from scripts/node.sh), DASHBOARD_URL, DASHBOARD_TOKEN,
-// CAMPAIGN_ID, CHROMIUM (default /usr/bin/chromium), FAILURE_CODE, SCREENSHOT_DIR (optional).
+// CAMPAIGN_ID, CHROMIUM (default /usr/bin/chromium), FAILURE_CODE, LOOKUP_PHONE, SCREENSHOT_DIR
+// (optional).
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -19,6 +20,7 @@ const BASE = process.env.DASHBOARD_URL;
 const TOKEN = process.env.DASHBOARD_TOKEN;
 const CID = Number(process.env.CAMPAIGN_ID);
 const FAILURE_CODE = process.env.FAILURE_CODE;
+const LOOKUP_PHONE = process.env.LOOKUP_PHONE; // a recipient that failed with FAILURE_CODE
 const SHOTS = process.env.SCREENSHOT_DIR;
 assert.ok(BASE && TOKEN && CID, "DASHBOARD_URL, DASHBOARD_TOKEN and CAMPAIGN_ID are required");
 
@@ -212,6 +214,24 @@ try {
   await expectText(page.getByTestId("campaign-status"), "cancelled");
   for (const b of ["btn-pause", "btn-resume", "btn-cancel"])
     assert.ok(await page.getByTestId(b).isDisabled(), `${b} enabled on a cancelled campaign`);
+
+  // 9. Look up a phone from the list: the contact view shows the campaign message and why it
+  //    failed; its campaign link leads back to the campaign.
+  if (LOOKUP_PHONE) {
+    log(`look up ${LOOKUP_PHONE}`);
+    await page.getByRole("link", { name: "All campaigns" }).click();
+    await page.getByTestId("lookup-input").fill(`+${LOOKUP_PHONE}`);
+    await page.getByTestId("lookup-submit").click();
+    await page.waitForURL(`**/contacts/**`);
+    const message = page.getByTestId("contact-message").first();
+    await message.waitFor({ state: "visible", timeout: 15000 });
+    const cellsText = await message.locator("td").allTextContents();
+    assert.equal(cellsText[1], "failed", `outcome: ${cellsText}`);
+    assert.ok(cellsText[5].startsWith(FAILURE_CODE), `failure: ${cellsText}`);
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, "dashboard-contact.png"), fullPage: true });
+    await message.getByRole("link").click();
+    await expectText(page.getByTestId("campaign-status"), "cancelled");
+  }
 
   assert.deepEqual(pageErrors, [], "uncaught errors or policy violations in the page");
   console.log(JSON.stringify({ duplicate_id: dupId, frozen_accepted: frozen, resumed_accepted: resumed,

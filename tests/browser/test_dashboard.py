@@ -178,6 +178,7 @@ def test_dashboard_follows_and_steers_a_running_campaign(herald, pipeline):
     env = dict(os.environ, NODE_PATH=modules, DASHBOARD_URL=base, DASHBOARD_TOKEN=API_TOKEN,
                CAMPAIGN_ID=str(cid), CHROMIUM=CHROMIUM,
                FAILURE_CODE=str(min(PERMANENT.values())),
+               LOOKUP_PHONE=min(PERMANENT, key=PERMANENT.get),
                SCREENSHOT_DIR=str(herald.tmp))
     proc = subprocess.run(["node", str(SCENARIO)], env=env, capture_output=True, text=True,
                           timeout=300)

@@ -61,7 +61,7 @@ function badge(node, status) {
 }
 
 function show(id) {
-  for (const v of ["token-view", "list-view", "detail-view"]) $(`#${v}`).hidden = v !== id;
+  for (const v of ["token-view", "list-view", "detail-view", "contact-view"]) $(`#${v}`).hidden = v !== id;
   $("#forget-token").hidden = id === "token-view";
 }
 
@@ -230,25 +230,26 @@ function renderFailures(rows) {
   $("#failures-table").hidden = rows.length === 0;
 }
 
-// The newest replies: what people wrote (or the media type), who, when, and a STOP badge.
+// One reply: who (or which campaign) and when, what they wrote (or the media type), a STOP badge.
+function replyItem(r, heading) {
+  const li = document.createElement("li");
+  li.dataset.testid = "reply";
+  const who = Object.assign(document.createElement("span"), {
+    className: "reply-who",
+    textContent: `${heading} · ${new Date(r.received_at).toLocaleString()}`,
+  });
+  const text = Object.assign(document.createElement("span"), {
+    className: "reply-text",
+    textContent: r.body ?? `[${r.type || "message"}]`,
+  });
+  li.append(who, text);
+  if (r.opt === "out") li.append(Object.assign(document.createElement("span"), { className: "badge reply-stop", textContent: "opted out" }));
+  return li;
+}
+
+// The newest replies to the campaign on its detail page.
 function renderReplies(rows) {
-  $("#reply-rows").replaceChildren(
-    ...rows.map((r) => {
-      const li = document.createElement("li");
-      li.dataset.testid = "reply";
-      const who = Object.assign(document.createElement("span"), {
-        className: "reply-who",
-        textContent: `${r.profile_name || r.phone} · ${new Date(r.received_at).toLocaleTimeString()}`,
-      });
-      const text = Object.assign(document.createElement("span"), {
-        className: "reply-text",
-        textContent: r.body ?? `[${r.type || "message"}]`,
-      });
-      li.append(who, text);
-      if (r.opt === "out") li.append(Object.assign(document.createElement("span"), { className: "badge reply-stop", textContent: "opted out" }));
-      return li;
-    }),
-  );
+  $("#reply-rows").replaceChildren(...rows.map((r) => replyItem(r, r.profile_name || r.phone)));
   $("#replies-empty").hidden = rows.length > 0;
 }
 
@@ -419,6 +420,78 @@ function showDetail(id) {
   };
 }
 
+// ---- one contact: "did they get it, and what did they say?" --------------------------------
+
+function cells(tr, values) {
+  for (const v of values) {
+    const td = document.createElement("td");
+    if (v instanceof Node) td.append(v);
+    else td.textContent = v ?? "–";
+    tr.append(td);
+  }
+}
+
+function when(t) {
+  return t ? new Date(t).toLocaleString() : "–";
+}
+
+function renderContact(phone, d) {
+  const c = d.contact;
+  $("#contact-title").textContent = c?.name ? `${c.name} (${c.phone})` : phone;
+  document.title = `${$("#contact-title").textContent} · Herald`;
+  const status = $("#contact-status");
+  status.textContent = !c ? "not a contact" : c.opted_out ? "opted out" : "subscribed";
+  status.className = `badge ${c?.opted_out ? "status-failed" : "status-completed"}`;
+  const bits = [];
+  if (d.lists.length) bits.push(`lists: ${d.lists.map((l) => l.name).join(", ")}`);
+  if (c?.tags?.length) bits.push(`tags: ${c.tags.join(", ")}`);
+  if (c?.opted_out_at) bits.push(`opted out ${when(c.opted_out_at)}`);
+  $("#contact-meta").textContent = bits.join(" · ");
+  $("#contact-message-rows").replaceChildren(
+    ...d.messages.map((m) => {
+      const tr = document.createElement("tr");
+      tr.dataset.testid = "contact-message";
+      const link = Object.assign(document.createElement("a"), { href: `/campaigns/${m.campaign_id}`, textContent: `#${m.campaign_id} ${m.campaign}` });
+      link.dataset.nav = "";
+      const failure = m.error_code ? `${m.error_code} ${m.error_title || ""}` : "–";
+      cells(tr, [link, m.outcome, when(m.accepted_at), when(m.delivered_at), when(m.read_at), failure]);
+      return tr;
+    }),
+  );
+  $("#contact-reply-rows").replaceChildren(
+    ...d.replies.map((r) => replyItem(r, r.campaign_id ? `campaign #${r.campaign_id}` : "no campaign")),
+  );
+  $("#contact-messages-empty").hidden = d.messages.length > 0;
+  $("#contact-replies-empty").hidden = d.replies.length > 0;
+}
+
+function showContact(phone) {
+  show("contact-view");
+  for (const n of ["#contact-title", "#contact-meta", "#contact-error", "#contact-status"]) $(n).textContent = "";
+  $("#contact-message-rows").replaceChildren();
+  $("#contact-reply-rows").replaceChildren();
+  (async () => {
+    try {
+      const res = await call("GET", `/api/contacts/${encodeURIComponent(phone)}`);
+      if (res.status === 200) renderContact(phone, res.body);
+      else {
+        $("#contact-title").textContent = phone;
+        $("#contact-error").textContent = errorMessage(res);
+      }
+    } catch (e) {
+      handleError(e, $("#contact-error"));
+    }
+  })();
+  return () => {};
+}
+
+$("#lookup-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  // digits and a leading +: separators would only make the URL harder to read
+  const phone = $("#lookup-input").value.trim().replace(/(?!^\+)[^0-9]/g, "");
+  if (phone) navigate(`/contacts/${encodeURIComponent(phone)}`);
+});
+
 // ---- routing ------------------------------------------------------------------------------
 
 function route() {
@@ -429,7 +502,10 @@ function route() {
     return;
   }
   const m = /^\/campaigns\/(\d+)\/?$/.exec(location.pathname);
-  teardown = m ? showDetail(Number(m[1])) : showList();
+  const contact = /^\/contacts\/([^/]+)\/?$/.exec(location.pathname);
+  if (m) teardown = showDetail(Number(m[1]));
+  else if (contact) teardown = showContact(decodeURIComponent(contact[1]));
+  else teardown = showList();
 }
 
 document.addEventListener("click", (ev) => {
