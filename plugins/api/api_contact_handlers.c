@@ -386,3 +386,13 @@ void api_handle_contacts_opt_in(const struct api_call *call, struct api_reply *r
     api_reply_error(r, 501, "", "opt-in needs the segmenter's library, not in this build");
 #endif
 }
+
+void api_handle_contacts_erase(const struct api_call *call, struct api_reply *r)
+{
+#ifdef HERALD_API_HAVE_SEGMENTER
+    handle_opt(call, r, CONTACT_ERASE);
+#else
+    (void)call;
+    api_reply_error(r, 501, "", "erase needs the segmenter's library, not in this build");
+#endif
+}

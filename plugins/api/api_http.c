@@ -242,6 +242,8 @@ static api_handler handler_for(enum api_op op)
         return api_handle_campaign_replies;
     case API_OP_CONTACT_SHOW:
         return api_handle_contact_show;
+    case API_OP_CONTACTS_ERASE:
+        return api_handle_contacts_erase;
     default:
         return NULL;
     }

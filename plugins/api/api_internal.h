@@ -117,6 +117,7 @@ void api_handle_list_create(const struct api_call *call, struct api_reply *r);
 void api_handle_segment_preview(const struct api_call *call, struct api_reply *r);
 void api_handle_contacts_opt_out(const struct api_call *call, struct api_reply *r);
 void api_handle_contacts_opt_in(const struct api_call *call, struct api_reply *r);
+void api_handle_contacts_erase(const struct api_call *call, struct api_reply *r);
 void api_handle_campaign_recipients(const struct api_call *call, struct api_reply *r);
 void api_handle_campaign_replies(const struct api_call *call, struct api_reply *r);
 void api_handle_contact_show(const struct api_call *call, struct api_reply *r);

@@ -151,6 +151,8 @@ enum api_route_result api_route_parse(const char *method, const char *path, stru
         return pick(method, "POST", "POST", API_OP_CONTACTS_OPT_OUT, NULL, 0, out);
     if (!strcmp(path, "/api/contacts/opt-in"))
         return pick(method, "POST", "POST", API_OP_CONTACTS_OPT_IN, NULL, 0, out);
+    if (!strcmp(path, "/api/contacts/erase"))
+        return pick(method, "POST", "POST", API_OP_CONTACTS_ERASE, NULL, 0, out);
     if (seg_is(seg, n, "contacts") && !last) {
         n = next_segment(&rest, &seg);
         if (*rest || seg[n] != '\0' || !valid_phone_text(seg, n))

@@ -29,6 +29,7 @@ enum api_op {
     API_OP_CAMPAIGN_RECIPIENTS, /* GET  /api/campaigns/{id}/recipients */
     API_OP_CAMPAIGN_REPLIES,    /* GET  /api/campaigns/{id}/replies */
     API_OP_CONTACT_SHOW,        /* GET  /api/contacts/{phone} */
+    API_OP_CONTACTS_ERASE,      /* POST /api/contacts/erase */
 };
 
 enum api_route_result {

@@ -1,5 +1,5 @@
 /*
- * contact_opt.c - apply a contact's opt-out / opt-in request (see the header).
+ * contact_opt.c - apply a contact's opt-out / opt-in / erasure request (see the header).
  */
 #include "contact_opt.h"
 
@@ -41,6 +41,13 @@ static const char OPT_IN_SQL[] = REQUEST_CTES
     "                     WHEN b.opted_out THEN 'opted in' "
     "                     ELSE 'already opted in' END AS result "
     "FROM before b LEFT JOIN done d ON d.phone = b.phone ORDER BY b.phone";
+
+static const char ERASE_SQL[] =
+    "WITH req AS (SELECT DISTINCT p AS phone, p ~ '^[1-9][0-9]{7,14}$' AS valid "
+    "             FROM jsonb_array_elements_text($1::jsonb) p) "
+    "SELECT phone, CASE WHEN NOT valid THEN 'refused: not E.164 digits' "
+    "                   ELSE contact_erase(phone) END AS result "
+    "FROM req ORDER BY phone";
 /* clang-format on */
 
 /* The phones as one JSON array, each normalised when it can be (as typed otherwise: the
@@ -70,8 +77,10 @@ PGresult *contact_opt_apply(PGconn *pg, enum contact_opt_request what, const cha
         return NULL;
     }
     const char *params[] = {param};
-    PGresult *res = PQexecParams(pg, what == CONTACT_OPT_OUT ? OPT_OUT_SQL : OPT_IN_SQL, 1, NULL,
-                                 params, NULL, NULL, 0);
+    const char *sql = what == CONTACT_OPT_OUT  ? OPT_OUT_SQL
+                      : what == CONTACT_OPT_IN ? OPT_IN_SQL
+                                               : ERASE_SQL;
+    PGresult *res = PQexecParams(pg, sql, 1, NULL, params, NULL, NULL, 0);
     free(param);
     if (PQresultStatus(res) == PGRES_TUPLES_OK)
         return res;
@@ -83,5 +92,6 @@ PGresult *contact_opt_apply(PGconn *pg, enum contact_opt_request what, const cha
 
 int contact_opt_result_failed(const char *result)
 {
-    return strncmp(result, "refused", 7) == 0 || strcmp(result, "not a contact") == 0;
+    return strncmp(result, "refused", 7) == 0 || strcmp(result, "not a contact") == 0 ||
+           strcmp(result, "not found") == 0;
 }

@@ -17,7 +17,10 @@
 
 #define CONTACT_OPT_MAX_PHONES 1000
 
-enum contact_opt_request { CONTACT_OPT_OUT, CONTACT_OPT_IN };
+/* CONTACT_ERASE: the person's right to erasure (migrations/011_contact_erase.sql): everything
+ * Herald holds about the phone goes except an opted-out suppression entry; refused while a
+ * campaign under way still has a message for it. */
+enum contact_opt_request { CONTACT_OPT_OUT, CONTACT_OPT_IN, CONTACT_ERASE };
 
 /* Applies the request to phones (as typed: normalised like an import; what cannot be
  * normalised is refused by name). Returns a result with one row per distinct phone, columns
@@ -26,7 +29,7 @@ enum contact_opt_request { CONTACT_OPT_OUT, CONTACT_OPT_IN };
 PGresult *contact_opt_apply(PGconn *pg, enum contact_opt_request what, const char *const *phones,
                             size_t n, char *err, size_t errlen);
 
-/* True for a row result that did not happen: "refused: ..." or "not a contact". */
+/* True for a row result that did not happen: "refused: ...", "not a contact" or "not found". */
 int contact_opt_result_failed(const char *result);
 
 #endif

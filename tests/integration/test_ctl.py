@@ -84,7 +84,7 @@ def answer_next_command(herald, outcome, reason=None, handled_by="test"):
 
 
 @pytest.mark.parametrize("words", [
-    "contacts import", "contacts export", "lists", "segment preview", "campaign create",
+    "contacts import", "contacts export", "contacts erase", "lists", "segment preview", "campaign create",
     "campaign update", "campaign list", "campaign show", "campaign recipients",
     "campaign replies", "schedule", "start", "pause", "resume", "cancel", "duplicate",
     "recalculate", "watch", "command"])
@@ -521,6 +521,53 @@ def test_contacts_export_imports_back_unchanged(herald, tmp_path):
 
     rc, out, err = ctl(herald, "contacts", "export", "--list", "nope")
     assert (rc, out) == (1, "") and "no contact list named 'nope'" in err
+
+
+def test_contacts_erase_leaves_only_an_opted_out_phone(herald):
+    cid = make_campaign(herald, status="completed", name="Spring")
+    seed_recipient_outcomes(herald, cid)  # recipient k has phone 49151000000kk
+    gone = "4915100000009"
+    herald.sql("INSERT INTO contacts (phone, name, tags, attributes) VALUES "
+               "(%s, 'Ida', '{vip}', '{\"city\": \"Berlin\"}'), "
+               "('4915100000003', 'Cem', '{}', '{}')", gone)
+    herald.sql("INSERT INTO contact_lists (name) VALUES ('spring')")
+    herald.sql("INSERT INTO contact_list_members SELECT l.id, c.id FROM contact_lists l, contacts c")
+    herald.sql("INSERT INTO analytics_parked_events (wamid, phone) VALUES ('wamid.late', %s)", gone)
+    running = make_campaign(herald, status="running", name="Under way")
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) VALUES "
+               "(%s, 1, '4915100000003', 'queued')", running)
+    outcomes = ("SELECT outcome, count(*), sum(replies), count(*) FILTER (WHERE opted_out) FROM "
+                "campaign_recipient_outcomes WHERE campaign_id = %s GROUP BY 1 ORDER BY 1")
+    before = herald.sql(outcomes, cid)
+
+    rc, out, err = ctl(herald, "contacts", "erase", "+49 151 0000 0009", "4915100000003",
+                       "4915100000077", "--json")
+    assert rc == 1, err  # one refused, one not found: the erasure itself is done
+    assert json.loads(out) == [
+        {"phone": "4915100000003",
+         "result": "refused: a campaign under way still has a message for it (wait or cancel)"},
+        {"phone": gone, "result": "erased"},
+        {"phone": "4915100000077", "result": "not found"}]
+
+    # nothing holds the phone any more but its suppression entry
+    tables = [t for (t,) in herald.sql("SELECT table_name FROM information_schema.tables WHERE "
+                                       "table_schema = 'public' AND table_type = 'BASE TABLE'")]
+    for table in tables:
+        (n,), = herald.sql(f"SELECT count(*) FROM {table} t WHERE t::text LIKE %s", f"%{gone}%")
+        assert n == (1 if table == "contacts" else 0), table
+    assert herald.sql("SELECT name, tags, attributes, opted_out FROM contacts WHERE phone = %s",
+                      gone) == [(None, [], {}, True)]
+    assert herald.sql("SELECT count(*) FROM contact_list_members m JOIN contacts c ON "
+                      "c.id = m.contact_id WHERE c.phone = %s", gone) == [(0,)]
+    assert herald.sql("SELECT phone, name, params FROM campaign_recipients WHERE campaign_id = %s "
+                      "AND recipient_id = 9", cid) == [("erased:9", None, [])]
+    assert herald.sql("SELECT body, profile_name FROM analytics_replies WHERE recipient_id = 9 "
+                      "AND campaign_id = %s", cid) == [(None, None), (None, None)]
+    assert herald.sql(outcomes, cid) == before  # the campaign's figures do not change
+    # the refused one is untouched, and an erased person is out of every later audience
+    assert herald.sql("SELECT name FROM contacts WHERE phone = '4915100000003'") == [("Cem",)]
+    rc, out, err = ctl(herald, "contacts", "erase", gone)
+    assert rc == 0 and "erased" in out  # again: nothing left, the same answer
 
 
 def test_contacts_opt_out_and_opt_in_by_hand(herald):

@@ -536,6 +536,19 @@ def test_campaign_replies_newest_first_in_pages(herald, api):
     assert_error(api.call("GET", "/api/campaigns/987654/replies"), 404, "not_found")
 
 
+def test_contacts_erase(herald, api):
+    herald.sql("INSERT INTO contacts (phone, name) VALUES ('4915100000004', 'Dora')")
+    r = api.call("POST", "/api/contacts/erase", {"phones": ["+49 151 0000 0004", "4915100000005"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["results"] == [{"phone": "4915100000004", "result": "erased"},
+                                   {"phone": "4915100000005", "result": "not found"}]
+    assert herald.sql("SELECT name, opted_out FROM contacts") == [(None, True)]
+    assert_error(api.call("POST", "/api/contacts/erase", {"phones": []}), 400, "bad_request",
+                 "phones")
+    r = api.call("GET", "/api/contacts/erase")
+    assert r.status_code == 405 and r.headers["Allow"] == "POST"
+
+
 def test_contact_show_answers_did_they_get_it(herald, api):
     cid = make_campaign(herald, status="completed", name="Spring")
     seed_recipient_outcomes(herald, cid)

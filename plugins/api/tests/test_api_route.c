@@ -38,6 +38,7 @@ static void documented_routes(void **state)
     ok("GET", "/api/campaigns/42/recipients", API_OP_CAMPAIGN_RECIPIENTS);
     ok("GET", "/api/campaigns/42/replies", API_OP_CAMPAIGN_REPLIES);
     ok("GET", "/api/contacts/4915100000001", API_OP_CONTACT_SHOW);
+    ok("POST", "/api/contacts/erase", API_OP_CONTACTS_ERASE);
     ok("GET", "/api/contacts/+49 151 0000 0001", API_OP_CONTACT_SHOW);
 }
 

@@ -1,13 +1,15 @@
 /*
- * cmd_contacts_opt.c - `herald-ctl contacts opt-out|opt-in PHONE...`: record a contact's
- * request, made outside WhatsApp (support mail, a web form), to stop or resume campaigns.
+ * cmd_contacts_opt.c - `herald-ctl contacts opt-out|opt-in|erase PHONE...`: record a
+ * contact's request, made outside WhatsApp (support mail, a web form), to stop or resume
+ * campaigns, or to have their data erased.
  *
  * Why it links the segmenter's library: the rule (what an opt-out does to an unknown phone, how
  * it orders against keyword replies) is the segmenter's contact_opt.c, shared with the control
  * API, so herald-ctl cannot apply it differently.
  *
  * Output: one row per distinct phone (phone, result); -J for JSON. Exit 1 when a phone was
- * refused or (opt-in) is not a contact; the others are done all the same.
+ * refused, is not a contact (opt-in) or was not found (erase); the others are done all the
+ * same.
  */
 #include "ctl_result_print.h"
 #include "ctl_subcommands.h"
@@ -19,7 +21,9 @@
 
 static int run(struct ctl_ctx *ctx, const struct ctl_opts *opts, enum contact_opt_request what)
 {
-    const char *name = what == CONTACT_OPT_OUT ? "opt-out" : "opt-in";
+    const char *name = what == CONTACT_OPT_OUT  ? "opt-out"
+                       : what == CONTACT_OPT_IN ? "opt-in"
+                                                : "erase";
     PGconn *pg = ctl_ctx_pg(ctx);
     if (!pg)
         return CTL_EXIT_INFRA;
@@ -39,14 +43,14 @@ static int run(struct ctl_ctx *ctx, const struct ctl_opts *opts, enum contact_op
     return rc || failed ? CTL_EXIT_FAIL : CTL_EXIT_OK;
 }
 #else
-enum contact_opt_request { CONTACT_OPT_OUT, CONTACT_OPT_IN };
+enum contact_opt_request { CONTACT_OPT_OUT, CONTACT_OPT_IN, CONTACT_ERASE };
 
 static int run(struct ctl_ctx *ctx, const struct ctl_opts *opts, enum contact_opt_request what)
 {
     (void)ctx;
     (void)opts;
-    ctl_errorf("contacts %s needs the segmenter's library in this build",
-               what == CONTACT_OPT_OUT ? "opt-out" : "opt-in");
+    (void)what;
+    ctl_errorf("this contacts command needs the segmenter's library in this build");
     return CTL_EXIT_FAIL;
 }
 #endif
@@ -59,4 +63,9 @@ int ctl_cmd_contacts_opt_out(struct ctl_ctx *ctx, const struct ctl_opts *opts)
 int ctl_cmd_contacts_opt_in(struct ctl_ctx *ctx, const struct ctl_opts *opts)
 {
     return run(ctx, opts, CONTACT_OPT_IN);
+}
+
+int ctl_cmd_contacts_erase(struct ctl_ctx *ctx, const struct ctl_opts *opts)
+{
+    return run(ctx, opts, CONTACT_ERASE);
 }

@@ -136,6 +136,15 @@ const struct ctl_subcommand ctl_subcommands[] = {
      "Only for a contact who asked for it. Exit 1 when a phone was refused or is not a\n"
      "contact (the others are done).\n",
      ctl_cmd_contacts_opt_in},
+    {"contacts erase", "PHONE...", 1, 1000, json_opts,
+     "erase what Herald holds about these people (keeps them opted out)",
+     "A person's request to be forgotten. Their contact keeps only the phone, opted out, so no\n"
+     "import or audience reaches them again; names, attributes, tags, lists, template\n"
+     "parameters, reply texts and profile names go, and campaign messages keep no phone\n"
+     "(counters stay). Refused while a running or paused campaign still has a message for the\n"
+     "phone. Messages still in Kafka topics last until their retention. Exit 1 when a phone\n"
+     "was refused or not found (the others are done).\n",
+     ctl_cmd_contacts_erase},
     {"lists", "", 0, 0, json_opts, "show contact lists with their member counts", NULL,
      ctl_cmd_lists},
     {"segment preview", "", 0, 0, preview_opts,

@@ -50,6 +50,7 @@ int ctl_cmd_contacts_show(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_contacts_export(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_contacts_opt_out(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_contacts_opt_in(struct ctl_ctx *ctx, const struct ctl_opts *opts);
+int ctl_cmd_contacts_erase(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_lists(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_segment_preview(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_campaign_create(struct ctl_ctx *ctx, const struct ctl_opts *opts);
