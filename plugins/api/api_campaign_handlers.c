@@ -297,6 +297,8 @@ static const char campaign_sql[] =
     " 'template', json_build_object('name', c.template_name, 'language', c.template_language,"
     "   'params', c.template_params),"
     " 'audience', c.audience, 'rate_limit_per_second', c.rate_limit_per_second,"
+    " 'send_window', c.send_window,"
+    " 'inside_send_window', campaign_send_window_open(c.send_window, now()),"
     " 'audience_size', c.audience_size, 'scheduled_at', c.scheduled_at,"
     " 'duplicated_from', c.duplicated_from, 'created_at', c.created_at,"
     " 'updated_at', c.updated_at, 'started_at', c.started_at, 'paused_at', c.paused_at,"

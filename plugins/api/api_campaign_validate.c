@@ -12,6 +12,7 @@
 
 #ifdef HERALD_API_HAVE_SEGMENTER
 #include "segment_rules.h"
+#include "send_window.h"
 #include "template_params.h"
 #endif
 
@@ -231,10 +232,33 @@ static int validate_rate(const json_t *v, struct api_field_error *err)
     return 0;
 }
 
+/* send_window: null, or the segmenter's own check (send_window.c); the zone's existence is
+ * the segmenter's to say when it applies the command (PostgreSQL's tz database). */
+static int validate_send_window(const json_t *v, struct api_field_error *err)
+{
+    if (json_is_null(v))
+        return 0;
+#ifdef HERALD_API_HAVE_SEGMENTER
+    char canonical[SEND_WINDOW_JSON_MAX], why[200];
+    if (send_window_normalize(v, canonical, sizeof(canonical), why, sizeof(why)) != 0) {
+        size_t n = strcspn(why, ":");
+        snprintf(err->field, sizeof(err->field), "%.*s", (int)n, why);
+        snprintf(err->message, sizeof(err->message), "%s", why);
+        return -1;
+    }
+#else
+    if (!json_is_object(v)) {
+        api_field_error_set(err, "send_window", "send_window must be an object or null");
+        return -1;
+    }
+#endif
+    return 0;
+}
+
 static int check_known_fields(const json_t *in, struct api_field_error *err)
 {
-    static const char *const known[] = {"name", "phone_number_id", "template", "audience",
-                                        "rate_limit_per_second"};
+    static const char *const known[] = {"name",     "phone_number_id",       "template",
+                                        "audience", "rate_limit_per_second", "send_window"};
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)in, key, v)
@@ -282,11 +306,14 @@ json_t *api_campaign_validate(const json_t *in, int partial, struct api_field_er
         return NULL;
     if ((v = json_object_get(in, "rate_limit_per_second")) && validate_rate(v, err))
         return NULL;
+    if ((v = json_object_get(in, "send_window")) && validate_send_window(v, err))
+        return NULL;
     json_t *tmpl = NULL;
     if ((v = json_object_get(in, "template")) && !(tmpl = validate_template(v, partial, err)))
         return NULL;
     json_t *out = json_object();
-    const char *copy[] = {"name", "phone_number_id", "audience", "rate_limit_per_second"};
+    const char *copy[] = {"name", "phone_number_id", "audience", "rate_limit_per_second",
+                          "send_window"};
     for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
         if ((v = json_object_get(in, copy[i])))
             json_object_set_new(out, copy[i], json_deep_copy(v));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "segment_rules.h"
+#include "send_window.h"
 #include "template_params.h"
 
 #define MAX_RATE_PER_SECOND 10000.0
@@ -100,7 +101,8 @@ int campaign_fields_parse(const json_t *campaign, int for_create, struct campaig
                           char *err, size_t errlen)
 {
     static const char *const keys[] = {"name",     "phone_number_id",       "template",
-                                       "audience", "rate_limit_per_second", NULL};
+                                       "audience", "rate_limit_per_second", "send_window",
+                                       NULL};
     memset(f, 0, sizeof(*f));
     if (!json_is_object(campaign)) {
         snprintf(err, errlen, "'campaign' must be an object");
@@ -129,6 +131,11 @@ int campaign_fields_parse(const json_t *campaign, int for_create, struct campaig
     }
     const json_t *rate = json_object_get(campaign, "rate_limit_per_second");
     if (rate && parse_rate(rate, f, err, errlen) != 0)
+        return -1;
+    const json_t *window = json_object_get(campaign, "send_window");
+    f->window_given = window != NULL;
+    if (window && !json_is_null(window) &&
+        send_window_normalize(window, f->window, sizeof(f->window), err, errlen) != 0)
         return -1;
     if (for_create && !f->template_language)
         f->template_language = "en";

@@ -12,6 +12,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "send_window.h"
+
 struct campaign_fields {
     /* NULL = not given (update keeps the stored value). Borrowed from the JSON object. */
     const char *name;
@@ -22,6 +24,8 @@ struct campaign_fields {
     char *audience;        /* JSON object text, owned; NULL = not given */
     int rate_given;        /* 1 when rate_limit_per_second is present; null clears the cap */
     char rate[32];         /* decimal text, "" for null */
+    int window_given;      /* 1 when send_window is present; null clears it */
+    char window[SEND_WINDOW_JSON_MAX]; /* canonical JSON (send_window.h), "" for null */
 };
 
 /* for_create: name, phone_number_id and template.name are required; the language defaults

@@ -108,7 +108,8 @@ static void revert_unproduced(struct segmenter *s, const char *campaign, PGresul
     free(text);
 }
 
-/* Locks the campaign if running and free; returns its row (rate, phone id, template) or NULL. */
+/* Locks the campaign if running, inside its send window (migrations/012) and free; returns its
+ * row (rate, phone id, template) or NULL. */
 static PGresult *lock_running(PGconn *conn, const char *id, char *err, size_t errlen)
 {
     const char *params[] = {id};
@@ -116,7 +117,8 @@ static PGresult *lock_running(PGconn *conn, const char *id, char *err, size_t er
     if (pgx_exec(conn,
                  "SELECT rate_limit_per_second::text, phone_number_id, template_name, "
                  "template_language FROM campaigns WHERE id = $1::bigint AND status = "
-                 "'running' FOR UPDATE SKIP LOCKED",
+                 "'running' AND campaign_send_window_open(send_window, now()) "
+                 "FOR UPDATE SKIP LOCKED",
                  1, params, &res, err, errlen) != PGX_OK)
         return NULL;
     if (PQntuples(res) == 1)
@@ -214,7 +216,8 @@ static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
  * planned time has come pay for a locked emission step (which counts the window). With full
  * windows - the steady state while dispatchers work - a tick is this one query. */
 static const char RUNNING_SQL[] =
-    "SELECT c.id FROM campaigns c WHERE c.status = 'running' AND EXISTS (SELECT 1 FROM "
+    "SELECT c.id FROM campaigns c WHERE c.status = 'running' AND "
+    "campaign_send_window_open(c.send_window, now()) AND EXISTS (SELECT 1 FROM "
     "campaign_recipients r WHERE r.campaign_id = c.id AND r.state = 'pending') ORDER BY c.id";
 
 void job_emitter_tick(struct segmenter *s)

@@ -75,10 +75,31 @@ static enum apply_result check_transition(struct apply *a, struct lifecycle_step
     return APPLIED;
 }
 
+/* The window's time zone must be one PostgreSQL knows (its tz database, not ours to copy):
+ * evaluating the window once raises 22023 for an unknown zone, a rejection naming it. */
+static enum apply_result check_time_zone(struct apply *a, const struct campaign_fields *f)
+{
+    if (!f->window[0])
+        return APPLIED;
+    const char *params[] = {f->window};
+    enum pgx_outcome o = pgx_exec(a->conn, "SELECT campaign_send_window_open($1::jsonb, now())", 1,
+                                  params, NULL, a->reason, sizeof(a->reason));
+    if (o == PGX_DATA) {
+        char why[sizeof(a->reason)];
+        snprintf(why, sizeof(why), "%s", a->reason);
+        snprintf(a->reason, sizeof(a->reason), "send_window.time_zone: %.400s", why);
+    }
+    return from_pgx(o);
+}
+
 static enum apply_result apply_create(struct apply *a)
 {
     struct campaign_fields f;
     if (campaign_fields_parse(a->cmd->campaign, 1, &f, a->reason, sizeof(a->reason)) != 0) {
+        campaign_fields_free(&f);
+        return REJECTED;
+    }
+    if (check_time_zone(a, &f) != APPLIED) {
         campaign_fields_free(&f);
         return REJECTED;
     }
@@ -89,15 +110,16 @@ static enum apply_result apply_create(struct apply *a)
                             f.template_language,
                             f.template_params ? f.template_params : "[]",
                             f.audience ? f.audience : "{}",
-                            f.rate_given && f.rate[0] ? f.rate : NULL};
+                            f.rate_given && f.rate[0] ? f.rate : NULL,
+                            f.window[0] ? f.window : NULL};
     PGresult *res = NULL;
     enum pgx_outcome o = pgx_exec(
         a->conn,
         "INSERT INTO campaigns (id, name, phone_number_id, template_name, template_language, "
-        "template_params, audience, rate_limit_per_second, status) VALUES ($1::bigint, $2, $3, "
-        "$4, $5, $6::jsonb, $7::jsonb, $8::float8, 'draft') ON CONFLICT (id) DO NOTHING "
-        "RETURNING id",
-        8, params, &res, a->reason, sizeof(a->reason));
+        "template_params, audience, rate_limit_per_second, send_window, status) VALUES "
+        "($1::bigint, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::float8, $9::jsonb, 'draft') "
+        "ON CONFLICT (id) DO NOTHING RETURNING id",
+        9, params, &res, a->reason, sizeof(a->reason));
     campaign_fields_free(&f);
     if (o != PGX_OK)
         return from_pgx(o);
@@ -117,6 +139,11 @@ static enum apply_result apply_update(struct apply *a)
         campaign_fields_free(&f);
         return REJECTED;
     }
+    r = check_time_zone(a, &f);
+    if (r != APPLIED) {
+        campaign_fields_free(&f);
+        return r;
+    }
     const char *params[] = {a->id,
                             f.name,
                             f.phone_number_id,
@@ -125,16 +152,19 @@ static enum apply_result apply_update(struct apply *a)
                             f.template_params,
                             f.audience,
                             f.rate_given ? "true" : "false",
-                            f.rate[0] ? f.rate : NULL};
+                            f.rate[0] ? f.rate : NULL,
+                            f.window_given ? "true" : "false",
+                            f.window[0] ? f.window : NULL};
     enum pgx_outcome o = pgx_exec(
         a->conn,
         "UPDATE campaigns SET name = coalesce($2, name), phone_number_id = coalesce($3, "
         "phone_number_id), template_name = coalesce($4, template_name), template_language = "
         "coalesce($5, template_language), template_params = coalesce($6::jsonb, "
         "template_params), audience = coalesce($7::jsonb, audience), rate_limit_per_second = "
-        "CASE WHEN $8::boolean THEN $9::float8 ELSE rate_limit_per_second END, updated_at = "
-        "now() WHERE id = $1::bigint",
-        9, params, NULL, a->reason, sizeof(a->reason));
+        "CASE WHEN $8::boolean THEN $9::float8 ELSE rate_limit_per_second END, send_window = "
+        "CASE WHEN $10::boolean THEN $11::jsonb ELSE send_window END, updated_at = now() "
+        "WHERE id = $1::bigint",
+        11, params, NULL, a->reason, sizeof(a->reason));
     campaign_fields_free(&f);
     return from_pgx(o);
 }
@@ -207,10 +237,11 @@ static enum apply_result apply_duplicate(struct apply *a)
     enum pgx_outcome o = pgx_exec(
         a->conn,
         "INSERT INTO campaigns (id, name, phone_number_id, template_name, template_language, "
-        "template_params, audience, rate_limit_per_second, status, duplicated_from) SELECT "
-        "$2::bigint, name, phone_number_id, template_name, template_language, template_params, "
-        "audience, rate_limit_per_second, 'draft', id FROM campaigns WHERE id = $1::bigint "
-        "ON CONFLICT (id) DO NOTHING RETURNING id",
+        "template_params, audience, rate_limit_per_second, send_window, status, "
+        "duplicated_from) SELECT $2::bigint, name, phone_number_id, template_name, "
+        "template_language, template_params, audience, rate_limit_per_second, send_window, "
+        "'draft', id FROM campaigns WHERE id = $1::bigint ON CONFLICT (id) DO NOTHING "
+        "RETURNING id",
         2, params, &res, a->reason, sizeof(a->reason));
     if (o != PGX_OK)
         return from_pgx(o);

@@ -156,6 +156,10 @@ def test_create_posts_one_command_keyed_by_campaign(herald, api):
      "audience.from_campaign.outcomes[0]"),
     ({**GOOD, "audience": {"from_campaign": {"campaign_id": "4"}}},
      "audience.from_campaign.campaign_id"),
+    ({**GOOD, "send_window": {"from": "9:00", "to": "20:00"}}, "send_window.from"),
+    ({**GOOD, "send_window": {"from": "09:00", "to": "20:00", "time_zone": "a b"}},
+     "send_window.time_zone"),
+    ({**GOOD, "send_window": "09:00-20:00"}, "send_window"),
     ({**GOOD, "rate_limit_per_second": 0}, "rate_limit_per_second"),
     ({**GOOD, "colour": "red"}, "colour"),
 ])
@@ -168,6 +172,17 @@ def test_create_accepts_a_frequency_cap(herald, api):
     r = api.call("POST", "/api/campaigns", body)
     assert r.status_code == 202, r.text
     assert next_command(herald)[1]["campaign"]["audience"]["not_messaged_within_hours"] == 72
+
+
+def test_create_accepts_a_send_window(herald, api):
+    window = {"from": "09:00", "to": "20:00", "time_zone": "Europe/Berlin"}
+    r = api.call("POST", "/api/campaigns", {**GOOD, "send_window": window})
+    assert r.status_code == 202, r.text
+    assert next_command(herald)[1]["campaign"]["send_window"] == window
+    cid = make_campaign(herald)
+    herald.sql("UPDATE campaigns SET send_window = %s WHERE id = %s", json.dumps(window), cid)
+    c = api.call("GET", f"/api/campaigns/{cid}").json()["campaign"]
+    assert c["send_window"] == window and isinstance(c["inside_send_window"], bool)
 
 
 def test_create_accepts_a_retargeted_audience(herald, api):

@@ -302,6 +302,59 @@ def test_from_campaign_retargets_by_outcome_and_reply(herald):
     st.stop()
 
 
+def test_send_window_holds_emission_until_its_hours(herald):
+    """A running campaign outside its send_window snapshots its audience but emits no job;
+    when the window opens (here: the stored window is moved over "now", as the clock would)
+    emission starts by itself. An unknown time zone is refused when the command is applied."""
+    add_contacts(herald, 5, "all")
+    st = start_segmenter(herald)
+    (now_min,), = herald.sql("SELECT (extract(hour FROM now() AT TIME ZONE 'UTC') * 60 + "
+                             "extract(minute FROM now() AT TIME ZONE 'UTC'))::int")
+    hhmm = lambda m: f"{(m // 60) % 24:02d}:{m % 60:02d}"  # noqa: E731
+    closed = {"from": hhmm(now_min + 120), "to": hhmm(now_min + 180), "time_zone": "UTC"}
+    cid = new_campaign_id(herald)
+    command(herald, "create", cid, campaign={**definition({"include_lists": [list_id(herald, "all")]}),
+                                             "send_window": closed})
+    assert herald.sql("SELECT send_window FROM campaigns WHERE id = %s", cid) == [(closed,)]
+    command(herald, "start", cid)
+    assert states(herald, cid) == {"pending": 5}
+    time.sleep(2.0)  # many emitter ticks: nothing may go out
+    assert count_messages(herald, "jobs") == 0 and states(herald, cid) == {"pending": 5}
+    open_now = {"from": hhmm(now_min + 24 * 60 - 60), "to": hhmm(now_min + 60), "time_zone": "UTC"}
+    herald.sql("UPDATE campaigns SET send_window = %s WHERE id = %s", json.dumps(open_now), cid)
+    wait_for(lambda: count_messages(herald, "jobs") == 5, what="5 jobs once the window opened")
+
+    bad = new_campaign_id(herald)
+    result = outcome(herald, send(herald, "create", bad, campaign={
+        **definition({"include_lists": [1]}),
+        "send_window": {"from": "09:00", "to": "20:00", "time_zone": "Mars/Olympus_Mons"}}))
+    assert result[0] == "rejected" and result[1].startswith("send_window.time_zone:"), result
+    assert "Mars/Olympus_Mons" in result[1]
+    result = outcome(herald, send(herald, "create", bad, campaign={
+        **definition({"include_lists": [1]}), "send_window": {"from": "9", "to": "20:00"}}))
+    assert result[0] == "rejected" and "send_window.from" in result[1], result
+    st.stop()
+
+
+@pytest.mark.parametrize("window,at,inside", [
+    ({"from": "22:00", "to": "06:00", "time_zone": "Europe/Berlin"}, "2026-11-27 21:30Z", True),
+    ({"from": "22:00", "to": "06:00", "time_zone": "Europe/Berlin"}, "2026-11-28 04:59Z", True),
+    ({"from": "22:00", "to": "06:00", "time_zone": "Europe/Berlin"}, "2026-11-28 05:00Z", False),
+    ({"from": "22:00", "to": "06:00", "time_zone": "Europe/Berlin"}, "2026-11-27 12:00Z", False),
+    ({"from": "09:00", "to": "20:00", "time_zone": "America/New_York"}, "2026-11-27 13:59Z", False),
+    ({"from": "09:00", "to": "20:00", "time_zone": "America/New_York"}, "2026-11-27 14:00Z", True),
+    ({"from": "09:00", "to": "20:00", "time_zone": "America/New_York"}, "2026-11-28 01:00Z", False),
+    ({"from": "09:00", "to": "20:00", "time_zone": "America/New_York"}, "2026-07-01 13:00Z", True),
+    (None, "2026-11-27 03:00Z", True),
+])
+def test_send_window_open_in_local_time(herald, window, at, inside):
+    """campaign_send_window_open: local hours in the zone (daylight saving included), the end
+    exclusive, from > to spanning midnight, no window = always."""
+    (got,), = herald.sql("SELECT campaign_send_window_open(%s::jsonb, %s::timestamptz)",
+                         json.dumps(window) if window else None, at)
+    assert got is inside
+
+
 def test_job_payload_and_key(herald):
     add_contacts(herald, 3, "l")
     st = start_segmenter(herald)

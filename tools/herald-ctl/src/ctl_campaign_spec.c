@@ -24,6 +24,8 @@ const struct ctl_opt_spec ctl_campaign_spec_opts[] = {
     {"from-campaign", 0, CTL_OPT_VALUE, "SPEC",
      "only recipients of an earlier campaign: ID, or ID:OUTCOME,... (e.g. 42:delivered,sent)"},
     {"audience", 0, CTL_OPT_VALUE, "JSON|@FILE", "whole audience object (flags above override)"},
+    {"send-window", 0, CTL_OPT_VALUE, "HOURS",
+     "send only in these local hours: 09:00-20:00@Europe/Berlin (no zone: UTC; none: any)"},
     {"rate", 0, CTL_OPT_VALUE, "N|none", "rate limit in messages per second (none = account max)"},
     {"file", 'f', CTL_OPT_VALUE, "FILE", "campaign JSON file (flags override its fields)"},
     {NULL, 0, 0, NULL, NULL},
@@ -234,6 +236,40 @@ static int apply_audience(const struct ctl_opts *opts, json_t *c, char *err, siz
     return 0;
 }
 
+json_t *ctl_send_window_parse(const char *arg, char *err, size_t errlen)
+{
+    if (strcmp(arg, "none") == 0)
+        return json_null();
+    const char *dash = strchr(arg, '-');
+    const char *at = strchr(arg, '@');
+    size_t from_len = dash ? (size_t)(dash - arg) : 0;
+    size_t to_len = !dash ? 0 : at ? (size_t)(at - dash - 1) : strlen(dash + 1);
+    if (!dash || (at && at < dash) || from_len == 0 || from_len > 8 || to_len == 0 || to_len > 8 ||
+        (at && !at[1])) {
+        fail(err, errlen, "--send-window %s: expected HH:MM-HH:MM[@ZONE] or none", arg);
+        return NULL;
+    }
+    char from[9], to[9];
+    snprintf(from, sizeof(from), "%.*s", (int)from_len, arg);
+    snprintf(to, sizeof(to), "%.*s", (int)to_len, dash + 1);
+    json_t *w = json_pack("{s:s, s:s}", "from", from, "to", to);
+    if (w && at)
+        json_object_set_new(w, "time_zone", json_string(at + 1));
+    return w;
+}
+
+static int apply_send_window(const struct ctl_opts *opts, json_t *c, char *err, size_t errlen)
+{
+    const char *arg = ctl_opts_get(opts, "send-window");
+    if (!arg)
+        return 0;
+    json_t *w = ctl_send_window_parse(arg, err, errlen);
+    if (!w)
+        return -1;
+    json_object_set_new(c, "send_window", w);
+    return 0;
+}
+
 static int apply_rate(const struct ctl_opts *opts, json_t *c, char *err, size_t errlen)
 {
     const char *rate = ctl_opts_get(opts, "rate");
@@ -283,7 +319,7 @@ json_t *ctl_campaign_spec_build(const struct ctl_opts *opts, bool for_create, ch
     set_string(c, "name", ctl_opts_get(opts, "name"));
     set_string(c, "phone_number_id", ctl_opts_get(opts, "phone-number-id"));
     if (apply_template(opts, c) || apply_audience(opts, c, err, errlen) ||
-        apply_rate(opts, c, err, errlen))
+        apply_rate(opts, c, err, errlen) || apply_send_window(opts, c, err, errlen))
         goto fail;
     if (for_create && check_create(c, err, errlen) != 0)
         goto fail;

@@ -33,4 +33,9 @@ json_t *ctl_campaign_spec_build(const struct ctl_opts *opts, bool for_create, ch
  * NULL with the reason in err. */
 json_t *ctl_from_campaign_parse(const char *arg, char *err, size_t errlen);
 
+/* --send-window 09:00-20:00[@Europe/Berlin] as the campaign's send_window object, "none" as
+ * JSON null (new reference); NULL with the reason in err. The times and the zone are checked
+ * by the segmenter (send_window.c and PostgreSQL's tz database). */
+json_t *ctl_send_window_parse(const char *arg, char *err, size_t errlen);
+
 #endif

@@ -170,6 +170,32 @@ static void test_from_campaign_flag(void **state)
     expect_error(2, trailing, 0, "an empty outcome");
 }
 
+/* --send-window: local hours with an optional zone, or none to remove them. */
+static void test_send_window_flag(void **state)
+{
+    char *berlin[] = {"--send-window", "09:00-20:00@Europe/Berlin"};
+    char err[300];
+    json_t *c = build(2, berlin, 0, err);
+    assert_non_null(c);
+    assert_json(c, "{\"send_window\":{\"from\":\"09:00\",\"to\":\"20:00\","
+                   "\"time_zone\":\"Europe/Berlin\"}}");
+    json_decref(c);
+    char *utc[] = {"--send-window", "22:00-06:00"};
+    c = build(2, utc, 0, err);
+    assert_non_null(c);
+    assert_json(c, "{\"send_window\":{\"from\":\"22:00\",\"to\":\"06:00\"}}");
+    json_decref(c);
+    char *none[] = {"--send-window", "none"};
+    c = build(2, none, 0, err);
+    assert_non_null(c);
+    assert_json(c, "{\"send_window\":null}");
+    json_decref(c);
+    char *bad[] = {"--send-window", "9am"};
+    expect_error(2, bad, 0, "--send-window 9am: expected HH:MM-HH:MM[@ZONE] or none");
+    char *no_zone[] = {"--send-window", "09:00-20:00@"};
+    expect_error(2, no_zone, 0, "expected HH:MM-HH:MM[@ZONE]");
+}
+
 static void test_file_with_flag_override(void **state)
 {
     char path[] = "/tmp/ctl_campaign_XXXXXX";
@@ -197,7 +223,7 @@ int main(void)
         cmocka_unit_test(test_create_from_flags),  cmocka_unit_test(test_several_rules_are_anded),
         cmocka_unit_test(test_create_errors),      cmocka_unit_test(test_update_needs_a_field),
         cmocka_unit_test(test_frequency_cap_flag), cmocka_unit_test(test_file_with_flag_override),
-        cmocka_unit_test(test_from_campaign_flag),
+        cmocka_unit_test(test_from_campaign_flag), cmocka_unit_test(test_send_window_flag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
