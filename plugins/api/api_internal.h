@@ -130,11 +130,11 @@ void api_produce_release_all(struct api_ctx *ctx);
 
 /* SSE stream response for GET /api/campaigns/{id}/progress/stream (api_progress_stream.c).
  * Returns 0 after queueing the stream, -1 when it could not be set up. */
-/* GET /api/campaigns/{id}/recipients?format=csv (api_recipient_csv.c): starts the COPY on the
- * leased connection and returns the response that streams it. On success the stream owns the
- * lease (*lease is zeroed); NULL when the COPY could not start, the lease still the caller's. */
-struct MHD_Response *api_recipients_csv_stream(struct api_ctx *ctx, struct api_db_lease *lease,
-                                               int64_t campaign_id, const char *outcomes);
+/* GET /api/campaigns/{id}/recipients?format=csv (api_recipient_csv.c): opens a database
+ * connection of its own, starts the COPY and returns the response that streams it (and closes
+ * the connection when done). NULL when the COPY could not start. */
+struct MHD_Response *api_recipients_csv_stream(struct api_ctx *ctx, int64_t campaign_id,
+                                               const char *outcomes);
 
 int api_stream_progress(struct api_ctx *ctx, struct MHD_Connection *conn, int64_t campaign_id);
 

@@ -4,18 +4,20 @@
  *
  * Why a stream: a campaign can have millions of recipients; the rows go from the server's COPY
  * writer (which does the CSV quoting) to the socket as they come, a buffer at a time, so the
- * API's memory does not grow with the campaign. The request keeps its pooled database
- * connection until the last row is written (the thread is the connection's own, see
- * api_internal.h). A client that hangs up mid-way cancels the COPY, and the connection goes
- * back to the pool clean. A database error mid-way ends the response without its final chunk,
- * so the client sees an incomplete transfer, never a short file that looks whole.
+ * API's memory does not grow with the campaign. A download can take as long as the client
+ * reads, so it does not hold one of the API's pooled connections (four slow downloads would
+ * starve every other request): it opens a database connection of its own through the host
+ * (pg_open) and closes it after the last row (the thread is the HTTP connection's own, see
+ * api_internal.h). A client that hangs up mid-way cancels the COPY. A database error mid-way
+ * ends the response without its final chunk, so the client sees an incomplete transfer, never
+ * a short file that looks whole.
  *
  * COPY takes no bind parameters: the campaign id and the outcome filter travel as
  * transaction-local settings, as in herald-ctl campaign recipients.
  */
-#include "api_db.h"
 #include "api_internal.h"
 
+#include <libpq-fe.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +27,9 @@ enum copy_state { COPYING, FINISHED, FAILED };
 
 struct csv_stream {
     herald_host *host;
-    struct api_db_lease lease; /* owned: released (rolled back) by csv_free */
-    char *row;                 /* the current row from PQgetCopyData, PQfreemem()d */
+    herald_pg *pg; /* owned: the download's own connection, closed by csv_free */
+    PGconn *conn;  /* pg's connection */
+    char *row;     /* the current row from PQgetCopyData, PQfreemem()d */
     size_t len, off;
     enum copy_state state;
 };
@@ -43,14 +46,14 @@ static const char copy_sql[] =
 static void log_failure(struct csv_stream *s, const char *what)
 {
     s->host->api->log(s->host, HERALD_LOG_WARN, "api: recipients CSV %s: %.300s", what,
-                      PQerrorMessage(s->lease.conn));
+                      s->conn ? PQerrorMessage(s->conn) : "no database connection");
 }
 
 /* Reads the next row into s->row. 1 when there is one; 0 at the end or on error (s->state). */
 static int next_row(struct csv_stream *s)
 {
     char *row = NULL;
-    int n = PQgetCopyData(s->lease.conn, &row, 0);
+    int n = PQgetCopyData(s->conn, &row, 0);
     if (n > 0) {
         s->row = row;
         s->len = (size_t)n;
@@ -61,7 +64,7 @@ static int next_row(struct csv_stream *s)
     if (n == -2)
         s->state = FAILED;
     PGresult *res;
-    while ((res = PQgetResult(s->lease.conn)) != NULL) {
+    while ((res = PQgetResult(s->conn)) != NULL) {
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
             s->state = FAILED;
         PQclear(res);
@@ -100,16 +103,16 @@ static ssize_t csv_read(void *cls, uint64_t pos, char *out, size_t max)
 static void cancel_copy(struct csv_stream *s)
 {
     char err[256];
-    PGcancel *c = PQgetCancel(s->lease.conn);
+    PGcancel *c = PQgetCancel(s->conn);
     if (c) {
         PQcancel(c, err, sizeof(err));
         PQfreeCancel(c);
     }
     char *row;
-    while (PQgetCopyData(s->lease.conn, &row, 0) > 0)
+    while (PQgetCopyData(s->conn, &row, 0) > 0)
         PQfreemem(row);
     PGresult *res;
-    while ((res = PQgetResult(s->lease.conn)) != NULL)
+    while ((res = PQgetResult(s->conn)) != NULL)
         PQclear(res);
 }
 
@@ -119,30 +122,34 @@ static void csv_free(void *cls)
     PQfreemem(s->row);
     if (s->state == COPYING)
         cancel_copy(s);
-    api_db_release(&s->lease);
+    if (s->pg)
+        s->host->api->pg_close(s->pg);
     free(s);
 }
 
+static int exec_ok(PGconn *conn, const char *sql, int n, const char *const *params)
+{
+    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
 /* BEGIN, the settings, COPY: 0 when the server is sending rows. */
-static int start_copy(struct api_db_lease *l, const char *campaign_id, const char *outcomes)
+static int start_copy(PGconn *conn, const char *campaign_id, const char *outcomes)
 {
     const char *params[2] = {campaign_id, outcomes ? outcomes : ""};
-    PGresult *res =
-        api_db_exec(l, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL);
-    if (!res)
+    if (exec_ok(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) != 0 ||
+        exec_ok(conn, settings_sql, 2, params) != 0)
         return -1;
-    PQclear(res);
-    if (!(res = api_db_exec(l, settings_sql, 2, params, NULL)))
-        return -1;
-    PQclear(res);
-    res = PQexec(l->conn, copy_sql);
+    PGresult *res = PQexec(conn, copy_sql);
     int ok = PQresultStatus(res) == PGRES_COPY_OUT;
     PQclear(res);
     return ok ? 0 : -1;
 }
 
-struct MHD_Response *api_recipients_csv_stream(struct api_ctx *ctx, struct api_db_lease *lease,
-                                               int64_t campaign_id, const char *outcomes)
+struct MHD_Response *api_recipients_csv_stream(struct api_ctx *ctx, int64_t campaign_id,
+                                               const char *outcomes)
 {
     char id[24], disposition[96];
     snprintf(id, sizeof(id), "%lld", (long long)campaign_id);
@@ -150,13 +157,14 @@ struct MHD_Response *api_recipients_csv_stream(struct api_ctx *ctx, struct api_d
     if (!s)
         return NULL;
     s->host = ctx->host;
-    s->lease = *lease;
-    if (start_copy(&s->lease, id, outcomes) != 0) {
+    s->pg = ctx->api->pg_open(ctx->host);
+    s->conn = s->pg ? ctx->api->pg_conn(s->pg) : NULL;
+    if (!s->conn || start_copy(s->conn, id, outcomes) != 0) {
         log_failure(s, "could not start");
-        free(s); /* the lease stays the caller's */
+        s->state = FAILED;
+        csv_free(s);
         return NULL;
     }
-    memset(lease, 0, sizeof(*lease)); /* the stream's now */
     struct MHD_Response *r =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, csv_read, s, csv_free);
     if (!r) {

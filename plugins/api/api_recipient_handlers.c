@@ -119,10 +119,9 @@ static void page(const struct api_call *call, struct api_reply *r, struct api_db
     PQclear(res);
 }
 
-static void csv(const struct api_call *call, struct api_reply *r, struct api_db_lease *l,
-                const char *outcomes)
+static void csv(const struct api_call *call, struct api_reply *r, const char *outcomes)
 {
-    r->stream = api_recipients_csv_stream(call->ctx, l, call->route->campaign_id, outcomes);
+    r->stream = api_recipients_csv_stream(call->ctx, call->route->campaign_id, outcomes);
     if (r->stream)
         r->status = 200;
     else
@@ -146,7 +145,10 @@ void api_handle_campaign_recipients(const struct api_call *call, struct api_repl
     struct api_db_lease l;
     if (api_call_db(call, r, &l) != 0)
         return;
-    if (check(&l, r, params) == 0)
-        (is_csv ? csv : page)(call, r, &l, outcomes);
-    api_db_release(&l); /* a no-op once the CSV stream owns the lease */
+    int ok = check(&l, r, params) == 0;
+    if (ok && !is_csv)
+        page(call, r, &l, outcomes);
+    api_db_release(&l);
+    if (ok && is_csv) /* a download has its own connection: it may last as long as the client */
+        csv(call, r, outcomes);
 }

@@ -496,8 +496,8 @@ def test_campaign_recipients_as_one_csv_download(herald):
         assert_error(api.call("GET", "/api/campaigns/987654/recipients?format=csv"), 404,
                      "not_found")
 
-        # a client that hangs up mid-way: the COPY is cancelled and the only connection
-        # serves the next request
+        # a download in progress holds a connection of its own, not the pool's only one; a
+        # client that hangs up mid-way cancels the COPY
         big = make_campaign(herald, status="completed", name="big")
         herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
                    "SELECT %s, g, (4915000000000 + g)::text, 'queued' "
@@ -506,6 +506,9 @@ def test_campaign_recipients_as_one_csv_download(herald):
             assert r.status_code == 200
             first = next(r.iter_lines())
             assert first.startswith(b"campaign_id,recipient_id,phone,name,outcome")
+            t0 = time.monotonic()
+            during = api.call("GET", f"/api/campaigns/{cid}/recipients?limit=1")
+            assert during.status_code == 200 and time.monotonic() - t0 < 2, during.text
         r = api.call("GET", f"/api/campaigns/{cid}/recipients?limit=2")
         assert r.status_code == 200, r.text
         assert [x["recipient_id"] for x in r.json()["recipients"]] == [1, 2]
