@@ -367,32 +367,27 @@ static void handle_opt(const struct api_call *call, struct api_reply *r,
 }
 #endif
 
+#ifdef HERALD_API_HAVE_SEGMENTER
+#define CONTACT_REQUEST(what, words) handle_opt(call, r, what)
+#else
+/* Without the segmenter's library there is no contact_opt.c to apply the request with. */
+#define CONTACT_REQUEST(what, words)                                                               \
+    ((void)call, api_reply_error(r, 501, "",                                                       \
+                                 words " needs the segmenter's library, not in this "              \
+                                       "build"))
+#endif
+
 void api_handle_contacts_opt_out(const struct api_call *call, struct api_reply *r)
 {
-#ifdef HERALD_API_HAVE_SEGMENTER
-    handle_opt(call, r, CONTACT_OPT_OUT);
-#else
-    (void)call;
-    api_reply_error(r, 501, "", "opt-out needs the segmenter's library, not in this build");
-#endif
+    CONTACT_REQUEST(CONTACT_OPT_OUT, "opt-out");
 }
 
 void api_handle_contacts_opt_in(const struct api_call *call, struct api_reply *r)
 {
-#ifdef HERALD_API_HAVE_SEGMENTER
-    handle_opt(call, r, CONTACT_OPT_IN);
-#else
-    (void)call;
-    api_reply_error(r, 501, "", "opt-in needs the segmenter's library, not in this build");
-#endif
+    CONTACT_REQUEST(CONTACT_OPT_IN, "opt-in");
 }
 
 void api_handle_contacts_erase(const struct api_call *call, struct api_reply *r)
 {
-#ifdef HERALD_API_HAVE_SEGMENTER
-    handle_opt(call, r, CONTACT_ERASE);
-#else
-    (void)call;
-    api_reply_error(r, 501, "", "erase needs the segmenter's library, not in this build");
-#endif
+    CONTACT_REQUEST(CONTACT_ERASE, "erase");
 }
