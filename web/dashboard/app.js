@@ -284,6 +284,10 @@ function renderCampaign(c) {
   document.title = `${c.name} · Herald`;
   const bits = [`template ${c.template?.name} (${c.template?.language})`, `number ${c.phone_number_id}`];
   if (c.rate_limit_per_second) bits.push(`limit ${c.rate_limit_per_second}/s`);
+  if (c.send_window) {
+    const w = c.send_window;
+    bits.push(`sends ${w.from}-${w.to} ${w.time_zone}${c.inside_send_window ? "" : " (outside its hours now: waiting)"}`);
+  }
   if (c.duplicated_from) bits.push(`copy of #${c.duplicated_from}`);
   if (c.status_reason) bits.push(c.status_reason);
   $("#detail-meta").textContent = bits.join(" · ");
