@@ -47,10 +47,16 @@ BEGIN
     FROM campaign_recipients r
     WHERE r.phone = p_phone AND d.campaign_id = r.campaign_id AND d.recipient_id = r.recipient_id;
     UPDATE analytics_recipient_delivery SET phone = NULL WHERE phone = p_phone;
-    UPDATE campaign_recipients
-    SET phone = 'erased:' || recipient_id, name = NULL, params = '[]', contact_id = NULL,
+    -- A campaign that started after the check above (its snapshot raced this call) keeps the
+    -- phone on its unsent rows: the dispatcher needs it to see the opt-out just written and fail
+    -- them (131050) instead of sending; a later erase finishes the job once it has ended.
+    UPDATE campaign_recipients r
+    SET phone = 'erased:' || r.recipient_id, name = NULL, params = '[]', contact_id = NULL,
         updated_at = now()
-    WHERE phone = p_phone;
+    WHERE r.phone = p_phone
+      AND NOT (r.state IN ('pending', 'queued', 'sending', 'uncertain')
+               AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = r.campaign_id
+                           AND k.status IN ('running', 'paused')));
     UPDATE analytics_replies SET from_phone = 'erased', body = NULL, profile_name = NULL
     WHERE from_phone = p_phone;
     UPDATE analytics_parked_events SET phone = NULL WHERE phone = p_phone;
