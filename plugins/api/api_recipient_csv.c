@@ -98,8 +98,8 @@ static ssize_t csv_read(void *cls, uint64_t pos, char *out, size_t max)
                                 : MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
-/* The client went away mid-way: stop the server's COPY and read what is still on its way, so
- * the connection can serve the next request. */
+/* The client went away mid-way: ask the server to stop the COPY now rather than when its next
+ * write finds the closed connection (the connection is closed right after). */
 static void cancel_copy(struct csv_stream *s)
 {
     char err[256];
@@ -108,12 +108,6 @@ static void cancel_copy(struct csv_stream *s)
         PQcancel(c, err, sizeof(err));
         PQfreeCancel(c);
     }
-    char *row;
-    while (PQgetCopyData(s->conn, &row, 0) > 0)
-        PQfreemem(row);
-    PGresult *res;
-    while ((res = PQgetResult(s->conn)) != NULL)
-        PQclear(res);
 }
 
 static void csv_free(void *cls)
