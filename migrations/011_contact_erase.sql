@@ -18,9 +18,12 @@
 --     contact is cut; the delivery rows and parked statuses lose the phone; replies lose the
 --     phone, the text and the profile name. Counters and rates stay as they were: they count
 --     recipients, not phones;
+--   * stamps contacts.erased_at (the proof a compliance team asks for: when it was done);
 --   * returns 'erased', or 'not found' when nothing held the phone, or the refusal.
 -- Not covered: messages still in Kafka topics (jobs, delivery-events, replies) until their
 -- retention expires, and backups (docs/operations-local.md).
+
+ALTER TABLE contacts ADD COLUMN erased_at timestamptz;
 
 CREATE FUNCTION contact_erase(p_phone text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -35,12 +38,12 @@ BEGIN
        AND NOT EXISTS (SELECT 1 FROM analytics_replies WHERE from_phone = p_phone) THEN
         RETURN 'not found';
     END IF;
-    INSERT INTO contacts AS c (phone, opted_out, opted_out_at, opt_requested_at)
-    VALUES (p_phone, true, now(), now())
+    INSERT INTO contacts AS c (phone, opted_out, opted_out_at, opt_requested_at, erased_at)
+    VALUES (p_phone, true, now(), now(), now())
     ON CONFLICT (phone) DO UPDATE
         SET name = NULL, attributes = '{}', tags = '{}', opted_out = true,
             opted_out_at = coalesce(c.opted_out_at, now()), opt_requested_at = now(),
-            updated_at = now();
+            erased_at = now(), updated_at = now();
     DELETE FROM contact_list_members m USING contacts c
     WHERE m.contact_id = c.id AND c.phone = p_phone;
     UPDATE analytics_recipient_delivery d SET phone = NULL

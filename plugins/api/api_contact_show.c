@@ -22,7 +22,7 @@
 static const char show_sql[] =
     "SELECT json_build_object("
     "'contact', (SELECT row_to_json(c) FROM (SELECT id, phone, name, tags, attributes, "
-    "opted_out, opted_out_at, opt_requested_at, created_at, updated_at FROM contacts "
+    "opted_out, opted_out_at, opt_requested_at, erased_at, created_at, updated_at FROM contacts "
     "WHERE phone = $1) c), "
     "'lists', coalesce((SELECT json_agg(json_build_object('id', l.id, 'name', l.name) "
     "ORDER BY l.id) FROM contacts c JOIN contact_list_members m ON m.contact_id = c.id "

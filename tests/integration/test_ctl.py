@@ -555,8 +555,10 @@ def test_contacts_erase_leaves_only_an_opted_out_phone(herald):
     for table in tables:
         (n,), = herald.sql(f"SELECT count(*) FROM {table} t WHERE t::text LIKE %s", f"%{gone}%")
         assert n == (1 if table == "contacts" else 0), table
-    assert herald.sql("SELECT name, tags, attributes, opted_out FROM contacts WHERE phone = %s",
-                      gone) == [(None, [], {}, True)]
+    assert herald.sql("SELECT name, tags, attributes, opted_out, erased_at IS NOT NULL FROM "
+                      "contacts WHERE phone = %s", gone) == [(None, [], {}, True, True)]
+    rc, out, err = ctl(herald, "contacts", "show", gone, "--json")
+    assert rc == 0 and json.loads(out)["contact"]["erased_at"], err
     assert herald.sql("SELECT count(*) FROM contact_list_members m JOIN contacts c ON "
                       "c.id = m.contact_id WHERE c.phone = %s", gone) == [(0,)]
     assert herald.sql("SELECT phone, name, params FROM campaign_recipients WHERE campaign_id = %s "

@@ -21,7 +21,7 @@
 #endif
 
 static const char contact_sql[] = "SELECT id, phone, name, to_jsonb(tags) AS tags, attributes, "
-                                  "opted_out, opted_out_at, opt_requested_at, "
+                                  "opted_out, opted_out_at, opt_requested_at, erased_at, "
                                   "created_at, updated_at FROM contacts WHERE phone = $1";
 
 static const char lists_sql[] =
