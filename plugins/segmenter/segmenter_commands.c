@@ -99,9 +99,10 @@ static enum apply_result apply_create(struct apply *a)
         campaign_fields_free(&f);
         return REJECTED;
     }
-    if (check_time_zone(a, &f) != APPLIED) {
+    enum apply_result r = check_time_zone(a, &f);
+    if (r != APPLIED) { /* TRANSIENT when the database went away: the command is retried */
         campaign_fields_free(&f);
-        return REJECTED;
+        return r;
     }
     const char *params[] = {a->id,
                             f.name,
