@@ -55,11 +55,13 @@ void api_handle_campaign_replies(const struct api_call *call, struct api_reply *
         return;
     PGresult *res =
         api_db_exec(&l, "SELECT 1 FROM campaigns WHERE id = $1::bigint", 1, params, NULL);
-    int found = res && PQntuples(res) == 1;
+    int found = !res ? -1 : PQntuples(res) == 1; /* -1: the database failed */
     PQclear(res);
-    res = found ? api_db_exec(&l, page_sql, 3, params, state) : NULL;
+    res = found > 0 ? api_db_exec(&l, page_sql, 3, params, state) : NULL;
     api_db_release(&l);
-    if (!found)
+    if (found < 0)
+        api_reply_error(r, 503, "", "database error, retry later");
+    else if (!found)
         api_reply_error(r, 404, "", "campaign %s not found", id);
     else if (!res && !strncmp(state, "22", 2)) /* data exception: a cursor that is not one */
         api_reply_error(r, 400, "before", "before must be the next_before of a previous page");
