@@ -14,7 +14,7 @@
 
 #include "kafka_producer.h"
 #include "log.h"
-#include "retry_backoff.h"
+#include "herald/retry_backoff.h"
 
 static void link_msg(struct stage *s, struct host_msg *m)
 {

@@ -3,7 +3,7 @@
  * Equal jitter keeps a floor of half the base delay so a retry never fires immediately,
  * while spreading simultaneous failures over the other half.
  */
-#include "retry_backoff.h"
+#include "herald/retry_backoff.h"
 
 int64_t retry_backoff_ms(int attempt, int64_t initial_ms, int64_t max_ms, uint32_t rnd)
 {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "retry_backoff.h"
+#include "herald/retry_backoff.h"
 #include "retry_scheduler.h"
 
 static void test_backoff_bounds(void **state)

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "dispatcher_backoff.h"
 #include "dispatcher_errors.h"
 #include "dispatcher_events.h"
 #include "dispatcher_http.h"
@@ -20,6 +19,7 @@
 #include "dispatcher_pg_worker.h"
 #include "dispatcher_request.h"
 #include "dispatcher_response.h"
+#include "herald/retry_backoff.h"
 
 int64_t disp_wall_ms(void)
 {
@@ -112,9 +112,10 @@ static void to_resolve(struct disp_ctx *c, struct disp_entry *e, enum disp_resol
     c->n_to_resolve++;
 }
 
-static double rnd01(void)
+/* Jitter for the retry schedule; rand() is enough, it only spreads retries apart. */
+static uint32_t jitter(void)
 {
-    return (double)rand() / ((double)RAND_MAX + 1.0);
+    return (uint32_t)rand();
 }
 
 /* Retry after `delay_ms`, or fail when the attempts are spent. */
@@ -197,13 +198,15 @@ static void act(struct disp_ctx *c, struct disp_entry *e, enum disp_action a,
         to_resolve(c, e, DISP_RES_ACCEPTED);
         break;
     case DISP_ACT_RETRY:
-        retry(c, e, disp_backoff_ms(e->attempts, c->backoff_initial_ms, c->backoff_max_ms, rnd01()),
+        retry(c, e,
+              retry_backoff_ms(e->attempts, c->backoff_initial_ms, c->backoff_max_ms, jitter()),
               now_ms);
         break;
     case DISP_ACT_THROTTLE_NUMBER:
         c->api->counter_add(c->m.throttled, 1);
         disp_bucket_throttled(&e->num->bucket, now_ms);
-        retry(c, e, disp_backoff_ms(e->attempts, c->backoff_initial_ms, c->backoff_max_ms, rnd01()),
+        retry(c, e,
+              retry_backoff_ms(e->attempts, c->backoff_initial_ms, c->backoff_max_ms, jitter()),
               now_ms);
         break;
     case DISP_ACT_RETRY_RECIPIENT:

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dispatcher_backoff.h"
 #include "dispatcher_rate_limiter.h"
 #include "pair_rate_limiter.h"
 
@@ -205,17 +204,6 @@ static void pair_limiter_holds_one_recipient(void **state)
     pair_limiter_free(p);
 }
 
-static void backoff_grows_bounded_with_jitter(void **state)
-{
-    assert_int_equal(disp_backoff_ms(1, 200, 30000, 0.0), 100);
-    assert_int_equal(disp_backoff_ms(1, 200, 30000, 0.999999), 199);
-    assert_int_equal(disp_backoff_ms(2, 200, 30000, 0.0), 200);
-    assert_int_equal(disp_backoff_ms(4, 200, 30000, 0.0), 800);
-    assert_int_equal(disp_backoff_ms(30, 200, 30000, 0.0), 15000);
-    assert_true(disp_backoff_ms(30, 200, 30000, 0.5) <= 30000);
-    assert_true(disp_backoff_ms(1000, 200, 30000, 0.99) <= 30000);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,7 +214,6 @@ int main(void)
         cmocka_unit_test(send_window_holds_the_rate_plus_one),
         cmocka_unit_test(a_stall_does_not_leave_a_repeating_bunch),
         cmocka_unit_test(pair_limiter_holds_one_recipient),
-        cmocka_unit_test(backoff_grows_bounded_with_jitter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /*
- * retry_backoff.h - how long a HERALD_RETRY'd message waits before its next attempt.
+ * retry_backoff.h - how long a retried attempt waits: a HERALD_RETRY'd message in the host,
+ * a send the dispatcher retries after a 5xx, a timeout or a throughput error.
  *
  * Why a pure function: the schedule (exponential, capped, with jitter so that a burst of
  * failures does not retry in lock-step) is easy to get subtly wrong and must be testable.
