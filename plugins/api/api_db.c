@@ -3,6 +3,7 @@
  */
 #include "api_db.h"
 #include "api_internal.h"
+#include "api_time.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -55,14 +56,7 @@ void api_db_pool_free(struct api_db_pool *p)
 
 static int take_slot(struct api_db_pool *p, int wait_ms)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += wait_ms / 1000;
-    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = api_time_deadline_after(wait_ms);
     pthread_mutex_lock(&p->lock);
     while (1) {
         for (int i = 0; i < p->size; i++) {

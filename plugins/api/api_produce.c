@@ -7,6 +7,7 @@
  * callback may fire after the request gave up (timeout) and returned.
  */
 #include "api_internal.h"
+#include "api_time.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -85,19 +86,6 @@ static void on_ack(void *opaque, const char *err)
     waiter_unref_locked_and_unlock(w);
 }
 
-static struct timespec deadline_after(int64_t ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
-
 int api_produce_command(struct api_ctx *ctx, int64_t campaign_id, const json_t *command)
 {
     char key[24];
@@ -125,7 +113,7 @@ int api_produce_command(struct api_ctx *ctx, int64_t campaign_id, const json_t *
         w->failed = 1;
         w->done = 1;
     }
-    struct timespec deadline = deadline_after(ctx->ack_timeout_ms);
+    struct timespec deadline = api_time_deadline_after(ctx->ack_timeout_ms);
     while (!w->done)
         if (pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == ETIMEDOUT)
             break;

@@ -3,6 +3,7 @@
  * header for why).
  */
 #include "api_progress_hub.h"
+#include "api_time.h"
 
 #include "api_internal.h"
 
@@ -31,19 +32,6 @@ struct progress_hub {
     size_t n, cap;
     int64_t total_watchers;
 };
-
-static struct timespec deadline_after(int64_t ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
 
 static struct watched *find_locked(struct progress_hub *hub, int64_t id)
 {
@@ -129,7 +117,7 @@ static void *poller_main(void *arg)
         pthread_mutex_lock(&hub->lock);
         if (hub->stopping)
             break;
-        struct timespec deadline = deadline_after(hub->ctx->progress_poll_ms);
+        struct timespec deadline = api_time_deadline_after(hub->ctx->progress_poll_ms);
         pthread_cond_timedwait(&hub->poll_now, &hub->lock, &deadline);
     }
     pthread_mutex_unlock(&hub->lock);
@@ -221,7 +209,7 @@ void progress_hub_unwatch(struct progress_hub *hub, int64_t campaign_id)
 int progress_hub_next(struct progress_hub *hub, int64_t campaign_id, uint64_t *version,
                       char **snapshot, int timeout_ms)
 {
-    struct timespec deadline = deadline_after(timeout_ms);
+    struct timespec deadline = api_time_deadline_after(timeout_ms);
     int rc = 0;
     pthread_mutex_lock(&hub->lock);
     while (!hub->stopping) {

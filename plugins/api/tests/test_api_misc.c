@@ -141,6 +141,21 @@ static void rfc3339(void **state)
         assert_int_equal(api_time_parse_rfc3339(bad[i], &t), -1);
 }
 
+/* The nanoseconds carry into seconds: a deadline is always a valid timespec, ms from now. */
+static void condvar_deadline(void **state)
+{
+    (void)state;
+    for (int64_t ms = 0; ms <= 2000; ms += 7) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        struct timespec d = api_time_deadline_after(ms);
+        assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+        int64_t ahead_ms =
+            (int64_t)(d.tv_sec - now.tv_sec) * 1000 + (d.tv_nsec - now.tv_nsec) / 1000000;
+        assert_true(ahead_ms >= ms && ahead_ms <= ms + 50);
+    }
+}
+
 static void static_paths(void **state)
 {
     char out[256];
@@ -168,9 +183,10 @@ static void static_paths(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(bearer_token), cmocka_unit_test(error_shape),
-        cmocka_unit_test(transitions),  cmocka_unit_test(command_ids_and_shape),
-        cmocka_unit_test(rfc3339),      cmocka_unit_test(static_paths),
+        cmocka_unit_test(bearer_token),     cmocka_unit_test(error_shape),
+        cmocka_unit_test(transitions),      cmocka_unit_test(command_ids_and_shape),
+        cmocka_unit_test(rfc3339),          cmocka_unit_test(static_paths),
+        cmocka_unit_test(condvar_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
