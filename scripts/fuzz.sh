@@ -14,7 +14,8 @@
 # non-zero. To keep it fixed forever: fix the code, then copy the file to
 # tests/fuzz/regressions/<h>/ (ctest's fuzz_<h> replays it on the gcc builds).
 # Leaks are findings too, minus the third-party ones listed in tests/lsan.supp.
-# Environment: HERALD_FUZZ_BUILD_DIR (default build-fuzz), HERALD_JOBS (ninja -j, default 2).
+# Environment: HERALD_FUZZ_BUILD_DIR (default build-fuzz), HERALD_JOBS (ninja -j, default 2),
+# HERALD_FUZZ_JOBS (harnesses fuzzed at once, default: the number of cores).
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -76,26 +77,47 @@ run_one() {
         2>"$BUILD/fuzz_$h.log"
 }
 
+# report_one HARNESS RC — prints the harness's final stats; on a finding, what to do next.
+report_one() {
+    local h="$1" rc="$2"
+    { printf 'fuzz_%s: ' "$h"; grep -E '^(stat::|#[0-9]+ +DONE)' "$BUILD/fuzz_$h.log" | tr '\n' ' '; echo; } >&2 || true
+    if [ "$rc" -ne 0 ]; then
+        herald_log "fuzz_$h FAILED (exit $rc); log $BUILD/fuzz_$h.log:"
+        grep -E 'ERROR|SUMMARY|invariant broken|Test unit written' "$BUILD/fuzz_$h.log" | head -20 >&2 || true
+        herald_log "reproduce: $BUILD/bin/fuzz_$h $BUILD/artifacts/$h/<file>; after the fix copy it to tests/fuzz/regressions/$h/"
+    fi
+}
+
+# Each libFuzzer process is single-threaded: harnesses run HERALD_FUZZ_JOBS at a time (default:
+# the number of cores), the same fuzzing time each in a fraction of the wall time.
 main() {
     build
-    local failed=() h rc
+    local jobs="${HERALD_FUZZ_JOBS:-$(nproc)}"
+    local failed=() h rc running=0
     local t0=$SECONDS
     for h in "${HARNESSES[@]}"; do
-        rc=0
-        run_one "$h" || rc=$?
-        grep -E '^(stat::|#[0-9]+ +DONE)' "$BUILD/fuzz_$h.log" | tr '\n' ' ' | sed 's/$/\n/' >&2 || true
-        if [ "$rc" -ne 0 ]; then
-            failed+=("$h")
-            herald_log "fuzz_$h FAILED (exit $rc); log $BUILD/fuzz_$h.log:"
-            grep -E 'ERROR|SUMMARY|invariant broken|Test unit written' "$BUILD/fuzz_$h.log" | head -20 >&2 || true
-            herald_log "reproduce: $BUILD/bin/fuzz_$h $BUILD/artifacts/$h/<file>; after the fix copy it to tests/fuzz/regressions/$h/"
+        if [ "$running" -ge "$jobs" ]; then
+            wait -n || true
+            running=$((running - 1))
         fi
+        rm -f "$BUILD/fuzz_$h.rc"
+        (
+            rc=0
+            run_one "$h" || rc=$?
+            echo "$rc" >"$BUILD/fuzz_$h.rc"
+        ) &
+        running=$((running + 1))
     done
-    herald_log "${#HARNESSES[@]} harnesses x ${SECONDS_EACH}s in $((SECONDS - t0))s"
+    wait
+    for h in "${HARNESSES[@]}"; do
+        rc="$(cat "$BUILD/fuzz_$h.rc" 2>/dev/null || echo 1)"
+        report_one "$h" "$rc"
+        if [ "$rc" -ne 0 ]; then failed+=("$h"); fi
+    done
+    herald_log "${#HARNESSES[@]} harnesses x ${SECONDS_EACH}s, $jobs at a time, in $((SECONDS - t0))s"
     if [ "${#failed[@]}" -gt 0 ]; then
         herald_die "findings in: ${failed[*]}"
     fi
-    herald_log "no crash, leak, timeout or broken invariant"
 }
 
-main
+main "$@"
