@@ -12,7 +12,7 @@
 #
 # Environment: ASAN_OPTIONS (default detect_leaks=1: LeakSanitizer on), LSAN_OPTIONS (default:
 # the third-party suppressions of tests/lsan.supp), HERALD_FUZZ_SECONDS (per harness, default 20),
-# HERALD_TEST_WORKERS (integration tests run at once, default 3, 0 = serial), HERALD_CTEST_ARGS
+# HERALD_TEST_WORKERS (integration tests run at once, default 4, 0 = serial), HERALD_CTEST_ARGS
 # (extra ctest args), plus whatever scripts/kafka.sh and scripts/postgres.sh read.
 set -euo pipefail
 
