@@ -214,13 +214,18 @@ void api_handle_command_get(const struct api_call *call, struct api_reply *r)
 
 /* ---- reads -------------------------------------------------------------------------------- */
 
+/* When a running campaign outside its sending hours goes on by itself (null otherwise). */
+#define SEND_WINDOW_OPENS_AT                                                                       \
+    "'send_window_opens_at', CASE WHEN c.status = 'running' THEN "                                 \
+    "campaign_send_window_opens_at(c.send_window, now()) END"
+
 static const char list_sql_fmt[] =
     "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC), '[]'::json)::text FROM ("
     " SELECT c.id, json_build_object('id', c.id, 'name', c.name, 'status', c.status,"
     "  'status_reason', c.status_reason, 'phone_number_id', c.phone_number_id,"
     "  'template_name', c.template_name, 'audience_size', c.audience_size,"
     "  'scheduled_at', c.scheduled_at, 'created_at', c.created_at, 'started_at', c.started_at,"
-    "  'completed_at', c.completed_at, 'progress', %s) AS j"
+    "  'completed_at', c.completed_at, " SEND_WINDOW_OPENS_AT ", 'progress', %s) AS j"
     " FROM campaigns c WHERE ($1::text IS NULL OR c.status = $1)"
     " AND ($2::bigint IS NULL OR c.id < $2::bigint) ORDER BY c.id DESC LIMIT $3::int) x";
 
@@ -298,7 +303,8 @@ static const char campaign_sql[] =
     "   'params', c.template_params),"
     " 'audience', c.audience, 'rate_limit_per_second', c.rate_limit_per_second,"
     " 'send_window', c.send_window,"
-    " 'inside_send_window', campaign_send_window_open(c.send_window, now()),"
+    " 'inside_send_window', campaign_send_window_open(c.send_window, now()), " SEND_WINDOW_OPENS_AT
+    ","
     " 'audience_size', c.audience_size, 'scheduled_at', c.scheduled_at,"
     " 'duplicated_from', c.duplicated_from, 'created_at', c.created_at,"
     " 'updated_at', c.updated_at, 'started_at', c.started_at, 'paused_at', c.paused_at,"

@@ -21,6 +21,7 @@ const TOKEN = process.env.DASHBOARD_TOKEN;
 const CID = Number(process.env.CAMPAIGN_ID);
 const FAILURE_CODE = process.env.FAILURE_CODE;
 const LOOKUP_PHONE = process.env.LOOKUP_PHONE; // a recipient that failed with FAILURE_CODE
+const WAITING_ID = process.env.WAITING_ID; // a running campaign outside its send window
 const SHOTS = process.env.SCREENSHOT_DIR;
 assert.ok(BASE && TOKEN && CID, "DASHBOARD_URL, DASHBOARD_TOKEN and CAMPAIGN_ID are required");
 
@@ -114,6 +115,10 @@ try {
   const a0 = await number(listAccepted);
   const a1 = await growsBeyond(listAccepted, Number.isNaN(a0) ? 0 : a0, "accepted in the list");
   log(`list: accepted ${a0} -> ${a1}`);
+  // A running campaign outside its sending hours says when it goes on; a sending one does not.
+  const note = page.getByTestId(`campaign-row-${WAITING_ID}`).locator(".window-note");
+  await until("the waiting campaign's note", async () => ((await note.textContent()) || "").includes("waits until"));
+  assert.equal(await row.locator(".window-note").count(), 0, "a note on a campaign that is sending");
 
   // 4. Detail view: live over SSE, numbers move, funnel, failures by code, chart.
   log("detail: live numbers");

@@ -781,3 +781,44 @@ def test_read_commands_degrade_without_the_analytics_views(herald):
     assert rc == 0, err
     assert "showing dispatch states only" in err
     assert out.startswith(f"campaign={cid} status=running audience=2 done=1 accepted=1 ")
+
+
+def test_a_campaign_waiting_for_its_send_window_says_when_it_opens(herald):
+    """A running campaign outside its sending hours sends nothing and its rate reads 0: watch,
+    campaign list and campaign show say when the window opens (the next local `from`), so
+    "waiting for 09:00" does not look like "stuck"; a campaign inside its window, or not
+    running, shows nothing."""
+    # the truth, from one reading of the clock: the window opens 2 h from now (Tokyo: UTC+9, no
+    # DST), whatever minute it is when herald-ctl asks (`from` is a fixed local time)
+    (now_min, utc), = herald.sql(
+        "SELECT (extract(hour FROM now() AT TIME ZONE 'Asia/Tokyo') * 60 + extract(minute FROM "
+        "now() AT TIME ZONE 'Asia/Tokyo'))::int, to_char((date_trunc('minute', now()) + "
+        "interval '120 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+    hhmm = lambda m: f"{(m // 60) % 24:02d}:{m % 60:02d}"  # noqa: E731
+    closed = {"from": hhmm(now_min + 120), "to": hhmm(now_min + 180), "time_zone": "Asia/Tokyo"}
+    waiting, inside, paused = (make_campaign(herald, s, n) for s, n in
+                               (("running", "Waiting"), ("running", "Inside"), ("paused", "P")))
+    open_now = {**closed, "from": hhmm(now_min + 24 * 60 - 60), "to": hhmm(now_min + 60)}
+    for cid, w in ((waiting, closed), (inside, open_now), (paused, closed)):
+        herald.sql("UPDATE campaigns SET send_window = %s, audience_size = 3 WHERE id = %s",
+                   json.dumps(w), cid)
+    rc, out, err = ctl(herald, "watch", str(waiting), "--once", "--json")
+    assert rc == 0, err
+    assert json.loads(out)["send_window_opens_at"] == utc
+    rc, out, err = ctl(herald, "watch", str(waiting), "--once")
+    assert rc == 0, err
+    assert out.rstrip().endswith(f" window_opens={utc}"), out
+    rc, out, err = ctl(herald, "watch", str(inside), "--once", "--json")
+    assert rc == 0, err
+    assert json.loads(out)["send_window_opens_at"] is None
+
+    rc, out, err = ctl(herald, "campaign", "list", "--json")
+    assert rc == 0, err
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows[waiting]["waits_until"] == utc[:10] + " " + utc[11:16]
+    assert rows[inside]["waits_until"] is None and rows[paused]["waits_until"] is None
+
+    rc, out, err = ctl(herald, "campaign", "show", str(waiting), "--json")
+    assert rc == 0, err
+    c = json.loads(out)["campaign"]
+    assert c["inside_send_window"] is False and c["send_window_opens_at"].startswith(utc[:16])

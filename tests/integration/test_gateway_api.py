@@ -13,6 +13,7 @@ import json
 import os
 import threading
 import time
+from datetime import datetime
 
 import pytest
 import requests
@@ -183,6 +184,28 @@ def test_create_accepts_a_send_window(herald, api):
     herald.sql("UPDATE campaigns SET send_window = %s WHERE id = %s", json.dumps(window), cid)
     c = api.call("GET", f"/api/campaigns/{cid}").json()["campaign"]
     assert c["send_window"] == window and isinstance(c["inside_send_window"], bool)
+    assert c["send_window_opens_at"] is None  # a draft waits for nothing
+
+
+def test_a_running_campaign_outside_its_hours_says_when_they_begin(herald, api):
+    """GET /api/campaigns/{id} and the list carry send_window_opens_at for a running campaign
+    outside its send window (the dashboard shows it), null inside it."""
+    (now_min, opens), = herald.sql(
+        "SELECT (extract(hour FROM now() AT TIME ZONE 'UTC') * 60 + extract(minute FROM now() "
+        "AT TIME ZONE 'UTC'))::int, date_trunc('minute', now()) + interval '90 minutes'")
+    hhmm = lambda m: f"{(m // 60) % 24:02d}:{m % 60:02d}"  # noqa: E731
+    closed = {"from": hhmm(now_min + 90), "to": hhmm(now_min + 150), "time_zone": "UTC"}
+    inside = {"from": hhmm(now_min + 24 * 60 - 30), "to": hhmm(now_min + 30), "time_zone": "UTC"}
+    waiting, running = make_campaign(herald), make_campaign(herald)
+    for cid, w in ((waiting, closed), (running, inside)):
+        herald.sql("UPDATE campaigns SET status = 'running', send_window = %s WHERE id = %s",
+                   json.dumps(w), cid)
+    c = api.call("GET", f"/api/campaigns/{waiting}").json()["campaign"]
+    assert c["inside_send_window"] is False
+    assert datetime.fromisoformat(c["send_window_opens_at"]) == opens
+    listed = {x["id"]: x for x in api.call("GET", "/api/campaigns").json()["campaigns"]}
+    assert datetime.fromisoformat(listed[waiting]["send_window_opens_at"]) == opens
+    assert listed[running]["send_window_opens_at"] is None
 
 
 def test_create_accepts_a_retargeted_audience(herald, api):

@@ -355,6 +355,29 @@ def test_send_window_open_in_local_time(herald, window, at, inside):
     assert got is inside
 
 
+@pytest.mark.parametrize("window,at,opens", [
+    ({"from": "09:00", "to": "17:00", "time_zone": "Europe/Berlin"}, "2026-11-28 06:00Z",
+     "2026-11-28 08:00:00+00"),  # before today's hours
+    ({"from": "09:00", "to": "17:00", "time_zone": "Europe/Berlin"}, "2026-11-28 09:00Z", None),
+    ({"from": "09:00", "to": "17:00", "time_zone": "Europe/Berlin"}, "2026-11-28 16:00Z",
+     "2026-11-29 08:00:00+00"),  # after them: tomorrow's
+    ({"from": "22:00", "to": "06:00", "time_zone": "UTC"}, "2026-11-28 12:00Z",
+     "2026-11-28 22:00:00+00"),  # spanning midnight, closed in the day
+    ({"from": "22:00", "to": "06:00", "time_zone": "UTC"}, "2026-11-28 23:00Z", None),
+    ({"from": "08:00", "to": "20:00", "time_zone": "America/New_York"}, "2026-03-08 02:00Z",
+     "2026-03-08 12:00:00+00"),  # the night clocks go forward: 08:00 EDT, not EST
+    ({"from": "02:30", "to": "05:00", "time_zone": "Europe/Berlin"}, "2026-03-28 12:00Z",
+     "2026-03-29 01:30:00+00"),  # 02:30 does not exist that night: 03:30 CEST
+    (None, "2026-11-28 03:00Z", None),
+])
+def test_send_window_opens_at_the_next_local_from(herald, window, at, opens):
+    """campaign_send_window_opens_at (what herald-ctl and the API show for a waiting campaign):
+    NULL while open or without a window, else the next local `from`."""
+    (got,), = herald.sql("SELECT campaign_send_window_opens_at(%s::jsonb, %s::timestamptz)::text",
+                         json.dumps(window) if window else None, at)
+    assert got == opens
+
+
 def test_job_payload_and_key(herald):
     add_contacts(herald, 3, "l")
     st = start_segmenter(herald)

@@ -105,6 +105,16 @@ $("#forget-token").addEventListener("click", () => {
 
 // ---- campaign list ------------------------------------------------------------------------
 
+// A running campaign outside its sending hours: when it goes on, in the viewer's local time.
+function windowNote(opensAt) {
+  const opens = new Date(opensAt).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+  return Object.assign(document.createElement("small"), {
+    className: "window-note",
+    textContent: ` waits until ${opens}`,
+    title: `Outside its send window; sending resumes by itself at ${new Date(opensAt).toLocaleString()}`,
+  });
+}
+
 function campaignRow(c) {
   const p = c.progress || {};
   const tr = document.createElement("tr");
@@ -140,6 +150,7 @@ function campaignRow(c) {
       const b = document.createElement("span");
       badge(b, c.status);
       td.append(b);
+      if (c.send_window_opens_at) td.append(windowNote(c.send_window_opens_at));
     } else if (field === "progress") {
       const bar = document.createElement("div");
       bar.className = "progress small";
@@ -286,7 +297,8 @@ function renderCampaign(c) {
   if (c.rate_limit_per_second) bits.push(`limit ${c.rate_limit_per_second}/s`);
   if (c.send_window) {
     const w = c.send_window;
-    bits.push(`sends ${w.from}-${w.to} ${w.time_zone}${c.inside_send_window ? "" : " (outside its hours now: waiting)"}`);
+    const opens = c.send_window_opens_at ? `: opens ${new Date(c.send_window_opens_at).toLocaleString()}` : "";
+    bits.push(`sends ${w.from}-${w.to} ${w.time_zone}${c.inside_send_window ? "" : ` (outside its hours now${opens})`}`);
   }
   if (c.duplicated_from) bits.push(`copy of #${c.duplicated_from}`);
   if (c.status_reason) bits.push(c.status_reason);

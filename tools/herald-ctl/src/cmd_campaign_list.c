@@ -1,6 +1,7 @@
 /*
  * cmd_campaign_list.c - `herald-ctl campaign list`: campaigns, newest first, with status and
- * the headline numbers of the campaign_progress view. Without that view (analytics not
+ * the headline numbers of the campaign_progress view, and for a running campaign outside its
+ * sending hours when they begin (waits_until). Without that view (analytics not
  * migrated yet) it still lists the campaigns and says what is missing.
  */
 #include "ctl_db.h"
@@ -12,16 +13,21 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A running campaign outside its sending hours sends nothing until then (UTC, like created). */
+#define WINDOW_OPENS                                                                               \
+    "to_char(CASE WHEN c.status = 'running' THEN campaign_send_window_opens_at(c.send_window, "    \
+    "now()) END AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS waits_until "
+
 static const char with_progress[] =
     "SELECT c.id, c.name, c.status, coalesce(p.audience_size, c.audience_size) AS audience, "
     "p.sent, p.delivered, p.read, p.failed, p.replied, "
-    "to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS created "
+    "to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS created, " WINDOW_OPENS
     "FROM campaigns c LEFT JOIN campaign_progress p ON p.campaign_id = c.id "
     "WHERE ($1::text IS NULL OR c.status = $1) ORDER BY c.id DESC LIMIT $2::bigint";
 
 static const char without_progress[] =
     "SELECT c.id, c.name, c.status, c.audience_size AS audience, "
-    "to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS created "
+    "to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS created, " WINDOW_OPENS
     "FROM campaigns c WHERE ($1::text IS NULL OR c.status = $1) ORDER BY c.id DESC "
     "LIMIT $2::bigint";
 

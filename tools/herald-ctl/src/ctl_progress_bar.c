@@ -107,7 +107,7 @@ static void truncate_to(char *s, int width)
 void ctl_progress_lines(const struct ctl_progress *p, int term_width, char *line1, char *line2,
                         size_t len)
 {
-    char head[96], tail[64], rate[64], bar[128];
+    char head[96], tail[64], rate[160], bar[128];
     snprintf(head, sizeof(head), "campaign %lld %-9s ", p->campaign_id,
              p->status ? p->status : "?");
     percent_text(p, tail, sizeof(tail));
@@ -118,7 +118,10 @@ void ctl_progress_lines(const struct ctl_progress *p, int term_width, char *line
         snprintf(line1, len, "%s%s %s", head, bar, tail);
     else
         snprintf(line1, len, "%s%s", head, tail);
-    rate_eta_text(p, rate, sizeof(rate));
+    if (p->window_opens_local)
+        snprintf(rate, sizeof(rate), "waiting: opens %s", p->window_opens_local);
+    else
+        rate_eta_text(p, rate, sizeof(rate));
     snprintf(line2, len, "sent %lld  delivered %lld  read %lld  failed %lld  replied %lld  |  %s",
              max_ll(p->accepted, p->sent), p->delivered, p->read, p->failed, p->replied, rate);
     truncate_to(line1, term_width);
@@ -135,6 +138,9 @@ void ctl_progress_plain(const struct ctl_progress *p, char *buf, size_t len)
              p->campaign_id, p->status ? p->status : "?", p->audience > 0 ? p->audience : 0,
              ctl_progress_done(p), p->accepted, p->sent, p->delivered, p->read, p->failed,
              p->replied, p->rate > 0 ? p->rate : 0.0, eta);
+    size_t used = strlen(buf);
+    if (p->window_opens_utc && used < len)
+        snprintf(buf + used, len - used, " window_opens=%s", p->window_opens_utc);
 }
 
 static json_t *count_or_null(long long v, int known)
@@ -146,14 +152,15 @@ int ctl_progress_json(const struct ctl_progress *p, char *buf, size_t len)
 {
     double eta = effective_eta(p);
     json_t *o = json_pack(
-        "{s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "campaign_id",
+        "{s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "campaign_id",
         (json_int_t)p->campaign_id, "status", p->status ? json_string(p->status) : json_null(),
         "audience", count_or_null(p->audience, p->audience > 0), "done",
         (json_int_t)ctl_progress_done(p), "accepted", (json_int_t)p->accepted, "sent",
         (json_int_t)p->sent, "delivered", (json_int_t)p->delivered, "read", (json_int_t)p->read,
         "failed", (json_int_t)p->failed, "replied", (json_int_t)p->replied, "rate_per_second",
         p->rate > 0 ? json_real(round(p->rate * 10) / 10) : json_null(), "eta_seconds",
-        eta >= 0 ? json_integer((json_int_t)llround(eta)) : json_null());
+        eta >= 0 ? json_integer((json_int_t)llround(eta)) : json_null(), "send_window_opens_at",
+        p->window_opens_utc ? json_string(p->window_opens_utc) : json_null());
     size_t n = o ? json_dumpb(o, buf, len, JSON_COMPACT | JSON_REAL_PRECISION(10)) : 0;
     json_decref(o);
     if (n == 0 || n >= len)

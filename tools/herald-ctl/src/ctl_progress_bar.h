@@ -24,6 +24,11 @@ struct ctl_progress {
     long long accepted, sent, delivered, read, failed, replied;
     double rate;        /* messages per second; <= 0 unknown */
     double eta_seconds; /* < 0 unknown */
+    /* While a running campaign waits for its send window: when it opens, as an RFC 3339 UTC
+     * instant and as local time with its zone ("Sat 09:00 Europe/Berlin"); NULL when
+     * it is not waiting. */
+    const char *window_opens_utc;
+    const char *window_opens_local;
 };
 
 /* Recipients no longer waiting to be sent, clamped to [0, audience]. */
@@ -37,12 +42,14 @@ size_t ctl_progress_bar(const struct ctl_progress *p, int width, char *buf, size
 void ctl_progress_lines(const struct ctl_progress *p, int term_width, char *line1, char *line2,
                         size_t len);
 
-/* One line "campaign=42 status=running audience=... eta=2m17s" for non-terminals. */
+/* One line "campaign=42 status=running audience=... eta=2m17s" for non-terminals, plus
+ * " window_opens=<utc>" while it waits for its send window. */
 void ctl_progress_plain(const struct ctl_progress *p, char *buf, size_t len);
 
 /* One compact JSON object (watch --json, a line each): campaign_id, status, audience, done,
  * accepted, sent, delivered, read, failed, replied, rate_per_second (one decimal),
- * eta_seconds; unknown values are null. Returns 0, or -1 when buf is too small. */
+ * eta_seconds, send_window_opens_at (null unless it waits for its send window); unknown
+ * values are null. Returns 0, or -1 when buf is too small. */
 int ctl_progress_json(const struct ctl_progress *p, char *buf, size_t len);
 
 #endif

@@ -9,21 +9,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Columns 12 and 13 of both queries: when a running campaign waiting for its send window goes
+ * on, in UTC and as the weekday and time in the zone the window names (it opens within a
+ * day, so the weekday is enough). */
+#define WINDOW_OPENS_COLUMNS                                                                       \
+    "to_char(o.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "                         \
+    "to_char(o.at AT TIME ZONE (c.send_window ->> 'time_zone'), 'Dy HH24:MI') || ' ' || "          \
+    "(c.send_window ->> 'time_zone') "
+#define WINDOW_OPENS_JOIN                                                                          \
+    "CROSS JOIN LATERAL (SELECT CASE WHEN c.status = 'running' THEN "                              \
+    "campaign_send_window_opens_at(c.send_window, now()) END AS at) o "
+
 static const char view_sql[] =
     "SELECT c.status, coalesce(c.status_reason, ''), "
     "coalesce(p.audience_size, c.audience_size, 0), coalesce(p.pending, -1), "
     "coalesce(p.accepted, 0), coalesce(p.sent, 0), coalesce(p.delivered, 0), "
     "coalesce(p.read, 0), coalesce(p.failed, 0), coalesce(p.replied, 0), "
-    "coalesce(p.rate_per_second, 0), coalesce(p.eta_seconds, -1) "
-    "FROM campaigns c LEFT JOIN campaign_progress p ON p.campaign_id = c.id WHERE c.id = $1";
+    "coalesce(p.rate_per_second, 0), coalesce(p.eta_seconds, -1), " WINDOW_OPENS_COLUMNS
+    "FROM campaigns c LEFT JOIN campaign_progress p ON p.campaign_id = c.id " WINDOW_OPENS_JOIN
+    "WHERE c.id = $1";
 
 static const char fallback_sql[] =
     "SELECT c.status, coalesce(c.status_reason, ''), coalesce(c.audience_size, 0), "
     "count(r.recipient_id) FILTER (WHERE r.state IN ('pending', 'queued', 'sending')), "
     "count(r.recipient_id) FILTER (WHERE r.state = 'accepted'), 0, 0, 0, "
-    "count(r.recipient_id) FILTER (WHERE r.state = 'failed'), 0, 0, -1 "
-    "FROM campaigns c LEFT JOIN campaign_recipients r ON r.campaign_id = c.id "
-    "WHERE c.id = $1 GROUP BY c.id";
+    "count(r.recipient_id) FILTER (WHERE r.state = 'failed'), 0, 0, -1, " WINDOW_OPENS_COLUMNS
+    "FROM campaigns c LEFT JOIN campaign_recipients r ON r.campaign_id = c.id " WINDOW_OPENS_JOIN
+    "WHERE c.id = $1 GROUP BY c.id, o.at";
 
 static long long ll(const PGresult *res, int col)
 {
@@ -48,6 +60,14 @@ static void fill(const PGresult *res, long long id, struct ctl_progress_snapshot
     p->replied = ll(res, 9);
     p->rate = strtod(PQgetvalue(res, 0, 10), NULL);
     p->eta_seconds = strtod(PQgetvalue(res, 0, 11), NULL);
+    if (!PQgetisnull(res, 0, 12)) {
+        snprintf(snap->window_opens_utc, sizeof(snap->window_opens_utc), "%s",
+                 PQgetvalue(res, 0, 12));
+        snprintf(snap->window_opens_local, sizeof(snap->window_opens_local), "%s",
+                 PQgetvalue(res, 0, 13));
+        p->window_opens_utc = snap->window_opens_utc;
+        p->window_opens_local = snap->window_opens_local;
+    }
 }
 
 enum ctl_progress_result ctl_progress_fetch(PGconn *pg, long long id, bool *use_view,

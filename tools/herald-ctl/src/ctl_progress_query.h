@@ -24,6 +24,8 @@ struct ctl_progress_snapshot {
     struct ctl_progress p; /* p.status points into status below */
     char status[32];
     char status_reason[256];
+    char window_opens_utc[32];    /* p.window_opens_utc points here when set */
+    char window_opens_local[128]; /* p.window_opens_local likewise */
     enum ctl_progress_source source;
 };
 

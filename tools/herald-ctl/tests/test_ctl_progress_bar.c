@@ -133,7 +133,8 @@ static void test_json_line(void **state)
     assert_string_equal(buf, "{\"campaign_id\":42,\"status\":\"running\",\"audience\":100,"
                              "\"done\":50,\"accepted\":45,\"sent\":40,\"delivered\":30,"
                              "\"read\":10,\"failed\":5,\"replied\":2,"
-                             "\"rate_per_second\":10.0,\"eta_seconds\":5}");
+                             "\"rate_per_second\":10.0,\"eta_seconds\":5,"
+                             "\"send_window_opens_at\":null}");
     /* unknown audience, rate and ETA are null, not 0 */
     p.audience = 0;
     p.rate = 0;
@@ -141,11 +142,31 @@ static void test_json_line(void **state)
     p.status = NULL;
     assert_int_equal(ctl_progress_json(&p, buf, sizeof(buf)), 0);
     assert_non_null(strstr(buf, "\"status\":null,\"audience\":null,"));
-    assert_non_null(strstr(buf, "\"rate_per_second\":null,\"eta_seconds\":null}"));
+    assert_non_null(strstr(buf, "\"rate_per_second\":null,\"eta_seconds\":null,"));
     p.rate = 12.345;
     assert_int_equal(ctl_progress_json(&p, buf, sizeof(buf)), 0);
     assert_non_null(strstr(buf, "\"rate_per_second\":12.3,"));
     assert_int_equal(ctl_progress_json(&p, buf, 20), -1);
+}
+
+/* A running campaign outside its sending hours says when it goes on, in every form. */
+static void test_waiting_for_send_window(void **state)
+{
+    struct ctl_progress p = sample();
+    p.rate = 0;
+    p.window_opens_utc = "2026-11-28T08:00:00Z";
+    p.window_opens_local = "Sat 09:00 Europe/Berlin";
+    char l1[256], l2[256], buf[512];
+    ctl_progress_lines(&p, 100, l1, l2, sizeof(l1));
+    assert_string_equal(
+        l2, "sent 45  delivered 30  read 10  failed 5  replied 2  |  waiting: opens Sat "
+            "09:00 Europe/Berlin");
+    ctl_progress_plain(&p, buf, sizeof(buf));
+    assert_non_null(strstr(buf, " eta=-- window_opens=2026-11-28T08:00:00Z"));
+    assert_int_equal(ctl_progress_json(&p, buf, sizeof(buf)), 0);
+    assert_non_null(strstr(buf, ",\"send_window_opens_at\":\"2026-11-28T08:00:00Z\"}"));
+    ctl_progress_lines(&p, 40, l1, l2, sizeof(l1));
+    assert_int_equal(strlen(l2), 40);
 }
 
 int main(void)
@@ -159,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_eta_prefers_view),
         cmocka_unit_test(test_unknown_audience_text),
         cmocka_unit_test(test_plain_line),
+        cmocka_unit_test(test_waiting_for_send_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
