@@ -566,6 +566,17 @@ def test_contacts_erase_leaves_only_an_opted_out_phone(herald):
     assert herald.sql("SELECT body, profile_name FROM analytics_replies WHERE recipient_id = 9 "
                       "AND campaign_id = %s", cid) == [(None, None), (None, None)]
     assert herald.sql(outcomes, cid) == before  # the campaign's figures do not change
+    # a status webhook that arrives after the erasure (Meta sends `read` days later) goes
+    # through the analytics fold and does not write the phone back
+    herald.sql(f"DO $$ BEGIN PERFORM analytics_session_init(); "
+               f"INSERT INTO analytics_stage (campaign_id, recipient_id, wamid, phone, read_ms) "
+               f"VALUES ({int(cid)}, 9, 'wamid.{int(cid)}.9', '{gone}', 1795000000000); "
+               f"PERFORM analytics_fold_stage(); END $$")
+    assert herald.sql("SELECT phone, read_at IS NOT NULL FROM analytics_recipient_delivery "
+                      "WHERE campaign_id = %s AND recipient_id = 9", cid) == [("erased", True)]
+    (n,), = herald.sql("SELECT count(*) FROM analytics_recipient_delivery t WHERE t::text LIKE %s",
+                       f"%{gone}%")
+    assert n == 0
     # the refused one is untouched, and an erased person is out of every later audience
     assert herald.sql("SELECT name FROM contacts WHERE phone = '4915100000003'") == [("Cem",)]
     rc, out, err = ctl(herald, "contacts", "erase", gone)
