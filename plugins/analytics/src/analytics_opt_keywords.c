@@ -3,37 +3,94 @@
  */
 #include "analytics_opt_keywords.h"
 
+#include <limits.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <wchar.h>
+#include <wctype.h>
 
 static int is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static char ascii_upper(char c)
+/* glibc's built-in C.UTF-8: Unicode's case mapping without depending on the machine's locale
+ * settings (the same answer on every host). Absent (another libc): ASCII letters only. */
+static locale_t utf8_locale;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void open_utf8_locale(void)
 {
-    return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* Writes the upper case of the character at in[0..len) to out (room: cap bytes) and returns
+ * how many input bytes it took; *written gets the output length, -1 when it does not fit.
+ * Bytes that are not valid UTF-8 are copied one at a time, unchanged. Runs under the
+ * C.UTF-8 locale when the caller set it (uselocale), so mbrtowc and wcrtomb speak UTF-8. */
+static size_t upper_char(const char *in, size_t len, char *out, size_t cap, int *written)
+{
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    wchar_t wc;
+    size_t took = utf8_locale ? mbrtowc(&wc, in, len, &st) : (size_t)-1;
+    if (took == 0 || took == (size_t)-1 || took == (size_t)-2) {
+        char c = in[0];
+        if (cap < 1) {
+            *written = -1;
+            return 1;
+        }
+        out[0] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+        *written = 1;
+        return 1;
+    }
+    char buf[MB_LEN_MAX];
+    memset(&st, 0, sizeof st);
+    size_t n = wcrtomb(buf, (wchar_t)towupper((wint_t)wc), &st);
+    if (n == (size_t)-1) { /* no UTF-8 form: keep the input's */
+        n = took;
+        memcpy(buf, in, took);
+    }
+    if (n > cap) {
+        *written = -1;
+        return took;
+    }
+    memcpy(out, buf, n);
+    *written = (int)n;
+    return took;
 }
 
 /* Normalises in[0..len) into out (cap bytes incl. the NUL). Returns the length, or -1 when it
  * does not fit (then it is no keyword). */
 static int normalise(const char *in, size_t len, char *out, size_t cap)
 {
+    pthread_once(&utf8_once, open_utf8_locale);
+    locale_t caller = utf8_locale ? uselocale(utf8_locale) : (locale_t)0;
     size_t n = 0;
-    int pending_space = 0;
-    for (size_t i = 0; i < len; i++) {
+    int pending_space = 0, fits = 1;
+    for (size_t i = 0; i < len && fits;) {
         if (is_space(in[i])) {
             pending_space = n > 0;
+            i++;
             continue;
         }
-        if (n + (size_t)pending_space + 1 >= cap)
-            return -1;
-        if (pending_space)
-            out[n++] = ' ';
+        if (pending_space) {
+            fits = n + 2 < cap;
+            out[n] = ' ';
+            n += fits;
+        }
         pending_space = 0;
-        out[n++] = ascii_upper(in[i]);
+        int w = 0;
+        i += upper_char(in + i, len - i, out + n, fits ? cap - 1 - n : 0, &w);
+        fits = fits && w >= 0;
+        n += fits ? (size_t)w : 0;
     }
+    if (utf8_locale)
+        uselocale(caller);
+    if (!fits)
+        return -1;
     out[n] = '\0';
     return (int)n;
 }

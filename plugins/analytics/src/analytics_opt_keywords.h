@@ -6,8 +6,10 @@
  * The analytics stage sees every inbound message, so it classifies each one here and the fold
  * (migrations/056) marks the contact opted out, or back in. Only a reply that IS a keyword
  * counts ("stop", " Stop  promotions "), never one that merely contains it ("don't stop"):
- * whitespace at the ends is ignored, inner runs of it count as one space, ASCII letters are
- * compared without case; anything else must match byte for byte. Pure: no database.
+ * whitespace at the ends is ignored, inner runs of it count as one space, letters of any
+ * script are compared without case (Unicode's simple upper-case mapping, glibc's C.UTF-8:
+ * "стоп" is "СТОП", "arrêt" is "ARRÊT"); bytes that are not UTF-8 must match as they are.
+ * Pure: no database.
  */
 #ifndef HERALD_ANALYTICS_OPT_KEYWORDS_H
 #define HERALD_ANALYTICS_OPT_KEYWORDS_H
