@@ -42,12 +42,15 @@ static const char OPT_IN_SQL[] = REQUEST_CTES
     "                     ELSE 'already opted in' END AS result "
     "FROM before b LEFT JOIN done d ON d.phone = b.phone ORDER BY b.phone";
 
+/* One call for the whole request: contact_erase_many reads the delivery table once for all
+ * the phones (migration 059), not once per phone. */
 static const char ERASE_SQL[] =
     "WITH req AS (SELECT DISTINCT p AS phone, p ~ '^[1-9][0-9]{7,14}$' AS valid "
     "             FROM jsonb_array_elements_text($1::jsonb) p) "
-    "SELECT phone, CASE WHEN NOT valid THEN 'refused: not E.164 digits' "
-    "                   ELSE contact_erase(phone) END AS result "
-    "FROM req ORDER BY phone";
+    "SELECT r.phone, CASE WHEN NOT r.valid THEN 'refused: not E.164 digits' "
+    "                     ELSE e.result END AS result "
+    "FROM req r LEFT JOIN contact_erase_many(ARRAY(SELECT phone FROM req WHERE valid)) e "
+    "ON e.phone = r.phone ORDER BY r.phone";
 /* clang-format on */
 
 /* The phones as one JSON array, each normalised when it can be (as typed otherwise: the

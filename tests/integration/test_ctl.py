@@ -533,6 +533,9 @@ def test_contacts_erase_leaves_only_an_opted_out_phone(herald):
     herald.sql("INSERT INTO contact_lists (name) VALUES ('spring')")
     herald.sql("INSERT INTO contact_list_members SELECT l.id, c.id FROM contact_lists l, contacts c")
     herald.sql("INSERT INTO analytics_parked_events (wamid, phone) VALUES ('wamid.late', %s)", gone)
+    # a delivery row that only the phone ties to the person (no recipient row of its own)
+    herald.sql("INSERT INTO analytics_recipient_delivery (campaign_id, recipient_id, phone) "
+               "VALUES (%s, 99, %s)", cid, gone)
     running = make_campaign(herald, status="running", name="Under way")
     herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) VALUES "
                "(%s, 1, '4915100000003', 'queued')", running)
@@ -574,6 +577,8 @@ def test_contacts_erase_leaves_only_an_opted_out_phone(herald):
                f"PERFORM analytics_fold_stage(); END $$")
     assert herald.sql("SELECT phone, read_at IS NOT NULL FROM analytics_recipient_delivery "
                       "WHERE campaign_id = %s AND recipient_id = 9", cid) == [("erased", True)]
+    assert herald.sql("SELECT phone FROM analytics_recipient_delivery WHERE campaign_id = %s "
+                      "AND recipient_id = 99", cid) == [("erased",)]
     (n,), = herald.sql("SELECT count(*) FROM analytics_recipient_delivery t WHERE t::text LIKE %s",
                        f"%{gone}%")
     assert n == 0
