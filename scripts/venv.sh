@@ -12,7 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 HERALD_LOG_TAG=venv
 
 VENV="$HERALD_CACHE/venv"
-PACKAGES=(pytest pytest-xdist confluent-kafka "psycopg[binary]" requests)
+PACKAGES=(pytest pytest-xdist confluent-kafka "psycopg[binary]" requests pyyaml promql-parser)
 # Written last: its presence means every package above was installed.
 STAMP="$VENV/.herald-packages"
 

@@ -82,6 +82,7 @@ def test_installed_systemd_unit_runs_the_installed_stage(tmp_path):
     assert f"ExecStart={prefix}/bin/herald-stage --config /etc/herald/%i.conf" in unit
     assert "RestartPreventExitStatus=1 2" in unit and "KillSignal=SIGTERM" in unit
     assert (prefix / "share/herald/doc/deploy.md").exists()  # the unit's Documentation=
+    assert (prefix / "share/herald/prometheus/herald-alerts.yml").exists()  # deploy.md's rule_files
     if not shutil.which("systemd-analyze"):
         return  # the content checks above still ran; systemd is not part of the test machine
     instance = tmp_path / "herald-stage@dispatcher.service"
