@@ -629,6 +629,36 @@ def test_contacts_opt_out_and_opt_in_by_hand(herald):
     assert rc == 1 and "PHONE" in err, err
 
 
+def test_contacts_opt_out_and_erase_read_phones_from_a_file(herald, tmp_path):
+    """A compliance team's list: --file takes one phone per line, or a `contacts export` CSV as
+    it is (header and other columns ignored), or stdin; with phones on the command line too,
+    all in one call."""
+    herald.sql("INSERT INTO contacts (phone, name) VALUES ('4915100000001', 'Asha, \"A\"'), "
+               "('4915100000002', 'Ben'), ('4915100000003', 'Cem'), ('4915100000004', 'Dana')")
+    export = tmp_path / "contacts.csv"
+    rc, out, err = ctl(herald, "contacts", "export")
+    assert rc == 0, err
+    export.write_text("\n".join(line for line in out.splitlines() if "0004" not in line) + "\n")
+    rc, out, err = ctl(herald, "contacts", "opt-out", "--file", str(export), "4915100000004", "-J")
+    assert rc == 0, err
+    assert [r["phone"] for r in json.loads(out)] == [f"491510000000{i}" for i in range(1, 5)]
+    assert herald.sql("SELECT count(*) FROM contacts WHERE opted_out") == [(4,)]
+
+    listing = "# erasure requests of the week\n\n +49 151 0000 0001 \n4915100000002\n12ab\n"
+    p = subprocess.run([CTL, "contacts", "erase", "-f", "-", "-J"], env=ctl_env(herald),
+                       cwd=ROOT, input=listing, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1, p.stderr  # 12ab is refused; the others are done
+    assert json.loads(p.stdout) == [
+        {"phone": "12ab", "result": "refused: not E.164 digits"},
+        {"phone": "4915100000001", "result": "erased"},
+        {"phone": "4915100000002", "result": "erased"}]
+    assert herald.sql("SELECT phone FROM contacts WHERE erased_at IS NOT NULL ORDER BY 1") == \
+        [("4915100000001",), ("4915100000002",)]
+
+    rc, out, err = ctl(herald, "contacts", "erase", "--file", str(tmp_path / "missing.txt"))
+    assert rc == 1 and "missing.txt: No such file or directory" in err, err
+
+
 def test_contacts_show_answers_did_they_get_it(herald):
     herald.sql("INSERT INTO contacts (phone, name, tags) VALUES "
                "('4915100000001', 'Asha', '{vip}'), ('4915100000002', 'Ben', '{}')")

@@ -39,6 +39,13 @@ static const struct ctl_opt_spec import_opts[] = {
     {NULL, 0, 0, NULL, NULL},
 };
 
+static const struct ctl_opt_spec phones_opts[] = {
+    JSON_OPT,
+    {"file", 'f', CTL_OPT_VALUE, "FILE",
+     "phones one per line (- = stdin; a contacts export CSV works too), with any PHONE given"},
+    {NULL, 0, 0, NULL, NULL},
+};
+
 static const struct ctl_opt_spec export_opts[] = {
     {"list", 'l', CTL_OPT_VALUE, "NAME", "only the contacts of this list (default: all)"},
     {NULL, 0, 0, NULL, NULL},
@@ -123,7 +130,7 @@ const struct ctl_subcommand ctl_subcommands[] = {
      "and answered, failure code and title).\n"
      "Exit 1 when the phone is neither a contact nor a recipient of any campaign.\n",
      ctl_cmd_contacts_show},
-    {"contacts opt-out", "PHONE...", 1, 1000, json_opts,
+    {"contacts opt-out", "[PHONE...]", 0, 1000, phones_opts,
      "stop campaigns to these phones (new ones are added, opted out)",
      "For a request made outside WhatsApp; a reply \"STOP\" does this by itself (analytics,\n"
      "opt_out_keywords). Later audiences leave the contact out, and so does the rest of a "
@@ -131,12 +138,12 @@ const struct ctl_subcommand ctl_subcommands[] = {
      "under way; messages already sent stay sent.\n"
      "Prints each phone's result; exit 1 when a phone was refused (the others are done).\n",
      ctl_cmd_contacts_opt_out},
-    {"contacts opt-in", "PHONE...", 1, 1000, json_opts,
+    {"contacts opt-in", "[PHONE...]", 0, 1000, phones_opts,
      "let campaigns reach these contacts again (undoes an opt-out)",
      "Only for a contact who asked for it. Exit 1 when a phone was refused or is not a\n"
      "contact (the others are done).\n",
      ctl_cmd_contacts_opt_in},
-    {"contacts erase", "PHONE...", 1, 1000, json_opts,
+    {"contacts erase", "[PHONE...]", 0, 1000, phones_opts,
      "erase what Herald holds about these people (keeps them opted out)",
      "A person's request to be forgotten. Their contact keeps only the phone, opted out, so no\n"
      "import or audience reaches them again; names, attributes, tags, lists, template\n"
