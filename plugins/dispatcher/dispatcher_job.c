@@ -96,6 +96,99 @@ static int parse_params(json_t *arr, struct disp_job *out, char *err, size_t err
     return 0;
 }
 
+/* A media link goes to Meta, which fetches it: an http(s) URL of printable ASCII only. */
+static int valid_link(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 2048 || (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+            return 0;
+    return 1;
+}
+
+static int parse_header(json_t *h, struct disp_job *out, char *err, size_t errlen)
+{
+    static const char *const kinds[] = {"", "text", "image", "video", "document"};
+    if (h == NULL || json_is_null(h))
+        return 0;
+    const char *type = json_string_value(json_object_get(h, "type"));
+    for (size_t k = 1; type && k < sizeof(kinds) / sizeof(kinds[0]); k++)
+        if (strcmp(type, kinds[k]) == 0)
+            out->header = (enum disp_header_kind)k;
+    if (out->header == DISP_HEADER_NONE) {
+        snprintf(err, errlen, "template.header.type must be text, image, video or document");
+        return -1;
+    }
+    if (out->header == DISP_HEADER_TEXT)
+        return 0;
+    const char *link = json_string_value(json_object_get(h, "link"));
+    const char *name = json_string_value(json_object_get(h, "filename"));
+    if (!link || !valid_link(link)) {
+        snprintf(err, errlen, "template.header.link must be an http(s) URL");
+        return -1;
+    }
+    if (name && (strlen(name) == 0 || strlen(name) > 240)) {
+        snprintf(err, errlen, "template.header.filename must be 1-240 bytes");
+        return -1;
+    }
+    out->header_link = strdup(link);
+    out->header_filename = name ? strdup(name) : NULL;
+    if (!out->header_link || (name && !out->header_filename)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_buttons(json_t *arr, struct disp_job *out, char *err, size_t errlen)
+{
+    static const char *const kinds[] = {"url", "copy_code", "quick_reply"};
+    if (arr == NULL || json_is_null(arr))
+        return 0;
+    if (!json_is_array(arr) || json_array_size(arr) > DISP_MAX_BUTTONS) {
+        snprintf(err, errlen, "template.buttons must be an array of at most %d buttons",
+                 DISP_MAX_BUTTONS);
+        return -1;
+    }
+    size_t i;
+    json_t *b;
+    json_array_foreach(arr, i, b)
+    {
+        const char *type = json_string_value(json_object_get(b, "sub_type"));
+        json_t *index = json_object_get(b, "index");
+        size_t k = 0;
+        while (type && k < 3 && strcmp(type, kinds[k]) != 0)
+            k++;
+        if (!type || k == 3 || !json_is_integer(index) || json_integer_value(index) < 0 ||
+            json_integer_value(index) >= DISP_MAX_BUTTONS) {
+            snprintf(err, errlen,
+                     "template.buttons[%zu] needs sub_type url, copy_code or quick_reply and "
+                     "an index 0-9",
+                     i);
+            return -1;
+        }
+        out->buttons[i].kind = (enum disp_button_kind)k;
+        out->buttons[i].index = (int)json_integer_value(index);
+        out->n_buttons = i + 1;
+    }
+    return 0;
+}
+
+/* The header's text and the buttons' values follow the body's parameters in `params`. */
+static int split_params(struct disp_job *out, char *err, size_t errlen)
+{
+    size_t extra = out->n_buttons + (out->header == DISP_HEADER_TEXT);
+    if (out->n_params < extra) {
+        snprintf(err, errlen, "params has %zu values; the header and buttons need %zu",
+                 out->n_params, extra);
+        return -1;
+    }
+    out->n_body_params = out->n_params - extra;
+    return 0;
+}
+
 static int take_string(json_t *obj, const char *key, char **dst, char *err, size_t errlen)
 {
     const char *s = json_string_value(json_object_get(obj, key));
@@ -167,7 +260,10 @@ static int parse_fields(json_t *root, struct disp_job *out, char *err, size_t er
         return -1;
     }
     if (parse_rate(root, out, err, errlen) ||
-        parse_params(json_object_get(root, "params"), out, err, errlen))
+        parse_params(json_object_get(root, "params"), out, err, errlen) ||
+        parse_header(json_object_get(tpl, "header"), out, err, errlen) ||
+        parse_buttons(json_object_get(tpl, "buttons"), out, err, errlen) ||
+        split_params(out, err, errlen))
         return -1;
     return 0;
 }
@@ -197,6 +293,8 @@ void disp_job_free(struct disp_job *job)
     free(job->phone_number_id);
     free(job->template_name);
     free(job->template_language);
+    free(job->header_link);
+    free(job->header_filename);
     for (size_t i = 0; i < job->n_params; i++)
         free(job->params[i]);
     free(job->params);

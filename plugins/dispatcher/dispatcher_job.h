@@ -10,6 +10,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum disp_header_kind {
+    DISP_HEADER_NONE = 0,
+    DISP_HEADER_TEXT,  /* its text is the parameter after the body's */
+    DISP_HEADER_IMAGE, /* media: the same link for every recipient */
+    DISP_HEADER_VIDEO,
+    DISP_HEADER_DOCUMENT, /* may name the file the recipient sees */
+};
+
+enum disp_button_kind {
+    DISP_BUTTON_URL = 0,     /* parameter: the dynamic suffix of the button's URL */
+    DISP_BUTTON_COPY_CODE,   /* parameter: the coupon code */
+    DISP_BUTTON_QUICK_REPLY, /* parameter: the payload echoed back when tapped */
+};
+
+#define DISP_MAX_BUTTONS 10
+
+struct disp_button {
+    enum disp_button_kind kind;
+    int index; /* the button's position in the approved template, 0-9 */
+};
+
 struct disp_job {
     int64_t campaign_id;
     int64_t recipient_id;
@@ -17,8 +38,16 @@ struct disp_job {
     char *phone_number_id; /* business phone number id (digits) */
     char *template_name;
     char *template_language;
-    char **params; /* body parameters in order, rendered as text */
+    /* Every rendered value, as the job carries them: the body's parameters, then the header's
+     * text when the header is text, then one value per button. */
+    char **params;
     size_t n_params;
+    size_t n_body_params; /* the first n_body_params of params */
+    enum disp_header_kind header;
+    char *header_link;     /* media headers: https URL */
+    char *header_filename; /* document headers, optional */
+    struct disp_button buttons[DISP_MAX_BUTTONS];
+    size_t n_buttons;
     double rate_limit; /* campaign cap in msg/s; 0 = none */
 };
 

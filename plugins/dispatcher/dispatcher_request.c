@@ -17,26 +17,97 @@ void disp_callback_data(long long campaign_id, long long recipient_id, char *buf
     snprintf(buf, len, "c=%lld;r=%lld", campaign_id, recipient_id);
 }
 
-/* "components":[{"type":"body","parameters":[{"type":"text","text":...},...]}] */
-static void body_component(struct json_writer *w, const struct disp_job *job)
+/* {"type":"text","text":v}, or {"type":T,"T":v} for the other parameter types Meta names
+ * after themselves (coupon_code, payload). */
+static void parameter(struct json_writer *w, const char *type, const char *value)
 {
-    json_writer_key(w, "components");
-    json_writer_open_array(w);
     json_writer_open(w);
     json_writer_key(w, "type");
-    json_writer_literal(w, "body");
+    json_writer_literal(w, type);
+    json_writer_key(w, type);
+    json_writer_cstring(w, value);
+    json_writer_close(w);
+}
+
+static void component_begin(struct json_writer *w, const char *type)
+{
+    json_writer_open(w);
+    json_writer_key(w, "type");
+    json_writer_literal(w, type);
+}
+
+/* {"type":"header","parameters":[{"type":"image","image":{"link":...}}]} (or text). */
+static void header_component(struct json_writer *w, const struct disp_job *job)
+{
+    static const char *const media[] = {"", "", "image", "video", "document"};
+    component_begin(w, "header");
     json_writer_key(w, "parameters");
     json_writer_open_array(w);
-    for (size_t i = 0; i < job->n_params; i++) {
+    if (job->header == DISP_HEADER_TEXT) {
+        parameter(w, "text", job->params[job->n_body_params]);
+    } else {
+        const char *kind = media[job->header];
         json_writer_open(w);
         json_writer_key(w, "type");
-        json_writer_literal(w, "text");
-        json_writer_key(w, "text");
-        json_writer_cstring(w, job->params[i]);
+        json_writer_literal(w, kind);
+        json_writer_key(w, kind);
+        json_writer_open(w);
+        json_writer_key(w, "link");
+        json_writer_cstring(w, job->header_link);
+        if (job->header_filename) {
+            json_writer_key(w, "filename");
+            json_writer_cstring(w, job->header_filename);
+        }
+        json_writer_close(w);
         json_writer_close(w);
     }
     json_writer_close_array(w);
     json_writer_close(w);
+}
+
+/* {"type":"body","parameters":[{"type":"text","text":...},...]} */
+static void body_component(struct json_writer *w, const struct disp_job *job)
+{
+    component_begin(w, "body");
+    json_writer_key(w, "parameters");
+    json_writer_open_array(w);
+    for (size_t i = 0; i < job->n_body_params; i++)
+        parameter(w, "text", job->params[i]);
+    json_writer_close_array(w);
+    json_writer_close(w);
+}
+
+/* {"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":...}]} */
+static void button_component(struct json_writer *w, const struct disp_button *b, const char *value)
+{
+    static const char *const sub_types[] = {"url", "copy_code", "quick_reply"};
+    static const char *const param_types[] = {"text", "coupon_code", "payload"};
+    char index[4];
+    snprintf(index, sizeof(index), "%d", b->index);
+    component_begin(w, "button");
+    json_writer_key(w, "sub_type");
+    json_writer_literal(w, sub_types[b->kind]);
+    json_writer_key(w, "index");
+    json_writer_cstring(w, index);
+    json_writer_key(w, "parameters");
+    json_writer_open_array(w);
+    parameter(w, param_types[b->kind], value);
+    json_writer_close_array(w);
+    json_writer_close(w);
+}
+
+/* "components": header, body, buttons, each only when the job has it. */
+static void components(struct json_writer *w, const struct disp_job *job)
+{
+    json_writer_key(w, "components");
+    json_writer_open_array(w);
+    if (job->header != DISP_HEADER_NONE)
+        header_component(w, job);
+    if (job->n_body_params > 0)
+        body_component(w, job);
+    size_t first = job->n_body_params + (job->header == DISP_HEADER_TEXT);
+    for (size_t i = 0; i < job->n_buttons; i++)
+        button_component(w, &job->buttons[i], job->params[first + i]);
     json_writer_close_array(w);
 }
 
@@ -63,8 +134,8 @@ char *disp_request_body(const struct disp_job *job)
     json_writer_key(&w, "code");
     json_writer_cstring(&w, job->template_language);
     json_writer_close(&w);
-    if (job->n_params > 0)
-        body_component(&w, job);
+    if (job->n_params > 0 || job->header != DISP_HEADER_NONE)
+        components(&w, job);
     json_writer_close(&w);
     json_writer_key(&w, "biz_opaque_callback_data");
     json_writer_literal(&w, cb);

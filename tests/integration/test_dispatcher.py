@@ -198,6 +198,31 @@ def test_every_recipient_reaches_the_api_exactly_once(herald, mock_api):
         sum(herald.end_offsets("jobs").values()), "every job offset committed after a clean stop"
 
 
+def test_header_and_buttons_reach_the_api_in_their_components(herald, mock_api):
+    """A job whose template has a media header and buttons: the values after the body's in
+    `params` become the button parameters, and the mock (which checks each component's shape
+    as Meta does) records what it got."""
+    api = mock_api()
+    cid = make_campaign(herald, 2)
+    st = start_dispatcher(herald, api)
+    template = {"name": "spring_sale", "language": "en",
+                "header": {"type": "image", "link": "https://cdn.example.com/spring.png"},
+                "buttons": [{"sub_type": "url", "index": 0}, {"sub_type": "copy_code", "index": 1}]}
+    for rid in (1, 2):
+        phone = str(4915200000000 + rid)
+        herald.produce("jobs", phone, {**job(cid, rid, phone), "template": template,
+                                       "params": [f"Name{rid}", "20%", f"c/{cid}/{rid}",
+                                                  f"SAVE{rid}"]})
+    wait_final(herald, cid, 2)
+    assert states(herald, cid) == {"accepted": 2}
+    got = {callback(s): (s["params"], s["components"]) for s in api.sends()}
+    assert got == {f"c={cid};r={r}": ([f"Name{r}", "20%"],
+                                      ["header:image:https://cdn.example.com/spring.png",
+                                       f"button0:url:c/{cid}/{r}", f"button1:copy_code:SAVE{r}"])
+                   for r in (1, 2)}
+    st.stop()
+
+
 def established_to(port):
     """ESTABLISHED TCP connections on this host whose remote port is `port` (IPv4)."""
     n = 0

@@ -4,6 +4,7 @@
 #include "mock_payload.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #define BAD_REQUEST 400
@@ -50,8 +51,8 @@ static int text_has_layout_issue(const char *s)
 
 static const char *param_value(json_t *param, mock_error_t *err)
 {
-    static const char *const types[] = {"text",  "currency", "date_time", "image",
-                                        "video", "document", "location",  "payload"};
+    static const char *const types[] = {"text",     "currency", "date_time", "image",      "video",
+                                        "document", "location", "payload",   "coupon_code"};
     if (!json_is_object(param)) {
         fail_invalid(err, "Each entry of %s must be an object.", "parameters");
         return NULL;
@@ -89,7 +90,98 @@ static const char *param_value(json_t *param, mock_error_t *err)
     return json_string_value(text);
 }
 
-static int collect_body_params(json_t *components, mock_send_request_t *req, mock_error_t *err)
+/* Appends "<what>:<type>:<value>" to req->components for the send log. */
+static void note_component(mock_send_request_t *req, const char *what, const char *type,
+                           const char *value)
+{
+    size_t used = strlen(req->components);
+    if (used + 1 >= sizeof req->components)
+        return;
+    if (used)
+        req->components[used++] = MOCK_COMPONENT_SEP;
+    snprintf(req->components + used, sizeof req->components - used, "%s:%s:%s", what, type, value);
+}
+
+/* The one parameter of a header or button component. */
+static json_t *only_parameter(json_t *comp, mock_error_t *err)
+{
+    json_t *params = json_object_get(comp, "parameters");
+    if (!params) {
+        fail_missing(err, "template.components[].parameters");
+        return NULL;
+    }
+    if (!json_is_array(params) || json_array_size(params) != 1) {
+        fail_invalid(err, "%s must hold exactly one parameter.",
+                     "template.components[].parameters");
+        return NULL;
+    }
+    return json_array_get(params, 0);
+}
+
+/* header: one text parameter, or image / video / document with an http(s) link. */
+static int check_header(json_t *comp, mock_send_request_t *req, mock_error_t *err)
+{
+    json_t *param = only_parameter(comp, err);
+    const char *value = param ? param_value(param, err) : NULL;
+    if (!value)
+        return -1;
+    const char *type = json_string_value(json_object_get(param, "type"));
+    if (strcmp(type, "text") == 0) {
+        note_component(req, "header", "text", value);
+        return 0;
+    }
+    if (strcmp(type, "image") != 0 && strcmp(type, "video") != 0 && strcmp(type, "document") != 0)
+        return fail_invalid(err, "Invalid %s.", "header parameter type");
+    const char *link = json_string_value(json_object_get(json_object_get(param, type), "link"));
+    if (!link)
+        return fail_missing(err, "header media link");
+    if (strncmp(link, "https://", 8) != 0 && strncmp(link, "http://", 7) != 0)
+        return fail_invalid(err, "%s must be an http(s) URL.", "header media link");
+    note_component(req, "header", type, link);
+    return 0;
+}
+
+/* button: sub_type url (text), copy_code (coupon_code, at most 15 characters) or quick_reply
+ * (payload), an index 0-9 (Meta's examples send it as a string), one parameter. */
+static int check_button(json_t *comp, mock_send_request_t *req, mock_error_t *err)
+{
+    static const char *const sub_types[] = {"url", "copy_code", "quick_reply"};
+    static const char *const param_types[] = {"text", "coupon_code", "payload"};
+    const char *sub = json_string_value(json_object_get(comp, "sub_type"));
+    if (!sub)
+        return fail_missing(err, "template.components[].sub_type");
+    size_t k = 0;
+    while (k < 3 && strcmp(sub, sub_types[k]) != 0)
+        k++;
+    if (k == 3)
+        return fail_invalid(err, "Invalid %s.", "button sub_type");
+    json_t *index = json_object_get(comp, "index");
+    const char *is = json_string_value(index);
+    long long iv = json_is_integer(index) ? json_integer_value(index)
+                   : is && isdigit((unsigned char)is[0]) && is[1] == '\0' ? is[0] - '0'
+                                                                          : -1;
+    if (iv < 0 || iv > 9)
+        return fail_invalid(err, "%s must be 0-9.", "template.components[].index");
+    json_t *param = only_parameter(comp, err);
+    const char *text = param ? param_value(param, err) : NULL;
+    if (!text)
+        return -1;
+    if (strcmp(json_string_value(json_object_get(param, "type")), param_types[k]) != 0)
+        return fail_invalid(err, "Invalid %s.", "button parameter type");
+    const char *value = k == 0 ? text : json_string_value(json_object_get(param, param_types[k]));
+    if (!value || !*value)
+        return fail_missing(err, param_types[k]);
+    if (k == 1 && strlen(value) > 15)
+        return fail_invalid(err, "%s must be at most 15 characters.", "coupon_code");
+    char what[16];
+    snprintf(what, sizeof what, "button%lld", iv);
+    note_component(req, what, sub, value);
+    return 0;
+}
+
+/* Counts the body's parameters (what registered templates are checked against) and checks
+ * the shape of header and button components. */
+static int collect_components(json_t *components, mock_send_request_t *req, mock_error_t *err)
 {
     size_t i, j;
     json_t *comp, *param;
@@ -102,8 +194,18 @@ static int collect_body_params(json_t *components, mock_send_request_t *req, moc
         const char *type = json_string_value(json_object_get(comp, "type"));
         if (!type)
             return fail_missing(err, "template.components[].type");
+        if (strcmp(type, "header") == 0) {
+            if (check_header(comp, req, err))
+                return -1;
+            continue;
+        }
+        if (strcmp(type, "button") == 0) {
+            if (check_button(comp, req, err))
+                return -1;
+            continue;
+        }
         if (strcmp(type, "body") != 0)
-            continue; /* header and button parameters are not counted against the body */
+            continue; /* carousel, limited_time_offer, ...: not used by Herald, not checked */
         json_t *params = json_object_get(comp, "parameters");
         if (params && !json_is_array(params))
             return fail_invalid(err, "%s must be an array.", "parameters");
@@ -139,7 +241,7 @@ static int check_template(json_t *tpl, const mock_config_t *cfg, mock_send_reque
         return fail_invalid(err, "%s must be a string.", "template.language.code");
     req->template_name = json_string_value(name);
     req->language = json_string_value(code);
-    if (collect_body_params(json_object_get(tpl, "components"), req, err))
+    if (collect_components(json_object_get(tpl, "components"), req, err))
         return -1;
     if (cfg->n_templates == 0)
         return 0; /* nothing registered: every template is "approved" */

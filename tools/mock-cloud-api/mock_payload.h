@@ -31,7 +31,12 @@ typedef struct mock_send_request {
     const char *callback_data;                  /* NULL when absent */
     size_t n_params;                            /* body parameters, counted */
     const char *params[MOCK_MAX_STORED_PARAMS]; /* text (or type name) of the first ones */
+    /* Header and button parameters as "header:image:<link>", "button0:url:<text>", ...,
+     * separated by MOCK_COMPONENT_SEP (truncated at the buffer's end; for the send log). */
+    char components[1024];
 } mock_send_request_t;
+
+#define MOCK_COMPONENT_SEP '\x1f'
 
 /*
  * Parses and validates. On success returns 0 and fills req (release with

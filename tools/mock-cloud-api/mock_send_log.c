@@ -25,6 +25,7 @@
 typedef struct record {
     int64_t ts_ms;
     const char *wamid, *phone_number_id, *to, *template_name, *language, *callback_data;
+    const char *components; /* header and button parameters, MOCK_COMPONENT_SEP-separated */
     size_t n_params;
     const char **params;
 } record_t;
@@ -123,32 +124,35 @@ void mock_send_log_free(mock_send_log_t *log)
 }
 
 /* One malloc block: the struct, the param pointer array, then every string. */
+#define FIXED_STRINGS 7
 static record_t *record_new(const char *wamid, const char *pnid, const mock_send_request_t *req)
 {
     size_t n = req->n_params < MOCK_MAX_STORED_PARAMS ? req->n_params : MOCK_MAX_STORED_PARAMS;
-    const char *strs[6 + MOCK_MAX_STORED_PARAMS] = {
-        wamid,         pnid,
-        req->wa_id,    req->template_name,
-        req->language, req->callback_data ? req->callback_data : ""};
+    const char *strs[FIXED_STRINGS + MOCK_MAX_STORED_PARAMS] = {
+        wamid,          pnid,
+        req->wa_id,     req->template_name,
+        req->language,  req->callback_data ? req->callback_data : "",
+        req->components};
     for (size_t i = 0; i < n; i++)
-        strs[6 + i] = req->params[i];
+        strs[FIXED_STRINGS + i] = req->params[i];
     size_t total = sizeof(record_t) + n * sizeof(char *);
-    size_t lens[6 + MOCK_MAX_STORED_PARAMS];
-    for (size_t i = 0; i < 6 + n; i++)
+    size_t lens[FIXED_STRINGS + MOCK_MAX_STORED_PARAMS];
+    for (size_t i = 0; i < FIXED_STRINGS + n; i++)
         total += (lens[i] = strlen(strs[i]) + 1);
     record_t *r = malloc(total);
     if (!r)
         abort();
     r->params = (const char **)(r + 1);
     char *p = (char *)(r->params + n);
-    const char **dst[6] = {&r->wamid,         &r->phone_number_id, &r->to,
-                           &r->template_name, &r->language,        &r->callback_data};
-    for (size_t i = 0; i < 6 + n; i++) {
+    const char **dst[FIXED_STRINGS] = {&r->wamid,         &r->phone_number_id, &r->to,
+                                       &r->template_name, &r->language,        &r->callback_data,
+                                       &r->components};
+    for (size_t i = 0; i < FIXED_STRINGS + n; i++) {
         memcpy(p, strs[i], lens[i]);
-        if (i < 6)
+        if (i < FIXED_STRINGS)
             *dst[i] = p;
         else
-            r->params[i - 6] = p;
+            r->params[i - FIXED_STRINGS] = p;
         p += lens[i];
     }
     r->n_params = n;
@@ -329,6 +333,17 @@ static void put_record(buf_t *b, const record_t *r, uint64_t seq)
         if (i)
             buf_put(b, ",", 1);
         put_json_string(b, r->params[i]);
+    }
+    buf_put(b, "],\"components\":[", 16);
+    for (const char *c = r->components; *c;) {
+        size_t len = strcspn(c, (const char[]){MOCK_COMPONENT_SEP, '\0'});
+        char one[sizeof(((mock_send_request_t *)0)->components)];
+        memcpy(one, c, len);
+        one[len] = '\0';
+        if (c != r->components)
+            buf_put(b, ",", 1);
+        put_json_string(b, one);
+        c += len + (c[len] != '\0');
     }
     buf_put(b, "],\"biz_opaque_callback_data\":", 29);
     put_json_string(b, r->callback_data);

@@ -122,6 +122,89 @@ static void body_matches_the_cloud_api_shape(void **state)
     disp_job_free(&job);
 }
 
+/* A media header, a text header, URL / coupon / quick-reply buttons: the values follow the
+ * body's in `params`, and the request carries each component in Meta's shape. */
+static void header_and_buttons_become_components(void **state)
+{
+    struct disp_job job;
+    char err[200];
+    const char *s =
+        "{\"campaign_id\":1,\"recipient_id\":2,\"phone\":\"4915112345678\",\"phone_number_id\":"
+        "\"1\",\"template\":{\"name\":\"sale\",\"language\":\"en\",\"header\":{\"type\":"
+        "\"document\",\"link\":\"https://cdn.example.com/a.pdf\",\"filename\":\"Offer \\\"A\\\""
+        ".pdf\"},\"buttons\":[{\"sub_type\":\"url\",\"index\":0},{\"sub_type\":\"copy_code\","
+        "\"index\":1},{\"sub_type\":\"quick_reply\",\"index\":2}]},\"params\":[\"Asha\","
+        "\"c/42?u=17\",\"SAVE20\",\"stop-promos\"]}";
+    assert_int_equal(parse(s, &job, err), 0);
+    assert_int_equal(job.n_body_params, 1);
+    assert_int_equal(job.n_buttons, 3);
+    char *body = disp_request_body(&job);
+    json_t *b = json_loads(body, 0, NULL);
+    json_t *want = json_loads(
+        "[{\"type\":\"header\",\"parameters\":[{\"type\":\"document\",\"document\":{\"link\":"
+        "\"https://cdn.example.com/a.pdf\",\"filename\":\"Offer \\\"A\\\".pdf\"}}]},"
+        "{\"type\":\"body\",\"parameters\":[{\"type\":\"text\",\"text\":\"Asha\"}]},"
+        "{\"type\":\"button\",\"sub_type\":\"url\",\"index\":\"0\",\"parameters\":[{\"type\":"
+        "\"text\",\"text\":\"c/42?u=17\"}]},"
+        "{\"type\":\"button\",\"sub_type\":\"copy_code\",\"index\":\"1\",\"parameters\":[{"
+        "\"type\":\"coupon_code\",\"coupon_code\":\"SAVE20\"}]},"
+        "{\"type\":\"button\",\"sub_type\":\"quick_reply\",\"index\":\"2\",\"parameters\":[{"
+        "\"type\":\"payload\",\"payload\":\"stop-promos\"}]}]",
+        0, NULL);
+    assert_non_null(want);
+    assert_true(json_equal(json_object_get(json_object_get(b, "template"), "components"), want));
+    json_decref(want);
+    json_decref(b);
+    free(body);
+    disp_job_free(&job);
+
+    /* a text header takes the value after the body's; no body parameters, no body component */
+    s = "{\"campaign_id\":1,\"recipient_id\":2,\"phone\":\"4915112345678\",\"phone_number_id\":"
+        "\"1\",\"template\":{\"name\":\"t\",\"language\":\"en\",\"header\":{\"type\":\"text\"}},"
+        "\"params\":[\"Hi Asha\"]}";
+    assert_int_equal(parse(s, &job, err), 0);
+    body = disp_request_body(&job);
+    b = json_loads(body, 0, NULL);
+    want = json_loads("[{\"type\":\"header\",\"parameters\":[{\"type\":\"text\",\"text\":"
+                      "\"Hi Asha\"}]}]",
+                      0, NULL);
+    assert_true(json_equal(json_object_get(json_object_get(b, "template"), "components"), want));
+    json_decref(want);
+    json_decref(b);
+    free(body);
+    disp_job_free(&job);
+}
+
+static void bad_headers_and_buttons_are_refused(void **state)
+{
+    const char *bad[] = {
+        /* fewer values than the header and buttons need */
+        "{\"template\":{\"header\":{\"type\":\"text\"},\"buttons\":[{\"sub_type\":\"url\","
+        "\"index\":0}]},\"params\":[\"x\"]}",
+        /* a link that is no http(s) URL, or has a space */
+        "{\"template\":{\"header\":{\"type\":\"image\",\"link\":\"file:///etc/passwd\"}}}",
+        "{\"template\":{\"header\":{\"type\":\"image\",\"link\":\"https://a b\"}}}",
+        "{\"template\":{\"header\":{\"type\":\"sticker\",\"link\":\"https://a\"}}}",
+        "{\"template\":{\"buttons\":[{\"sub_type\":\"call\",\"index\":0}]},\"params\":[\"1\"]}",
+        "{\"template\":{\"buttons\":[{\"sub_type\":\"url\",\"index\":10}]},\"params\":[\"1\"]}",
+        "{\"template\":{\"buttons\":[{\"sub_type\":\"url\",\"index\":\"0\"}]},\"params\":[\"1\"]}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        /* the same valid envelope around each template fragment */
+        char job_text[600];
+        const char *tpl = strstr(bad[i], "\"template\":{") + strlen("\"template\":{");
+        snprintf(job_text, sizeof(job_text),
+                 "{\"campaign_id\":1,\"recipient_id\":2,\"phone\":\"4915112345678\","
+                 "\"phone_number_id\":\"1\",\"template\":{\"name\":\"t\",\"language\":\"en\",%s",
+                 tpl);
+        struct disp_job job;
+        char err[200];
+        assert_int_equal(parse(job_text, &job, err), -1);
+        assert_true(strlen(err) > 0);
+        assert_null(job.header_link);
+    }
+}
+
 static void body_without_params_has_no_components(void **state)
 {
     struct disp_job job;
@@ -274,6 +357,8 @@ int main(void)
         cmocka_unit_test(keeps_a_campaign_cap_and_numeric_params),
         cmocka_unit_test(refuses_bad_jobs_with_a_reason),
         cmocka_unit_test(body_matches_the_cloud_api_shape),
+        cmocka_unit_test(header_and_buttons_become_components),
+        cmocka_unit_test(bad_headers_and_buttons_are_refused),
         cmocka_unit_test(body_without_params_has_no_components),
         cmocka_unit_test(params_are_escaped),
         cmocka_unit_test(body_equals_the_reference_tree),

@@ -120,6 +120,71 @@ static void registered_templates_check_name_and_count(void **state)
     mock_config_unref(cfg);
 }
 
+/* Header and button components are checked as Meta does and recorded for the send log. */
+static void header_and_button_components(void **state)
+{
+    mock_config_t *cfg = mock_config_new_default();
+    const char *with_buttons =
+        variant("{\"type\":\"header\",\"parameters\":[{\"type\":\"text\",\"text\":\"H\"}]}",
+                "{\"type\":\"header\",\"parameters\":[{\"type\":\"image\",\"image\":{\"link\":"
+                "\"https://cdn.example.com/a.png\"}}]},{\"type\":\"button\",\"sub_type\":\"url\","
+                "\"index\":\"0\",\"parameters\":[{\"type\":\"text\",\"text\":\"c/42\"}]},{\"type\":"
+                "\"button\",\"sub_type\":\"copy_code\",\"index\":1,\"parameters\":[{\"type\":"
+                "\"coupon_code\",\"coupon_code\":\"SAVE20\"}]}");
+    mock_error_t err;
+    mock_send_request_t req;
+    assert_int_equal(validate(with_buttons, cfg, &err, &req), 0);
+    assert_int_equal(req.n_params, 2); /* only the body's count */
+    assert_string_equal(req.components, "header:image:https://cdn.example.com/a.png\x1f"
+                                        "button0:url:c/42\x1f"
+                                        "button1:copy_code:SAVE20");
+    mock_send_request_clear(&req);
+
+    static const struct {
+        const char *from, *to;
+        int code;
+    } bad[] = {
+        {"{\"type\":\"text\",\"text\":\"H\"}", "{\"type\":\"image\",\"image\":{}}", 131008},
+        {"{\"type\":\"text\",\"text\":\"H\"}",
+         "{\"type\":\"image\",\"image\":{\"link\":\"ftp://x\"}}", 100},
+        {"{\"type\":\"text\",\"text\":\"H\"}", "{\"type\":\"location\"}", 100},
+        {"\"parameters\":[{\"type\":\"text\",\"text\":\"H\"}]",
+         "\"parameters\":[{\"type\":\"text\",\"text\":\"H\"},{\"type\":\"text\",\"text\":\"I\"}]",
+         100},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(code_of(variant(bad[i].from, bad[i].to), cfg), bad[i].code);
+    const char *button =
+        "{\"type\":\"header\",\"parameters\":[{\"type\":\"text\",\"text\":\"H\"}]}";
+    static const struct {
+        const char *component;
+        int code;
+    } bad_buttons[] = {
+        {"{\"type\":\"button\",\"index\":\"0\",\"parameters\":[{\"type\":\"text\",\"text\":\"x\"}]"
+         "}",
+         131008},
+        {"{\"type\":\"button\",\"sub_type\":\"call\",\"index\":\"0\",\"parameters\":[]}", 100},
+        {"{\"type\":\"button\",\"sub_type\":\"url\",\"index\":\"12\",\"parameters\":[{\"type\":"
+         "\"text\",\"text\":\"x\"}]}",
+         100},
+        {"{\"type\":\"button\",\"sub_type\":\"copy_code\",\"index\":0,\"parameters\":[{\"type\":"
+         "\"text\",\"text\":\"x\"}]}",
+         100},
+        {"{\"type\":\"button\",\"sub_type\":\"copy_code\",\"index\":0,\"parameters\":[{\"type\":"
+         "\"coupon_code\",\"coupon_code\":\"SIXTEEN-CHARS-XX\"}]}",
+         100},
+        {"{\"type\":\"button\",\"sub_type\":\"quick_reply\",\"index\":0,\"parameters\":[{"
+         "\"type\":\"payload\"}]}",
+         131008},
+    };
+    for (size_t i = 0; i < sizeof bad_buttons / sizeof bad_buttons[0]; i++) {
+        char with[1024];
+        snprintf(with, sizeof with, "%s,%s", button, bad_buttons[i].component);
+        assert_int_equal(code_of(variant(button, with), cfg), bad_buttons[i].code);
+    }
+    mock_config_unref(cfg);
+}
+
 static void callback_data_limited_to_512(void **state)
 {
     mock_config_t *cfg = mock_config_new_default();
@@ -143,6 +208,7 @@ int main(void)
         cmocka_unit_test(template_errors),
         cmocka_unit_test(registered_templates_check_name_and_count),
         cmocka_unit_test(callback_data_limited_to_512),
+        cmocka_unit_test(header_and_button_components),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
