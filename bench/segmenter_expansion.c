@@ -243,14 +243,14 @@ static double emission(PGconn *conn, rd_kafka_t *rk, const char *topic, long bat
 {
     char limit[32];
     snprintf(limit, sizeof(limit), "%ld", batch);
-    const char *params[] = {"1", limit, "1098765", "spring_sale", "en", NULL};
+    const char *params[] = {"1", limit, "1098765", "spring_sale", "en", NULL, "{}"};
     acked = failed = 0;
     long emitted = 0;
     *payload_bytes = 0;
     double t0 = now_s();
     for (;;) {
         PQclear(exec(conn, "BEGIN", 0, NULL));
-        PGresult *r = exec(conn, EMISSION_QUEUE_NEXT_SQL, 6, params);
+        PGresult *r = exec(conn, EMISSION_QUEUE_NEXT_SQL, 7, params);
         PQclear(exec(conn, "COMMIT", 0, NULL));
         int n = PQntuples(r);
         for (int i = 0; i < n; i++) {

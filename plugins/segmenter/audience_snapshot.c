@@ -15,6 +15,7 @@
 #include "segmenter.h"
 #include "segmenter_pg.h"
 #include "snapshot_sql.h"
+#include "template_components.h"
 
 static int fail(int *data_error, int is_data, char *err, size_t errlen, const char *what)
 {
@@ -30,7 +31,8 @@ static int load_definition(PGconn *conn, const char *id, json_t **audience, json
     const char *params[] = {id};
     PGresult *res = NULL;
     enum pgx_outcome o = pgx_exec(conn,
-                                  "SELECT audience::text, template_params::text FROM campaigns "
+                                  "SELECT audience::text, template_params::text, "
+                                  "coalesce(template_components, 'null')::text FROM campaigns "
                                   "WHERE id = $1::bigint",
                                   1, params, &res, err, errlen);
     if (o != PGX_OK)
@@ -41,8 +43,13 @@ static int load_definition(PGconn *conn, const char *id, json_t **audience, json
     }
     *audience = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
     *mapping = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+    json_t *components = json_loads(PQgetvalue(res, 0, 2), JSON_DECODE_ANY, NULL);
     PQclear(res);
-    if (!*audience || !*mapping)
+    /* the header's and the buttons' values are rendered after the body's (the job's order) */
+    int ok = *audience && *mapping && components &&
+             template_components_mapping(components, *mapping) == 0;
+    json_decref(components);
+    if (!ok)
         return fail(data_error, 1, err, errlen, "stored definition is not JSON");
     return 0;
 }

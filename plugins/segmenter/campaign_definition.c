@@ -9,6 +9,7 @@
 
 #include "segment_rules.h"
 #include "send_window.h"
+#include "template_components.h"
 #include "template_params.h"
 
 #define MAX_RATE_PER_SECOND 10000.0
@@ -50,9 +51,11 @@ static int only_keys(const json_t *obj, const char *const *allowed, const char *
 
 static int parse_template(const json_t *tpl, struct campaign_fields *f, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"name", "language", "params", NULL};
+    static const char *const keys[] = {"name", "language", "params", "header", "buttons", NULL};
     if (!json_is_object(tpl)) {
-        snprintf(err, errlen, "template must be an object {name, language, params}");
+        snprintf(err, errlen,
+                 "template must be an object {name, language, params, header, "
+                 "buttons}");
         return -1;
     }
     if (only_keys(tpl, keys, "template", err, errlen) != 0 ||
@@ -65,6 +68,20 @@ static int parse_template(const json_t *tpl, struct campaign_fields *f, char *er
         if (template_params_validate(params, err, errlen) != 0)
             return -1;
         f->template_params = json_dumps(params, JSON_COMPACT);
+    }
+    const json_t *header = json_object_get(tpl, "header");
+    const json_t *buttons = json_object_get(tpl, "buttons");
+    if (header || buttons) {
+        json_t *c = template_components_parse(json_is_null(header) ? NULL : header,
+                                              json_is_null(buttons) ? NULL : buttons, err, errlen);
+        if (!c)
+            return -1;
+        f->template_components = json_dumps(c, JSON_COMPACT | JSON_ENCODE_ANY);
+        json_decref(c);
+        if (!f->template_components) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
     }
     return 0;
 }
@@ -146,5 +163,6 @@ void campaign_fields_free(struct campaign_fields *f)
 {
     free(f->template_params);
     free(f->audience);
-    f->template_params = f->audience = NULL;
+    free(f->template_components);
+    f->template_params = f->audience = f->template_components = NULL;
 }

@@ -21,6 +21,9 @@ struct campaign_fields {
     const char *template_name;
     const char *template_language;
     char *template_params; /* JSON array text, owned; NULL = not given */
+    /* header and buttons (template_components.h): JSON text, owned, "null" for none; NULL =
+     * neither given (an update that gives one of them replaces both) */
+    char *template_components;
     char *audience;        /* JSON object text, owned; NULL = not given */
     int rate_given;        /* 1 when rate_limit_per_second is present; null clears the cap */
     char rate[32];         /* decimal text, "" for null */

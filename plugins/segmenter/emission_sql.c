@@ -15,5 +15,5 @@ const char EMISSION_QUEUE_NEXT_SQL[] =
     "FROM next)) RETURNING r.recipient_id, r.phone, r.params) "
     "SELECT recipient_id, phone, jsonb_build_object('campaign_id', $1::bigint, 'recipient_id', "
     "recipient_id, 'phone', phone, 'phone_number_id', $3::text, 'template', "
-    "jsonb_build_object('name', $4::text, 'language', $5::text), 'params', params, "
+    "jsonb_build_object('name', $4::text, 'language', $5::text) || $7::jsonb, 'params', params, "
     "'rate_limit_per_second', $6::float8)::text FROM upd ORDER BY recipient_id";

@@ -3,7 +3,8 @@
  *
  * Why shared: the benchmark must measure exactly what the segmenter runs. Parameters:
  * $1 campaign id, $2 how many, $3 phone_number_id, $4 template name, $5 template language,
- * $6 rate cap (NULL = none). Returns recipient_id, phone, job payload (JSON text), ordered.
+ * $6 rate cap (NULL = none), $7 the job's template header and buttons (a JSON object merged
+ * into `template`, {} for none; template_components_job()). Returns recipient_id, phone, job payload (JSON text), ordered.
  * Rows move pending -> queued under FOR UPDATE SKIP LOCKED, so concurrent steps (several
  * instances) never take the same recipient.
  */

@@ -28,6 +28,7 @@
 #include "herald/text_buffer.h"
 #include "segmenter.h"
 #include "segmenter_pg.h"
+#include "template_components.h"
 
 struct job_ticket {
     struct segmenter *s;
@@ -116,7 +117,8 @@ static PGresult *lock_running(PGconn *conn, const char *id, char *err, size_t er
     PGresult *res = NULL;
     if (pgx_exec(conn,
                  "SELECT rate_limit_per_second::text, phone_number_id, template_name, "
-                 "template_language FROM campaigns WHERE id = $1::bigint AND status = "
+                 "template_language, coalesce(template_components, 'null')::text FROM campaigns "
+                 "WHERE id = $1::bigint AND status = "
                  "'running' AND campaign_send_window_open(send_window, now()) "
                  "FOR UPDATE SKIP LOCKED",
                  1, params, &res, err, errlen) != PGX_OK)
@@ -146,16 +148,27 @@ static PGresult *queue_next(PGconn *conn, const char *id, long long budget, PGre
 {
     char limit[32];
     snprintf(limit, sizeof(limit), "%lld", budget);
+    /* the header and buttons every job of the campaign names (template_components.h) */
+    json_t *stored = json_loads(PQgetvalue(campaign, 0, 4), JSON_DECODE_ANY, NULL);
+    json_t *job_form = stored ? template_components_job(stored) : NULL;
+    char *components = job_form ? json_dumps(job_form, JSON_COMPACT) : NULL;
+    json_decref(stored);
+    json_decref(job_form);
+    if (!components) {
+        snprintf(err, errlen, "campaign %s: stored template_components is not JSON", id);
+        return NULL;
+    }
     const char *params[] = {id,
                             limit,
                             PQgetvalue(campaign, 0, 1),
                             PQgetvalue(campaign, 0, 2),
                             PQgetvalue(campaign, 0, 3),
-                            PQgetisnull(campaign, 0, 0) ? NULL : PQgetvalue(campaign, 0, 0)};
+                            PQgetisnull(campaign, 0, 0) ? NULL : PQgetvalue(campaign, 0, 0),
+                            components};
     PGresult *res = NULL;
-    if (pgx_exec(conn, EMISSION_QUEUE_NEXT_SQL, 6, params, &res, err, errlen) != PGX_OK)
-        return NULL;
-    return res;
+    enum pgx_outcome o = pgx_exec(conn, EMISSION_QUEUE_NEXT_SQL, 7, params, &res, err, errlen);
+    free(components);
+    return o == PGX_OK ? res : NULL;
 }
 
 /* Plans the campaign's next step (emission_schedule.h) from what this one saw. */

@@ -112,15 +112,17 @@ static enum apply_result apply_create(struct apply *a)
                             f.template_params ? f.template_params : "[]",
                             f.audience ? f.audience : "{}",
                             f.rate_given && f.rate[0] ? f.rate : NULL,
-                            f.window[0] ? f.window : NULL};
+                            f.window[0] ? f.window : NULL,
+                            f.template_components};
     PGresult *res = NULL;
     enum pgx_outcome o = pgx_exec(
         a->conn,
         "INSERT INTO campaigns (id, name, phone_number_id, template_name, template_language, "
-        "template_params, audience, rate_limit_per_second, send_window, status) VALUES "
-        "($1::bigint, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::float8, $9::jsonb, 'draft') "
+        "template_params, audience, rate_limit_per_second, send_window, template_components, "
+        "status) VALUES ($1::bigint, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::float8, "
+        "$9::jsonb, nullif($10::jsonb, 'null'), 'draft') "
         "ON CONFLICT (id) DO NOTHING RETURNING id",
-        9, params, &res, a->reason, sizeof(a->reason));
+        10, params, &res, a->reason, sizeof(a->reason));
     campaign_fields_free(&f);
     if (o != PGX_OK)
         return from_pgx(o);
@@ -155,7 +157,9 @@ static enum apply_result apply_update(struct apply *a)
                             f.rate_given ? "true" : "false",
                             f.rate[0] ? f.rate : NULL,
                             f.window_given ? "true" : "false",
-                            f.window[0] ? f.window : NULL};
+                            f.window[0] ? f.window : NULL,
+                            f.template_components ? "true" : "false",
+                            f.template_components};
     enum pgx_outcome o = pgx_exec(
         a->conn,
         "UPDATE campaigns SET name = coalesce($2, name), phone_number_id = coalesce($3, "
@@ -163,9 +167,10 @@ static enum apply_result apply_update(struct apply *a)
         "coalesce($5, template_language), template_params = coalesce($6::jsonb, "
         "template_params), audience = coalesce($7::jsonb, audience), rate_limit_per_second = "
         "CASE WHEN $8::boolean THEN $9::float8 ELSE rate_limit_per_second END, send_window = "
-        "CASE WHEN $10::boolean THEN $11::jsonb ELSE send_window END, updated_at = now() "
-        "WHERE id = $1::bigint",
-        11, params, NULL, a->reason, sizeof(a->reason));
+        "CASE WHEN $10::boolean THEN $11::jsonb ELSE send_window END, template_components = "
+        "CASE WHEN $12::boolean THEN nullif($13::jsonb, 'null') ELSE template_components END, "
+        "updated_at = now() WHERE id = $1::bigint",
+        13, params, NULL, a->reason, sizeof(a->reason));
     campaign_fields_free(&f);
     return from_pgx(o);
 }
@@ -238,9 +243,10 @@ static enum apply_result apply_duplicate(struct apply *a)
     enum pgx_outcome o = pgx_exec(
         a->conn,
         "INSERT INTO campaigns (id, name, phone_number_id, template_name, template_language, "
-        "template_params, audience, rate_limit_per_second, send_window, status, "
-        "duplicated_from) SELECT $2::bigint, name, phone_number_id, template_name, "
+        "template_params, audience, rate_limit_per_second, send_window, template_components, "
+        "status, duplicated_from) SELECT $2::bigint, name, phone_number_id, template_name, "
         "template_language, template_params, audience, rate_limit_per_second, send_window, "
+        "template_components, "
         "'draft', id FROM campaigns WHERE id = $1::bigint ON CONFLICT (id) DO NOTHING "
         "RETURNING id",
         2, params, &res, a->reason, sizeof(a->reason));

@@ -11,6 +11,15 @@
 
 #define ATTR_PREFIX "attributes."
 
+int template_param_entry_valid(const char *s)
+{
+    if (strlen(s) > 1024)
+        return 0;
+    if (strcmp(s, "name") == 0 || strcmp(s, "phone") == 0 || s[0] == '=')
+        return 1;
+    return strncmp(s, ATTR_PREFIX, strlen(ATTR_PREFIX)) == 0 && s[strlen(ATTR_PREFIX)] != '\0';
+}
+
 static int entry_ok(const json_t *entry, size_t i, char *err, size_t errlen)
 {
     const char *s = json_string_value(entry);
@@ -18,9 +27,7 @@ static int entry_ok(const json_t *entry, size_t i, char *err, size_t errlen)
         snprintf(err, errlen, "template.params[%zu]: expected a string", i);
         return -1;
     }
-    if (strcmp(s, "name") == 0 || strcmp(s, "phone") == 0 || s[0] == '=')
-        return 0;
-    if (strncmp(s, ATTR_PREFIX, strlen(ATTR_PREFIX)) == 0 && s[strlen(ATTR_PREFIX)] != '\0')
+    if (template_param_entry_valid(s))
         return 0;
     snprintf(err, errlen,
              "template.params[%zu]: '%.64s' is not name, phone, attributes.<key> or =literal", i,
@@ -28,11 +35,10 @@ static int entry_ok(const json_t *entry, size_t i, char *err, size_t errlen)
     return -1;
 }
 
-int template_params_validate(const json_t *mapping, char *err, size_t errlen)
+static int mapping_ok(const json_t *mapping, size_t max, char *err, size_t errlen)
 {
-    if (!json_is_array(mapping) || json_array_size(mapping) > TEMPLATE_MAX_PARAMS) {
-        snprintf(err, errlen, "template.params: expected an array of at most %d entries",
-                 TEMPLATE_MAX_PARAMS);
+    if (!json_is_array(mapping) || json_array_size(mapping) > max) {
+        snprintf(err, errlen, "template.params: expected an array of at most %zu entries", max);
         return -1;
     }
     size_t i;
@@ -45,11 +51,16 @@ int template_params_validate(const json_t *mapping, char *err, size_t errlen)
     return 0;
 }
 
+int template_params_validate(const json_t *mapping, char *err, size_t errlen)
+{
+    return mapping_ok(mapping, TEMPLATE_MAX_PARAMS, err, errlen);
+}
+
 int template_params_sql(const json_t *mapping, struct sql_params *params, char **expr, char *err,
                         size_t errlen)
 {
     *expr = NULL;
-    if (template_params_validate(mapping, err, errlen) != 0)
+    if (mapping_ok(mapping, TEMPLATE_MAX_VALUES, err, errlen) != 0)
         return -1;
     struct text_buffer b;
     text_buffer_init(&b);

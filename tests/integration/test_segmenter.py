@@ -378,6 +378,52 @@ def test_send_window_opens_at_the_next_local_from(herald, window, at, opens):
     assert got == opens
 
 
+def test_template_header_and_buttons_reach_every_job(herald):
+    """A template with a media header and buttons: the definition is stored, each recipient's
+    button values are rendered at the snapshot after the body's, every job names the header
+    and the buttons; update replaces them, duplicate copies them; a bad one is refused by
+    name."""
+    add_contacts(herald, 2, "hb")
+    st = start_segmenter(herald)
+    header = {"type": "image", "link": "https://cdn.example.com/autumn.png"}
+    buttons = [{"sub_type": "url", "param": "attributes.discount"},
+               {"sub_type": "quick_reply", "param": "=stop-promos", "index": 2}]
+    cid = new_campaign_id(herald)
+    d = definition({"include_lists": [list_id(herald, "hb")]}, params=("name",))
+    d["template"].update(header=header, buttons=buttons)
+    command(herald, "create", cid, campaign=d)
+    stored = {"header": header,
+              "buttons": [{"sub_type": "url", "index": 0, "param": "attributes.discount"},
+                          {"sub_type": "quick_reply", "index": 2, "param": "=stop-promos"}]}
+    assert herald.sql("SELECT template_components FROM campaigns WHERE id = %s", cid) == \
+        [(stored,)]
+    command(herald, "start", cid)
+    wait_for(lambda: count_messages(herald, "jobs") == 2, what="2 jobs")
+    jobs = sorted(read_jobs(herald), key=lambda j: j["recipient_id"])
+    assert jobs[0]["template"] == {
+        "name": "spring_sale", "language": "en", "header": header,
+        "buttons": [{"sub_type": "url", "index": 0}, {"sub_type": "quick_reply", "index": 2}]}
+    assert [j["params"] for j in jobs] == [["c1", "1%", "stop-promos"], ["c2", "2%", "stop-promos"]]
+
+    copy = new_campaign_id(herald)
+    command(herald, "duplicate", cid, new_campaign_id=copy)
+    assert herald.sql("SELECT template_components FROM campaigns WHERE id = %s", copy) == \
+        [(stored,)]
+    command(herald, "update", copy, campaign={"template": {"header": {"type": "text",
+                                                                      "param": "name"}}})
+    assert herald.sql("SELECT template_components FROM campaigns WHERE id = %s", copy) == \
+        [({"header": {"type": "text", "param": "name"}},)]
+    command(herald, "update", copy, campaign={"template": {"header": None, "buttons": None}})
+    assert herald.sql("SELECT template_components FROM campaigns WHERE id = %s", copy) == \
+        [(None,)]
+
+    bad = new_campaign_id(herald)
+    d["template"]["buttons"] = [{"sub_type": "call", "param": "=x"}]
+    result = outcome(herald, send(herald, "create", bad, campaign=d))
+    assert result[0] == "rejected" and "template.buttons[0].sub_type" in result[1], result
+    st.stop()
+
+
 def test_job_payload_and_key(herald):
     add_contacts(herald, 3, "l")
     st = start_segmenter(herald)
