@@ -299,8 +299,8 @@ static json_t *optional_json(struct api_db_lease *l, const char *sql, const char
 static const char campaign_sql[] =
     "SELECT json_build_object('id', c.id, 'name', c.name, 'status', c.status,"
     " 'status_reason', c.status_reason, 'phone_number_id', c.phone_number_id,"
-    " 'template', json_build_object('name', c.template_name, 'language', c.template_language,"
-    "   'params', c.template_params),"
+    " 'template', jsonb_build_object('name', c.template_name, 'language', c.template_language,"
+    "   'params', c.template_params) || coalesce(c.template_components, '{}'),"
     " 'audience', c.audience, 'rate_limit_per_second', c.rate_limit_per_second,"
     " 'send_window', c.send_window,"
     " 'inside_send_window', campaign_send_window_open(c.send_window, now()), " SEND_WINDOW_OPENS_AT

@@ -13,6 +13,7 @@
 #ifdef HERALD_API_HAVE_SEGMENTER
 #include "segment_rules.h"
 #include "send_window.h"
+#include "template_components.h"
 #include "template_params.h"
 #endif
 
@@ -102,6 +103,34 @@ static int validate_params(const json_t *params, struct api_field_error *err)
     return 0;
 }
 
+/* header and buttons: the segmenter's own check (template_components.c); null removes them. */
+static int validate_components(const json_t *header, const json_t *buttons,
+                               struct api_field_error *err)
+{
+#ifdef HERALD_API_HAVE_SEGMENTER
+    char why[200];
+    json_t *c = template_components_parse(json_is_null(header) ? NULL : header,
+                                          json_is_null(buttons) ? NULL : buttons, why, sizeof(why));
+    if (!c) {
+        size_t n = strcspn(why, ": ");
+        snprintf(err->field, sizeof(err->field), "%.*s", (int)n, why);
+        snprintf(err->message, sizeof(err->message), "%s", why);
+        return -1;
+    }
+    json_decref(c);
+#else
+    if (header && !json_is_null(header) && !json_is_object(header)) {
+        api_field_error_set(err, "template.header", "template.header must be an object or null");
+        return -1;
+    }
+    if (buttons && !json_is_null(buttons) && !json_is_array(buttons)) {
+        api_field_error_set(err, "template.buttons", "template.buttons must be an array or null");
+        return -1;
+    }
+#endif
+    return 0;
+}
+
 static json_t *validate_template(const json_t *t, int partial, struct api_field_error *err)
 {
     if (!json_is_object(t)) {
@@ -112,7 +141,8 @@ static json_t *validate_template(const json_t *t, int partial, struct api_field_
     const json_t *v;
     json_object_foreach((json_t *)t, key, v)
     {
-        if (strcmp(key, "name") && strcmp(key, "language") && strcmp(key, "params")) {
+        if (strcmp(key, "name") && strcmp(key, "language") && strcmp(key, "params") &&
+            strcmp(key, "header") && strcmp(key, "buttons")) {
             api_field_error_set(err, "template", "unknown field template.%.60s", key);
             return NULL;
         }
@@ -134,7 +164,15 @@ static json_t *validate_template(const json_t *t, int partial, struct api_field_
     }
     if (params && validate_params(params, err) != 0)
         return NULL;
+    const json_t *header = json_object_get(t, "header");
+    const json_t *buttons = json_object_get(t, "buttons");
+    if ((header || buttons) && validate_components(header, buttons, err) != 0)
+        return NULL;
     json_t *out = json_object();
+    if (header)
+        json_object_set(out, "header", (json_t *)header);
+    if (buttons)
+        json_object_set(out, "buttons", (json_t *)buttons);
     if (name)
         json_object_set(out, "name", (json_t *)name);
     if (lang || !partial)

@@ -208,6 +208,35 @@ def test_a_running_campaign_outside_its_hours_says_when_they_begin(herald, api):
     assert listed[running]["send_window_opens_at"] is None
 
 
+def test_create_accepts_a_template_header_and_buttons(herald, api):
+    """template.header and template.buttons pass the segmenter's own check, reach the command
+    as given, and GET shows them as stored; a bad one is a 400 naming the field."""
+    header = {"type": "image", "link": "https://cdn.example.com/spring.png"}
+    buttons = [{"sub_type": "url", "param": "attributes.path"},
+               {"sub_type": "copy_code", "param": "=SPRING20"}]
+    body = {**GOOD, "template": {**GOOD["template"], "header": header, "buttons": buttons}}
+    r = api.call("POST", "/api/campaigns", body)
+    assert r.status_code == 202, r.text
+    tpl = next_command(herald)[1]["campaign"]["template"]
+    assert tpl["header"] == header and tpl["buttons"] == buttons
+    for bad, field in (({"type": "image", "link": "javascript:x"}, "template.header.link"),
+                       ({"type": "text"}, "template.header.param")):
+        r = api.call("POST", "/api/campaigns", {**GOOD, "template": {**GOOD["template"],
+                                                                    "header": bad}})
+        assert_error(r, 400, "bad_request", field)
+    r = api.call("POST", "/api/campaigns", {**GOOD, "template": {
+        **GOOD["template"], "buttons": [{"sub_type": "url", "param": "=a", "index": 12}]}})
+    assert_error(r, 400, "bad_request", "template.buttons[0].index")
+
+    cid = make_campaign(herald)
+    stored = {"header": header, "buttons": [{**buttons[0], "index": 0},
+                                            {**buttons[1], "index": 1}]}
+    herald.sql("UPDATE campaigns SET template_components = %s WHERE id = %s",
+               json.dumps(stored), cid)
+    c = api.call("GET", f"/api/campaigns/{cid}").json()["campaign"]
+    assert c["template"]["header"] == header and c["template"]["buttons"] == stored["buttons"]
+
+
 def test_create_accepts_a_retargeted_audience(herald, api):
     from_campaign = {"campaign_id": 4, "outcomes": ["delivered", "sent"], "replied": False}
     r = api.call("POST", "/api/campaigns", {**GOOD, "audience": {"from_campaign": from_campaign}})
