@@ -76,6 +76,8 @@ static int parse_template(const json_t *tpl, struct campaign_fields *f, char *er
                                               json_is_null(buttons) ? NULL : buttons, err, errlen);
         if (!c)
             return -1;
+        snprintf(f->components_given, sizeof(f->components_given), "{%s%s%s}",
+                 header ? "header" : "", header && buttons ? "," : "", buttons ? "buttons" : "");
         f->template_components = json_dumps(c, JSON_COMPACT | JSON_ENCODE_ANY);
         json_decref(c);
         if (!f->template_components) {

@@ -21,13 +21,16 @@ struct campaign_fields {
     const char *template_name;
     const char *template_language;
     char *template_params; /* JSON array text, owned; NULL = not given */
-    /* header and buttons (template_components.h): JSON text, owned, "null" for none; NULL =
-     * neither given (an update that gives one of them replaces both) */
+    /* header and buttons (template_components.h): the given ones as JSON text, owned ("null"
+     * when none is left); NULL = neither given. components_given names the given keys as a
+     * PostgreSQL text array ("{header}", "{buttons}", "{header,buttons}"): an update replaces
+     * (or with null removes) just those. */
     char *template_components;
-    char *audience;        /* JSON object text, owned; NULL = not given */
-    int rate_given;        /* 1 when rate_limit_per_second is present; null clears the cap */
-    char rate[32];         /* decimal text, "" for null */
-    int window_given;      /* 1 when send_window is present; null clears it */
+    char components_given[24];
+    char *audience;   /* JSON object text, owned; NULL = not given */
+    int rate_given;   /* 1 when rate_limit_per_second is present; null clears the cap */
+    char rate[32];    /* decimal text, "" for null */
+    int window_given; /* 1 when send_window is present; null clears it */
     char window[SEND_WINDOW_JSON_MAX]; /* canonical JSON (send_window.h), "" for null */
 };
 

@@ -158,7 +158,7 @@ static enum apply_result apply_update(struct apply *a)
                             f.rate[0] ? f.rate : NULL,
                             f.window_given ? "true" : "false",
                             f.window[0] ? f.window : NULL,
-                            f.template_components ? "true" : "false",
+                            f.template_components ? f.components_given : "{}",
                             f.template_components};
     enum pgx_outcome o = pgx_exec(
         a->conn,
@@ -168,8 +168,9 @@ static enum apply_result apply_update(struct apply *a)
         "template_params), audience = coalesce($7::jsonb, audience), rate_limit_per_second = "
         "CASE WHEN $8::boolean THEN $9::float8 ELSE rate_limit_per_second END, send_window = "
         "CASE WHEN $10::boolean THEN $11::jsonb ELSE send_window END, template_components = "
-        "CASE WHEN $12::boolean THEN nullif($13::jsonb, 'null') ELSE template_components END, "
-        "updated_at = now() WHERE id = $1::bigint",
+        "CASE WHEN cardinality($12::text[]) > 0 THEN nullif((coalesce(template_components, "
+        "'{}') - $12::text[]) || coalesce(nullif($13::jsonb, 'null'), '{}'), '{}') "
+        "ELSE template_components END, updated_at = now() WHERE id = $1::bigint",
         13, params, NULL, a->reason, sizeof(a->reason));
     campaign_fields_free(&f);
     return from_pgx(o);

@@ -6,6 +6,7 @@ the stage they drive: import -> lists -> preview -> create -> update -> schedule
 pause -> resume -> duplicate -> cancel, real rejection reasons, exit codes and the tables.
 """
 import os
+import json
 import re
 
 import pytest
@@ -119,6 +120,28 @@ def test_segmenter_rejection_of_a_bad_definition_is_printed(herald, segmenter):
     assert rc == 1
     assert err.startswith("rejected: ") and "frobs" in err
     assert out == ""
+
+
+def test_template_header_and_buttons_from_flags(herald, segmenter):
+    """--header and --button reach the segmenter, which stores them; campaign show prints
+    them; a bad one is the segmenter's rejection, naming the field."""
+    out = ok(herald, "campaign", "create", "-q", "--name", "Autumn", "--phone-number-id", "1",
+             "--template", "autumn_sale", "--param", "name", "--header",
+             "image:https://cdn.example.com/autumn.png", "--button", "url:attributes.path",
+             "--button", "quick_reply:=stop-promos")
+    cid = int(out.strip())
+    stored = {"header": {"type": "image", "link": "https://cdn.example.com/autumn.png"},
+              "buttons": [{"sub_type": "url", "index": 0, "param": "attributes.path"},
+                          {"sub_type": "quick_reply", "index": 1, "param": "=stop-promos"}]}
+    assert herald.sql("SELECT template_components FROM campaigns WHERE id = %s", cid) == \
+        [(stored,)]
+    shown = json.loads(ok(herald, "campaign", "show", str(cid), "--json"))
+    assert shown["campaign"]["template_components"] == stored
+    assert ok(herald, "campaign", "update", str(cid), "--button", "none") == "accepted\n"
+    assert herald.sql("SELECT template_components FROM campaigns WHERE id = %s", cid) == \
+        [({"header": stored["header"]},)]  # the header was not given: it stays
+    rc, out, err = ctl(herald, "campaign", "update", str(cid), "--header", "text:city")
+    assert rc == 1 and "template.header.param" in err, err
 
 
 def test_recalculate_is_answered_by_analytics(herald, segmenter):

@@ -412,7 +412,7 @@ def test_template_header_and_buttons_reach_every_job(herald):
     command(herald, "update", copy, campaign={"template": {"header": {"type": "text",
                                                                       "param": "name"}}})
     assert herald.sql("SELECT template_components FROM campaigns WHERE id = %s", copy) == \
-        [({"header": {"type": "text", "param": "name"}},)]
+        [({**stored, "header": {"type": "text", "param": "name"}},)]  # the buttons stay
     command(herald, "update", copy, campaign={"template": {"header": None, "buttons": None}})
     assert herald.sql("SELECT template_components FROM campaigns WHERE id = %s", copy) == \
         [(None,)]

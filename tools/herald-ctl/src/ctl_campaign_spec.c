@@ -16,6 +16,11 @@ const struct ctl_opt_spec ctl_campaign_spec_opts[] = {
     {"language", 0, CTL_OPT_VALUE, "CODE", "template language (default en)"},
     {"param", 0, CTL_OPT_MULTI, "FIELD",
      "template parameter {{n}}: name, phone, attributes.<key> or =literal"},
+    {"header", 0, CTL_OPT_VALUE, "KIND:VALUE",
+     "template header: image|video|document:URL (the same for all) or text:FIELD; none"},
+    {"button", 0, CTL_OPT_MULTI, "KIND:FIELD",
+     "template button in order: url:FIELD (URL suffix), copy_code:FIELD, quick_reply:FIELD; "
+     "none"},
     {"list", 0, CTL_OPT_MULTI, "ID", "include the contacts of this list"},
     {"exclude-list", 0, CTL_OPT_MULTI, "ID", "exclude the contacts of this list"},
     {"rule", 0, CTL_OPT_MULTI, "JSON|@FILE", "segment rule (docs/segments.md); several are AND-ed"},
@@ -95,6 +100,58 @@ static int apply_template(const struct ctl_opts *opts, json_t *c)
             json_array_append_new(arr, json_string(params[i]));
         json_object_set_new(t, "params", arr);
     }
+    return 0;
+}
+
+/* "image:https://..." -> {"type":"image","link":...}; "text:name" -> {"type":"text",
+ * "param":"name"}; "none" -> null. The segmenter checks the rest (template_components.c). */
+static json_t *header_from_flag(const char *arg, char *err, size_t errlen)
+{
+    if (strcmp(arg, "none") == 0)
+        return json_null();
+    const char *colon = strchr(arg, ':');
+    size_t n = colon ? (size_t)(colon - arg) : 0;
+    if (colon && n == 4 && strncmp(arg, "text", 4) == 0)
+        return json_pack("{s:s, s:s}", "type", "text", "param", colon + 1);
+    if (colon &&
+        ((n == 5 && strncmp(arg, "image", 5) == 0) || (n == 5 && strncmp(arg, "video", 5) == 0) ||
+         (n == 8 && strncmp(arg, "document", 8) == 0)))
+        return json_pack("{s:s%, s:s}", "type", arg, n, "link", colon + 1);
+    fail(err, errlen, "--header %s: image:URL, video:URL, document:URL, text:FIELD or none", arg);
+    return NULL;
+}
+
+static int apply_components(const struct ctl_opts *opts, json_t *c, char *err, size_t errlen)
+{
+    const char *header = ctl_opts_get(opts, "header");
+    int nbuttons;
+    const char **buttons = ctl_opts_get_all(opts, "button", &nbuttons);
+    if (!header && nbuttons == 0)
+        return 0;
+    json_t *t = child_object(c, "template");
+    if (header) {
+        json_t *h = header_from_flag(header, err, errlen);
+        if (!h)
+            return -1;
+        json_object_set_new(t, "header", h);
+    }
+    if (nbuttons == 1 && strcmp(buttons[0], "none") == 0) {
+        json_object_set_new(t, "buttons", json_null());
+        return 0;
+    }
+    json_t *arr = nbuttons ? json_array() : NULL;
+    for (int i = 0; i < nbuttons; i++) {
+        const char *colon = strchr(buttons[i], ':');
+        if (!colon || colon == buttons[i]) {
+            json_decref(arr);
+            return fail(err, errlen, "--button %s: url:FIELD, copy_code:FIELD or quick_reply:FIELD",
+                        buttons[i]);
+        }
+        json_array_append_new(arr, json_pack("{s:s%, s:s}", "sub_type", buttons[i],
+                                             (size_t)(colon - buttons[i]), "param", colon + 1));
+    }
+    if (arr)
+        json_object_set_new(t, "buttons", arr);
     return 0;
 }
 
@@ -318,8 +375,9 @@ json_t *ctl_campaign_spec_build(const struct ctl_opts *opts, bool for_create, ch
         return NULL;
     set_string(c, "name", ctl_opts_get(opts, "name"));
     set_string(c, "phone_number_id", ctl_opts_get(opts, "phone-number-id"));
-    if (apply_template(opts, c) || apply_audience(opts, c, err, errlen) ||
-        apply_rate(opts, c, err, errlen) || apply_send_window(opts, c, err, errlen))
+    if (apply_template(opts, c) || apply_components(opts, c, err, errlen) ||
+        apply_audience(opts, c, err, errlen) || apply_rate(opts, c, err, errlen) ||
+        apply_send_window(opts, c, err, errlen))
         goto fail;
     if (for_create && check_create(c, err, errlen) != 0)
         goto fail;

@@ -196,6 +196,33 @@ static void test_send_window_flag(void **state)
     expect_error(2, no_zone, 0, "expected HH:MM-HH:MM[@ZONE]");
 }
 
+static void test_header_and_button_flags(void **state)
+{
+    char *argv[] = {"--header", "document:https://cdn.example.com/a.pdf?x=1",
+                    "--button", "url:attributes.path",
+                    "--button", "copy_code:=SPRING20"};
+    char err[300];
+    json_t *c = build(6, argv, 0, err);
+    assert_non_null(c);
+    assert_json(c, "{\"template\":{\"header\":{\"type\":\"document\",\"link\":"
+                   "\"https://cdn.example.com/a.pdf?x=1\"},\"buttons\":[{\"sub_type\":\"url\","
+                   "\"param\":\"attributes.path\"},{\"sub_type\":\"copy_code\",\"param\":"
+                   "\"=SPRING20\"}]}}");
+    json_decref(c);
+    char *text[] = {"--header", "text:name"};
+    c = build(2, text, 0, err);
+    assert_json(c, "{\"template\":{\"header\":{\"type\":\"text\",\"param\":\"name\"}}}");
+    json_decref(c);
+    char *none[] = {"--header", "none", "--button", "none"};
+    c = build(4, none, 0, err);
+    assert_json(c, "{\"template\":{\"header\":null,\"buttons\":null}}");
+    json_decref(c);
+    char *bad[] = {"--header", "gif:https://a"};
+    expect_error(2, bad, 0, "--header gif:https://a: image:URL, video:URL, document:URL");
+    char *bad_button[] = {"--button", "url"};
+    expect_error(2, bad_button, 0, "--button url: url:FIELD");
+}
+
 static void test_file_with_flag_override(void **state)
 {
     char path[] = "/tmp/ctl_campaign_XXXXXX";
@@ -220,10 +247,15 @@ static void test_file_with_flag_override(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_create_from_flags),  cmocka_unit_test(test_several_rules_are_anded),
-        cmocka_unit_test(test_create_errors),      cmocka_unit_test(test_update_needs_a_field),
-        cmocka_unit_test(test_frequency_cap_flag), cmocka_unit_test(test_file_with_flag_override),
-        cmocka_unit_test(test_from_campaign_flag), cmocka_unit_test(test_send_window_flag),
+        cmocka_unit_test(test_create_from_flags),
+        cmocka_unit_test(test_several_rules_are_anded),
+        cmocka_unit_test(test_create_errors),
+        cmocka_unit_test(test_update_needs_a_field),
+        cmocka_unit_test(test_frequency_cap_flag),
+        cmocka_unit_test(test_file_with_flag_override),
+        cmocka_unit_test(test_from_campaign_flag),
+        cmocka_unit_test(test_send_window_flag),
+        cmocka_unit_test(test_header_and_button_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
