@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_keys.h"
 #include "segment_rules.h"
 #include "send_window.h"
 #include "template_components.h"
@@ -31,24 +32,6 @@ static int text_field(const json_t *obj, const char *key, const char *label, siz
     return 0;
 }
 
-static int only_keys(const json_t *obj, const char *const *allowed, const char *label, char *err,
-                     size_t errlen)
-{
-    const char *key;
-    const json_t *ignored;
-    json_object_foreach((json_t *)obj, key, ignored)
-    {
-        int ok = 0;
-        for (const char *const *a = allowed; *a; a++)
-            ok |= strcmp(*a, key) == 0;
-        if (!ok) {
-            snprintf(err, errlen, "%s: unknown key '%.64s'", label, key);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static int parse_template(const json_t *tpl, struct campaign_fields *f, char *err, size_t errlen)
 {
     static const char *const keys[] = {"name", "language", "params", "header", "buttons", NULL};
@@ -58,7 +41,7 @@ static int parse_template(const json_t *tpl, struct campaign_fields *f, char *er
                  "buttons}");
         return -1;
     }
-    if (only_keys(tpl, keys, "template", err, errlen) != 0 ||
+    if (json_only_keys(tpl, keys, "template", err, errlen) != 0 ||
         text_field(tpl, "name", "template.name", 512, &f->template_name, err, errlen) != 0 ||
         text_field(tpl, "language", "template.language", 16, &f->template_language, err, errlen) !=
             0)
@@ -131,7 +114,7 @@ int campaign_fields_parse(const json_t *campaign, int for_create, struct campaig
         snprintf(err, errlen, "'campaign' has nothing to update");
         return -1;
     }
-    if (only_keys(campaign, keys, "campaign", err, errlen) != 0 ||
+    if (json_only_keys(campaign, keys, "campaign", err, errlen) != 0 ||
         text_field(campaign, "name", "campaign.name", 200, &f->name, err, errlen) != 0 ||
         text_field(campaign, "phone_number_id", "campaign.phone_number_id", 64, &f->phone_number_id,
                    err, errlen) != 0)

@@ -3,28 +3,11 @@
  */
 #include "template_components.h"
 
+#include "json_keys.h"
 #include "template_params.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static int only_keys(const json_t *o, const char *const *allowed, const char *label, char *err,
-                     size_t errlen)
-{
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)o, key, v)
-    {
-        int ok = 0;
-        for (const char *const *a = allowed; *a; a++)
-            ok |= strcmp(*a, key) == 0;
-        if (!ok) {
-            snprintf(err, errlen, "%s: unknown key '%.64s'", label, key);
-            return -1;
-        }
-    }
-    return 0;
-}
 
 static int param_ok(const json_t *param, const char *label, char *err, size_t errlen)
 {
@@ -57,7 +40,7 @@ static json_t *parse_header(const json_t *h, char *err, size_t errlen)
         snprintf(err, errlen, "template.header must be an object with a type");
         return NULL;
     }
-    if (only_keys(h, keys, "template.header", err, errlen) != 0)
+    if (json_only_keys(h, keys, "template.header", err, errlen) != 0)
         return NULL;
     if (strcmp(type, "text") == 0) {
         const json_t *param = json_object_get(h, "param");
@@ -107,7 +90,8 @@ static json_t *parse_button(const json_t *b, size_t i, unsigned *used, char *err
         return NULL;
     }
     const json_t *param = json_object_get(b, "param");
-    if (only_keys(b, keys, label, err, errlen) != 0 || param_ok(param, label, err, errlen) != 0)
+    if (json_only_keys(b, keys, label, err, errlen) != 0 ||
+        param_ok(param, label, err, errlen) != 0)
         return NULL;
     const json_t *index = json_object_get(b, "index");
     json_int_t at =
