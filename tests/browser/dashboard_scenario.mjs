@@ -134,6 +134,9 @@ try {
   const d1 = await growsBeyond(accepted, d0, "accepted in the detail view", 15000);
   log(`detail: accepted ${d0} -> ${d1}`);
   assert.equal(await page.getByTestId("funnel").locator("li").count(), 5);
+  // the template's header and buttons are named in the meta line
+  await until("the header and buttons in the meta line", async () =>
+    ((await page.getByTestId("campaign-meta").textContent()) || "").includes("image header · 1 button"), 15000);
   await until("failure reason " + FAILURE_CODE, async () => page.getByTestId(`failure-${FAILURE_CODE}`).isVisible(), 30000);
   await until("the per-minute chart", async () => (await page.getByTestId("timeseries-chart").locator("svg polyline, svg circle").count()) > 0, 30000);
   await until("the opt-out figure", async () => (await page.locator("#analytics dt", { hasText: "Opted out (STOP)" }).count()) === 1, 15000);

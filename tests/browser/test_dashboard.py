@@ -146,7 +146,10 @@ def pipeline(herald):
 def create_and_start(herald, api):
     definition = {"name": "Browser test sale", "phone_number_id": "1098765",
                   "template": {"name": "spring_sale", "language": "en",
-                               "params": ["name", "attributes.discount"]},
+                               "params": ["name", "attributes.discount"],
+                               "header": {"type": "image",
+                                          "link": "https://cdn.example.com/spring.png"},
+                               "buttons": [{"sub_type": "quick_reply", "param": "=stop"}]},
                   "audience": {"include_lists": [list_id(herald, "dash")]}}
     cid = api.command("POST", "/api/campaigns", definition)["campaign_id"]
     api.command("POST", f"/api/campaigns/{cid}/start")

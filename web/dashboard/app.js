@@ -294,6 +294,9 @@ function renderCampaign(c) {
   $("#detail-id").textContent = `#${c.id}`;
   document.title = `${c.name} · Herald`;
   const bits = [`template ${c.template?.name} (${c.template?.language})`, `number ${c.phone_number_id}`];
+  const buttons = c.template?.buttons?.length || 0;
+  if (c.template?.header) bits.push(`${c.template.header.type} header`);
+  if (buttons) bits.push(`${buttons} button${buttons > 1 ? "s" : ""}`);
   if (c.rate_limit_per_second) bits.push(`limit ${c.rate_limit_per_second}/s`);
   if (c.send_window) {
     const w = c.send_window;

@@ -316,6 +316,7 @@ static void cb_exit(void *ctx)
     analytics_batch_free(&c->batches[0]);
     analytics_batch_free(&c->batches[1]);
     analytics_batch_free(&c->single);
+    analytics_opt_keywords_free(&c->keywords);
 }
 
 static const struct herald_plugin analytics_plugin = {

@@ -5,7 +5,6 @@
 
 #include <limits.h>
 #include <locale.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
@@ -16,26 +15,17 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-/* glibc's built-in C.UTF-8: Unicode's case mapping without depending on the machine's locale
- * settings (the same answer on every host). Absent (another libc): ASCII letters only. */
-static locale_t utf8_locale;
-static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
-
-static void open_utf8_locale(void)
-{
-    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-}
-
 /* Writes the upper case of the character at in[0..len) to out (room: cap bytes) and returns
  * how many input bytes it took; *written gets the output length, -1 when it does not fit.
- * Bytes that are not valid UTF-8 are copied one at a time, unchanged. Runs under the
- * C.UTF-8 locale when the caller set it (uselocale), so mbrtowc and wcrtomb speak UTF-8. */
-static size_t upper_char(const char *in, size_t len, char *out, size_t cap, int *written)
+ * Bytes that are not valid UTF-8 are copied one at a time, unchanged. Runs under `utf8`
+ * (normalise sets it with uselocale), so mbrtowc, towupper and wcrtomb speak UTF-8. */
+static size_t upper_char(locale_t utf8, const char *in, size_t len, char *out, size_t cap,
+                         int *written)
 {
     mbstate_t st;
     memset(&st, 0, sizeof st);
     wchar_t wc;
-    size_t took = utf8_locale ? mbrtowc(&wc, in, len, &st) : (size_t)-1;
+    size_t took = utf8 ? mbrtowc(&wc, in, len, &st) : (size_t)-1;
     if (took == 0 || took == (size_t)-1 || took == (size_t)-2) {
         char c = in[0];
         if (cap < 1) {
@@ -64,10 +54,9 @@ static size_t upper_char(const char *in, size_t len, char *out, size_t cap, int 
 
 /* Normalises in[0..len) into out (cap bytes incl. the NUL). Returns the length, or -1 when it
  * does not fit (then it is no keyword). */
-static int normalise(const char *in, size_t len, char *out, size_t cap)
+static int normalise(locale_t utf8, const char *in, size_t len, char *out, size_t cap)
 {
-    pthread_once(&utf8_once, open_utf8_locale);
-    locale_t caller = utf8_locale ? uselocale(utf8_locale) : (locale_t)0;
+    locale_t caller = utf8 ? uselocale(utf8) : (locale_t)0;
     size_t n = 0;
     int pending_space = 0, fits = 1;
     for (size_t i = 0; i < len && fits;) {
@@ -83,11 +72,11 @@ static int normalise(const char *in, size_t len, char *out, size_t cap)
         }
         pending_space = 0;
         int w = 0;
-        i += upper_char(in + i, len - i, out + n, fits ? cap - 1 - n : 0, &w);
+        i += upper_char(utf8, in + i, len - i, out + n, fits ? cap - 1 - n : 0, &w);
         fits = fits && w >= 0;
         n += fits ? (size_t)w : 0;
     }
-    if (utf8_locale)
+    if (utf8)
         uselocale(caller);
     if (!fits)
         return -1;
@@ -111,7 +100,7 @@ static int add_list(struct analytics_opt_keywords *k, const char *list, analytic
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         char word[ANALYTICS_OPT_KEYWORD_LEN + 1];
-        int n = normalise(p, len, word, sizeof word);
+        int n = normalise(k->utf8, p, len, word, sizeof word);
         if (n < 0) {
             snprintf(err, errlen, "%s: '%.*s' is longer than %d bytes", what,
                      (int)(len > 40 ? 40 : len), p, ANALYTICS_OPT_KEYWORD_LEN);
@@ -142,18 +131,28 @@ int analytics_opt_keywords_parse(struct analytics_opt_keywords *k, const char *o
                                  const char *opt_in, char *err, size_t errlen)
 {
     memset(k, 0, sizeof *k);
+    /* glibc's built-in C.UTF-8: Unicode's case mapping whatever the machine's locale settings
+     * (the same answer on every host). Absent (another libc): ASCII letters only. */
+    k->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
     if (add_list(k, opt_out, ANALYTICS_OPT_OUT, err, errlen) != 0 ||
         add_list(k, opt_in, ANALYTICS_OPT_IN, err, errlen) != 0) {
-        memset(k, 0, sizeof *k);
+        analytics_opt_keywords_free(k);
         return -1;
     }
     return 0;
 }
 
+void analytics_opt_keywords_free(struct analytics_opt_keywords *k)
+{
+    if (k->utf8)
+        freelocale(k->utf8);
+    memset(k, 0, sizeof *k);
+}
+
 analytics_opt analytics_opt_classify(const struct analytics_opt_keywords *k, const char *text)
 {
     char word[ANALYTICS_OPT_KEYWORD_LEN + 1];
-    if (!k || k->n == 0 || !text || normalise(text, strlen(text), word, sizeof word) <= 0)
+    if (!k || k->n == 0 || !text || normalise(k->utf8, text, strlen(text), word, sizeof word) <= 0)
         return ANALYTICS_OPT_NONE;
     return find(k, word);
 }

@@ -14,6 +14,7 @@
 #ifndef HERALD_ANALYTICS_OPT_KEYWORDS_H
 #define HERALD_ANALYTICS_OPT_KEYWORDS_H
 
+#include <locale.h>
 #include <stddef.h>
 
 #define ANALYTICS_OPT_KEYWORDS_MAX 32
@@ -29,12 +30,17 @@ struct analytics_opt_keywords {
     size_t n;
     char word[ANALYTICS_OPT_KEYWORDS_MAX][ANALYTICS_OPT_KEYWORD_LEN + 1]; /* normalised */
     analytics_opt action[ANALYTICS_OPT_KEYWORDS_MAX];
+    locale_t utf8; /* glibc's C.UTF-8 for the case mapping; (locale_t)0: ASCII letters only */
 };
 
-/* Parses two comma-separated lists ("" or NULL = none). Returns 0, or -1 with a one-line
- * reason in err (too many, too long, or a keyword in both lists). */
+/* Parses two comma-separated lists ("" or NULL = none) into *k (zeroed, or released before).
+ * Returns 0, or -1 with a one-line reason in err (too many, too long, or a keyword in both
+ * lists). Release with analytics_opt_keywords_free() either way. */
 int analytics_opt_keywords_parse(struct analytics_opt_keywords *k, const char *opt_out,
                                  const char *opt_in, char *err, size_t errlen);
+
+/* Releases what parse took (the locale); *k is zeroed and may be parsed again. */
+void analytics_opt_keywords_free(struct analytics_opt_keywords *k);
 
 /* What a reply's text asks for; NONE for NULL, empty or any other text. */
 analytics_opt analytics_opt_classify(const struct analytics_opt_keywords *k, const char *text);

@@ -117,6 +117,7 @@ static void test_replies_carry_their_opt_keyword(void **state)
     add("replies", "{\"wamid\":\"a\",\"from\":\"4915\",\"ts_ms\":1764100000001,\"text\":\"STOP\"}");
     assert_rows(&b.replies, "a\t4915\t1764100000001\t\\N\tSTOP\t\\N\t\\N\t\\N\n");
     analytics_batch_free(&b);
+    analytics_opt_keywords_free(&k);
 }
 
 static void test_commands_and_verdicts(void **state)

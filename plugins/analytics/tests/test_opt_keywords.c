@@ -17,6 +17,7 @@ static char err[256];
 
 static void parse_ok(const char *out, const char *in)
 {
+    analytics_opt_keywords_free(&k);
     err[0] = '\0';
     assert_int_equal(analytics_opt_keywords_parse(&k, out, in, err, sizeof err), 0);
 }
@@ -103,6 +104,7 @@ static void test_length_limit_is_in_normalised_bytes(void **state)
     assert_int_equal(analytics_opt_classify(&k, list), ANALYTICS_OPT_OUT);
     strcat(list, "\xc9\x90"); /* 66 upper-cased: too long */
     err[0] = '\0';
+    analytics_opt_keywords_free(&k);
     assert_int_equal(analytics_opt_keywords_parse(&k, list, "", err, sizeof err), -1);
     assert_non_null(strstr(err, "longer than 64 bytes"));
 }
@@ -124,6 +126,7 @@ static void test_lists_skip_empty_entries_and_repeats(void **state)
 static void test_bad_lists_are_refused_with_a_reason(void **state)
 {
     (void)state;
+    analytics_opt_keywords_free(&k);
     assert_int_equal(analytics_opt_keywords_parse(&k, "STOP", "stop", err, sizeof err), -1);
     assert_string_equal(err, "'STOP' is both an opt-out and an opt-in keyword");
     assert_int_equal(k.n, 0);
@@ -131,6 +134,7 @@ static void test_bad_lists_are_refused_with_a_reason(void **state)
     char too_long[100];
     memset(too_long, 'A', sizeof too_long - 1);
     too_long[sizeof too_long - 1] = '\0';
+    analytics_opt_keywords_free(&k);
     assert_int_equal(analytics_opt_keywords_parse(&k, too_long, "", err, sizeof err), -1);
     assert_non_null(strstr(err, "opt_out_keywords: "));
     assert_non_null(strstr(err, "longer than 64 bytes"));
@@ -141,6 +145,7 @@ static void test_bad_lists_are_refused_with_a_reason(void **state)
         snprintf(w, sizeof w, "K%d,", i);
         strcat(many, w);
     }
+    analytics_opt_keywords_free(&k);
     assert_int_equal(analytics_opt_keywords_parse(&k, "", many, err, sizeof err), -1);
     assert_string_equal(err, "more than 32 opt-out and opt-in keywords together");
     many[strlen(many) - 4] = '\0'; /* K0..K31: exactly the limit */
@@ -156,6 +161,13 @@ static void test_names_are_the_staging_values(void **state)
     assert_null(analytics_opt_name(ANALYTICS_OPT_NONE));
 }
 
+static int release(void **state)
+{
+    (void)state;
+    analytics_opt_keywords_free(&k);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,5 +180,5 @@ int main(void)
         cmocka_unit_test(test_bad_lists_are_refused_with_a_reason),
         cmocka_unit_test(test_names_are_the_staging_values),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, release);
 }
