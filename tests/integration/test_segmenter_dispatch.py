@@ -23,9 +23,9 @@ WINDOW = 500
 
 
 class Mock:
-    def __init__(self):
+    def __init__(self, *flags):
         assert MOCK.exists(), f"{MOCK} missing: build target herald-mock-cloud-api"
-        self.proc = subprocess.Popen([str(MOCK), "--listen", "127.0.0.1:0"],
+        self.proc = subprocess.Popen([str(MOCK), "--listen", "127.0.0.1:0", *flags],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env=dict(os.environ, MOCK_TOKEN=TOKEN))
         line = self.proc.stdout.readline()
@@ -99,7 +99,9 @@ def test_a_template_with_header_and_buttons_goes_out_whole(herald):
     recipient's own values, and nothing fails."""
     n = 20
     add_contacts(herald, n, "hb")
-    mock = Mock()
+    # the approved template, as the mock checks it: 1 body parameter, an image header, a URL
+    # button at 0, a static button at 1, a quick reply at 2
+    mock = Mock("--template", "spring_sale:1:image:url,-,quick_reply")
     try:
         seg = start_segmenter(herald)
         disp = herald.start_stage(

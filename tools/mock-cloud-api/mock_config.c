@@ -68,7 +68,7 @@ static const option_t options[] = {
     {"permanent_via_webhook", OPT_BOOL, OFF(permanent_via_webhook), true, 0, 0,
      "accept permanent-error recipients and report the error in a failed status instead"},
     {"templates", OPT_TEMPLATES, OFF(templates), true, 0, 0,
-     "registered templates name:body_params (flag --template, repeatable)"},
+     "registered templates name:body_params[:HEADER:BUTTONS] (flag --template, repeatable)"},
     {"webhook_url", OPT_STRING, OFF(webhook_url), true, 0, 0, "where status/reply webhooks go"},
     {"app_secret", OPT_STRING, OFF(app_secret), true, 0, 0, "HMAC key of X-Hub-Signature-256"},
     {"waba_id", OPT_STRING, OFF(waba_id), true, 0, 0, "entry[].id in webhooks"},
@@ -163,6 +163,27 @@ mock_config_t *mock_config_new_default(void)
     return c;
 }
 
+/* As registered: the body count, or "N:HEADER:BUTTONS" when the components are checked. */
+static json_t *template_json(const mock_template_t *t)
+{
+    static const char *const headers[] = {"none", "text", "image", "video", "document"};
+    if (!t->header)
+        return json_integer(t->body_params);
+    char out[160];
+    int n = snprintf(out, sizeof out, "%lld:%s:", (long long)t->body_params,
+                     headers[strchr("ntivd", t->header) - "ntivd"]);
+    if (!t->buttons[0])
+        snprintf(out + n, sizeof out - (size_t)n, "none");
+    for (size_t i = 0; t->buttons[i]; i++) {
+        const char *b = t->buttons[i] == 'u'   ? "url"
+                        : t->buttons[i] == 'c' ? "copy_code"
+                        : t->buttons[i] == 'q' ? "quick_reply"
+                                               : "-";
+        n += snprintf(out + n, sizeof out - (size_t)n, "%s%s", i ? "," : "", b);
+    }
+    return json_string(out);
+}
+
 static void free_templates(mock_template_t *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -197,6 +218,8 @@ mock_config_t *mock_config_clone(const mock_config_t *src)
     for (size_t i = 0; i < src->n_templates; i++) {
         c->templates[i].name = dup_or_die(src->templates[i].name);
         c->templates[i].body_params = src->templates[i].body_params;
+        c->templates[i].header = src->templates[i].header;
+        memcpy(c->templates[i].buttons, src->templates[i].buttons, sizeof c->templates[i].buttons);
     }
     for (size_t i = 0; i < src->n_permanent; i++) {
         c->permanent[i].to = dup_or_die(src->permanent[i].to);
@@ -254,21 +277,80 @@ static int parse_double(const char *s, double *out)
     return 0;
 }
 
-static int add_template(mock_config_t *c, const char *name, int64_t params)
+static int add_template(mock_config_t *c, const char *name, int64_t params, char header,
+                        const char *buttons)
 {
-    for (size_t i = 0; i < c->n_templates; i++)
-        if (strcmp(c->templates[i].name, name) == 0) {
-            c->templates[i].body_params = params;
-            return 0;
-        }
-    mock_template_t *t = realloc(c->templates, (c->n_templates + 1) * sizeof *t);
-    if (!t)
-        abort();
-    c->templates = t;
-    t[c->n_templates].name = dup_or_die(name);
-    t[c->n_templates].body_params = params;
-    c->n_templates++;
+    mock_template_t *t = NULL;
+    for (size_t i = 0; i < c->n_templates && !t; i++)
+        if (strcmp(c->templates[i].name, name) == 0)
+            t = &c->templates[i];
+    if (!t) {
+        t = realloc(c->templates, (c->n_templates + 1) * sizeof *t);
+        if (!t)
+            abort();
+        c->templates = t;
+        t = &c->templates[c->n_templates++];
+        t->name = dup_or_die(name);
+    }
+    t->body_params = params;
+    t->header = header;
+    snprintf(t->buttons, sizeof t->buttons, "%s", buttons);
     return 0;
+}
+
+/* "none|text|image|video|document" -> 'n','t','i','v','d'; 0 when unknown. */
+static char header_code(const char *s, size_t n)
+{
+    static const char *const names[] = {"none", "text", "image", "video", "document"};
+    for (size_t i = 0; i < 5; i++)
+        if (strlen(names[i]) == n && strncmp(s, names[i], n) == 0)
+            return "ntivd"[i];
+    return 0;
+}
+
+/* "none" or "url,-,quick_reply" -> "" or "u-q"; -1 when malformed. */
+static int button_codes(const char *s, char out[11])
+{
+    size_t n = 0;
+    out[0] = '\0';
+    if (strcmp(s, "none") == 0)
+        return 0;
+    for (const char *p = s; *p; n++) {
+        size_t len = strcspn(p, ",");
+        char code = len == 1 && *p == '-'                             ? '-'
+                    : len == 3 && strncmp(p, "url", 3) == 0           ? 'u'
+                    : len == 9 && strncmp(p, "copy_code", 9) == 0     ? 'c'
+                    : len == 11 && strncmp(p, "quick_reply", 11) == 0 ? 'q'
+                                                                      : 0;
+        if (!code || n == 10)
+            return -1;
+        out[n] = code;
+        out[n + 1] = '\0';
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+/* "N" or "N:HEADER:BUTTONS" (after the name) into a template. */
+static int template_rest(mock_config_t *c, const char *name, const char *rest)
+{
+    char digits[16], header = 0, buttons[11] = "";
+    size_t n = strcspn(rest, ":");
+    int64_t params;
+    if (n == 0 || n >= sizeof digits)
+        return -1;
+    memcpy(digits, rest, n);
+    digits[n] = '\0';
+    if (parse_int(digits, &params) || params < 0 || params > 100)
+        return -1;
+    if (rest[n] == ':') {
+        const char *h = rest + n + 1;
+        size_t hn = strcspn(h, ":");
+        header = header_code(h, hn);
+        if (!header || h[hn] != ':' || button_codes(h + hn + 1, buttons) != 0)
+            return -1;
+    }
+    return add_template(c, name, params, header, buttons);
 }
 
 static void add_permanent(mock_config_t *c, const char *to, int64_t code)
@@ -290,15 +372,19 @@ static void add_permanent(mock_config_t *c, const char *to, int64_t code)
 /* "name:count" */
 static int parse_template_spec(mock_config_t *c, const char *spec, char *err, size_t len)
 {
-    const char *colon = strrchr(spec, ':');
-    int64_t n;
-    if (!colon || colon == spec || parse_int(colon + 1, &n) || n < 0 || n > 100) {
-        set_err(err, len, "template must be name:body_params (0..100), got '%s'", spec);
-        return -1;
-    }
+    const char *colon = strchr(spec, ':');
     char name[256];
-    snprintf(name, sizeof name, "%.*s", (int)(colon - spec), spec);
-    return add_template(c, name, n);
+    if (colon && colon != spec && (size_t)(colon - spec) < sizeof name) {
+        snprintf(name, sizeof name, "%.*s", (int)(colon - spec), spec);
+        if (template_rest(c, name, colon + 1) == 0)
+            return 0;
+    }
+    set_err(err, len,
+            "template must be name:body_params (0..100)[:HEADER:BUTTONS] (HEADER none, text, "
+            "image, video or document; BUTTONS none or url,copy_code,quick_reply,- in order), "
+            "got '%s'",
+            spec);
+    return -1;
 }
 
 /* "to=code,to=code" */
@@ -498,12 +584,19 @@ static int apply_json_special(mock_config_t *c, const option_t *o, const json_t 
     }
     json_object_foreach((json_t *)v, k, item)
     {
+        if (o->type == OPT_TEMPLATES && json_is_string(item)) { /* "N:HEADER:BUTTONS" */
+            if (template_rest(c, k, json_string_value(item)) != 0) {
+                set_err(err, len, "%s.%s must be N or \"N:HEADER:BUTTONS\"", o->key, k);
+                return -1;
+            }
+            continue;
+        }
         if (!json_is_integer(item) || json_integer_value(item) < 0) {
             set_err(err, len, "%s.%s must be a non-negative integer", o->key, k);
             return -1;
         }
         if (o->type == OPT_TEMPLATES)
-            add_template(c, k, json_integer_value(item));
+            add_template(c, k, json_integer_value(item), 0, "");
         else
             add_permanent(c, k[0] == '+' ? k + 1 : k, json_integer_value(item));
     }
@@ -598,8 +691,7 @@ json_t *mock_config_to_json(const mock_config_t *c)
         case OPT_TEMPLATES:
             v = json_object();
             for (size_t t = 0; t < c->n_templates; t++)
-                json_object_set_new(v, c->templates[t].name,
-                                    json_integer(c->templates[t].body_params));
+                json_object_set_new(v, c->templates[t].name, template_json(&c->templates[t]));
             break;
         case OPT_PERMANENT:
             v = json_object();
@@ -643,6 +735,14 @@ void mock_config_print_usage(const char *argv0)
     }
     json_decref(defaults);
     mock_config_unref(d);
+}
+
+const mock_template_t *mock_config_template(const mock_config_t *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_templates; i++)
+        if (strcmp(cfg->templates[i].name, name) == 0)
+            return &cfg->templates[i];
+    return NULL;
 }
 
 int64_t mock_config_template_params(const mock_config_t *cfg, const char *name)

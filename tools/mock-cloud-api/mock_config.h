@@ -20,6 +20,12 @@
 typedef struct mock_template {
     char *name;
     int64_t body_params; /* number of body parameters the approved template expects */
+    /* Registered as name:N:HEADER:BUTTONS, its header and parameterised buttons are checked
+     * too: header 'n' none, 't' text, 'i' image, 'v' video, 'd' document ('\0': not
+     * checked); buttons[i] what button i takes, 'u' url, 'c' copy_code, 'q' quick_reply, '-'
+     * nothing (a static button). */
+    char header;
+    char buttons[11];
 } mock_template_t;
 
 typedef struct mock_permanent {
@@ -116,6 +122,8 @@ void mock_config_print_usage(const char *argv0);
 
 /* Template lookup: expected body parameter count, or -1 when the name is not registered. */
 int64_t mock_config_template_params(const mock_config_t *cfg, const char *name);
+/* The registered template of that name, NULL when none. */
+const mock_template_t *mock_config_template(const mock_config_t *cfg, const char *name);
 
 /* Permanent error for a recipient, or 0. */
 int64_t mock_config_permanent_code(const mock_config_t *cfg, const char *to);

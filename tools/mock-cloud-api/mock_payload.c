@@ -127,6 +127,7 @@ static int check_header(json_t *comp, mock_send_request_t *req, mock_error_t *er
         return -1;
     const char *type = json_string_value(json_object_get(param, "type"));
     if (strcmp(type, "text") == 0) {
+        req->header_kind = 't';
         note_component(req, "header", "text", value);
         return 0;
     }
@@ -137,6 +138,7 @@ static int check_header(json_t *comp, mock_send_request_t *req, mock_error_t *er
         return fail_missing(err, "header media link");
     if (strncmp(link, "https://", 8) != 0 && strncmp(link, "http://", 7) != 0)
         return fail_invalid(err, "%s must be an http(s) URL.", "header media link");
+    req->header_kind = type[0]; /* image, video, document: 'i', 'v', 'd' */
     note_component(req, "header", type, link);
     return 0;
 }
@@ -173,6 +175,7 @@ static int check_button(json_t *comp, mock_send_request_t *req, mock_error_t *er
         return fail_missing(err, param_types[k]);
     if (k == 1 && strlen(value) > 15)
         return fail_invalid(err, "%s must be at most 15 characters.", "coupon_code");
+    req->button_kinds[iv] = "ucq"[k];
     char what[16];
     snprintf(what, sizeof what, "button%lld", iv);
     note_component(req, what, sub, value);
@@ -222,6 +225,31 @@ static int collect_components(json_t *components, mock_send_request_t *req, mock
     return 0;
 }
 
+/* A template registered with its header and buttons (name:N:HEADER:BUTTONS): the message
+ * must send exactly those parameterised components, as Meta checks every component. */
+static int check_registered_components(const mock_template_t *t, const mock_send_request_t *req,
+                                       mock_error_t *err)
+{
+    char sent = req->header_kind ? req->header_kind : 'n';
+    if (sent != t->header) {
+        mock_error_set(err, BAD_REQUEST, 132000,
+                       "header: the template's header (%c) does not match the message's (%c)",
+                       t->header, sent);
+        return -1;
+    }
+    size_t registered = strlen(t->buttons);
+    for (size_t i = 0; i < sizeof req->button_kinds; i++) {
+        char want = i < registered && t->buttons[i] != '-' ? t->buttons[i] : 0;
+        if (req->button_kinds[i] != want) {
+            mock_error_set(err, BAD_REQUEST, 132000,
+                           "buttons: button %zu of the template takes %c, the message sent %c", i,
+                           want ? want : '-', req->button_kinds[i] ? req->button_kinds[i] : '-');
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int check_template(json_t *tpl, const mock_config_t *cfg, mock_send_request_t *req,
                           mock_error_t *err)
 {
@@ -258,7 +286,8 @@ static int check_template(json_t *tpl, const mock_config_t *cfg, mock_send_reque
                        req->n_params, (long long)expected);
         return -1;
     }
-    return 0;
+    const mock_template_t *t = mock_config_template(cfg, req->template_name);
+    return t && t->header ? check_registered_components(t, req, err) : 0;
 }
 
 static int check_envelope(json_t *root, mock_send_request_t *req, mock_error_t *err)

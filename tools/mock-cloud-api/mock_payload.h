@@ -34,6 +34,8 @@ typedef struct mock_send_request {
     /* Header and button parameters as "header:image:<link>", "button0:url:<text>", ...,
      * separated by MOCK_COMPONENT_SEP (truncated at the buffer's end; for the send log). */
     char components[1024];
+    char header_kind;      /* 't', 'i', 'v', 'd' as sent; 0 = no header */
+    char button_kinds[10]; /* per index: 'u', 'c', 'q' as sent; 0 = none */
 } mock_send_request_t;
 
 #define MOCK_COMPONENT_SEP '\x1f'

@@ -87,12 +87,18 @@ static void bad_flags_are_refused(void **state)
     char *number[] = {"--latency-ms", "fast"};
     char *missing[] = {"--latency-ms"};
     char *tpl[] = {"--template", "nocount"};
+    char *tpl_header[] = {"--template", "a:1:gif:none"};
+    char *tpl_buttons[] = {"--template", "a:1:image:url,call"};
+    char *tpl_half[] = {"--template", "a:1:image"};
     char *perm[] = {"--permanent", "4915100000001"};
     assert_int_equal(parse(c, 2, unknown), -1);
     assert_int_equal(parse(c, 2, share), -1);
     assert_int_equal(parse(c, 2, number), -1);
     assert_int_equal(parse(c, 1, missing), -1);
     assert_int_equal(parse(c, 2, tpl), -1);
+    assert_int_equal(parse(c, 2, tpl_header), -1);
+    assert_int_equal(parse(c, 2, tpl_buttons), -1);
+    assert_int_equal(parse(c, 2, tpl_half), -1);
     assert_int_equal(parse(c, 2, perm), -1);
     mock_config_unref(c);
 }
@@ -118,7 +124,8 @@ static void runtime_json_changes_a_clone(void **state)
     char err[256];
     json_t *patch = json_loads("{\"rate_per_second\":1000,\"fail_5xx_share\":0.5,"
                                "\"token_expired\":true,\"permanent\":{\"4915100000009\":131049},"
-                               "\"templates\":{\"a\":1},\"fail_codes\":[131026],"
+                               "\"templates\":{\"a\":1,\"b\":\"2:document:url,-,quick_reply\"},"
+                               "\"fail_codes\":[131026],"
                                "\"webhook_url\":\"http://h/\"}",
                                0, NULL);
     assert_int_equal(mock_config_apply_json(n, patch, err, sizeof err), 0);
@@ -128,6 +135,18 @@ static void runtime_json_changes_a_clone(void **state)
     assert_true(n->token_expired && !c->token_expired);
     assert_int_equal(mock_config_permanent_code(n, "4915100000009"), 131049);
     assert_int_equal(mock_config_template_params(n, "a"), 1);
+    const mock_template_t *b = mock_config_template(n, "b");
+    assert_non_null(b);
+    assert_int_equal(b->body_params, 2);
+    assert_int_equal(b->header, 'd');
+    assert_string_equal(b->buttons, "u-q");
+    assert_int_equal(mock_config_template(n, "a")->header, 0);
+    json_t *dump = mock_config_to_json(n);
+    json_t *tpls = json_object_get(dump, "templates");
+    assert_int_equal(json_integer_value(json_object_get(tpls, "a")), 1);
+    assert_string_equal(json_string_value(json_object_get(tpls, "b")),
+                        "2:document:url,-,quick_reply");
+    json_decref(dump);
     assert_int_equal(n->n_fail_codes, 1);
     assert_string_equal(n->webhook_url, "http://h/");
     assert_string_equal(c->webhook_url, "");

@@ -185,6 +185,38 @@ static void header_and_button_components(void **state)
     mock_config_unref(cfg);
 }
 
+/* Registered with its header and buttons, a template must get exactly those components. */
+static void registered_header_and_buttons_must_match(void **state)
+{
+    mock_config_t *cfg = mock_config_new_default();
+    char err[256];
+    bool help;
+    /* VALID sends a text header and two body parameters, no button */
+    char *ok[] = {"--template", "spring_sale:2:text:none"};
+    assert_int_equal(mock_config_parse_args(cfg, 2, ok, &help, err, sizeof err), 0);
+    assert_int_equal(code_of(VALID, cfg), 0);
+    char *image[] = {"--template", "spring_sale:2:image:none"};
+    assert_int_equal(mock_config_parse_args(cfg, 2, image, &help, err, sizeof err), 0);
+    assert_int_equal(code_of(VALID, cfg), 132000);
+    char *button[] = {"--template", "spring_sale:2:text:-,url"};
+    assert_int_equal(mock_config_parse_args(cfg, 2, button, &help, err, sizeof err), 0);
+    assert_int_equal(code_of(VALID, cfg), 132000); /* button 1 not sent */
+    const char *header =
+        "{\"type\":\"header\",\"parameters\":[{\"type\":\"text\",\"text\":\"H\"}]}";
+    char with[512];
+    snprintf(with, sizeof with,
+             "%s,{\"type\":\"button\",\"sub_type\":\"url\",\"index\":\"1\",\"parameters\":[{"
+             "\"type\":\"text\",\"text\":\"x\"}]}",
+             header);
+    assert_int_equal(code_of(variant(header, with), cfg), 0);
+    snprintf(with, sizeof with,
+             "%s,{\"type\":\"button\",\"sub_type\":\"copy_code\",\"index\":1,\"parameters\":[{"
+             "\"type\":\"coupon_code\",\"coupon_code\":\"X\"}]}",
+             header);
+    assert_int_equal(code_of(variant(header, with), cfg), 132000); /* url expected */
+    mock_config_unref(cfg);
+}
+
 static void callback_data_limited_to_512(void **state)
 {
     mock_config_t *cfg = mock_config_new_default();
@@ -209,6 +241,7 @@ int main(void)
         cmocka_unit_test(registered_templates_check_name_and_count),
         cmocka_unit_test(callback_data_limited_to_512),
         cmocka_unit_test(header_and_button_components),
+        cmocka_unit_test(registered_header_and_buttons_must_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
