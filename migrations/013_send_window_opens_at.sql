@@ -20,3 +20,11 @@ RETURNS timestamptz LANGUAGE sql STABLE AS $$
     FROM (SELECT p_at AT TIME ZONE (p_window ->> 'time_zone') AS l,
                  (p_window ->> 'from')::time AS f, p_window ->> 'time_zone' AS z) w
 $$;
+
+-- campaign_waits_until(campaign): for a RUNNING campaign outside its window, when it goes on;
+-- NULL otherwise (a draft or paused campaign waits for a command, not for the clock). The one
+-- rule herald-ctl and the control API read, called as campaign_waits_until(c).
+CREATE FUNCTION campaign_waits_until(c campaigns) RETURNS timestamptz LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN c.status = 'running' THEN campaign_send_window_opens_at(c.send_window, now())
+           END
+$$;

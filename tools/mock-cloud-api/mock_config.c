@@ -747,10 +747,8 @@ const mock_template_t *mock_config_template(const mock_config_t *cfg, const char
 
 int64_t mock_config_template_params(const mock_config_t *cfg, const char *name)
 {
-    for (size_t i = 0; i < cfg->n_templates; i++)
-        if (strcmp(cfg->templates[i].name, name) == 0)
-            return cfg->templates[i].body_params;
-    return -1;
+    const mock_template_t *t = mock_config_template(cfg, name);
+    return t ? t->body_params : -1;
 }
 
 int64_t mock_config_permanent_code(const mock_config_t *cfg, const char *to)

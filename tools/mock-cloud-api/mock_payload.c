@@ -273,21 +273,20 @@ static int check_template(json_t *tpl, const mock_config_t *cfg, mock_send_reque
         return -1;
     if (cfg->n_templates == 0)
         return 0; /* nothing registered: every template is "approved" */
-    int64_t expected = mock_config_template_params(cfg, req->template_name);
-    if (expected < 0) {
+    const mock_template_t *t = mock_config_template(cfg, req->template_name);
+    if (!t) {
         mock_error_set(err, 404, 132001, "template name (%s) does not exist in %s",
                        req->template_name, req->language);
         return -1;
     }
-    if ((int64_t)req->n_params != expected) {
+    if ((int64_t)req->n_params != t->body_params) {
         mock_error_set(err, BAD_REQUEST, 132000,
                        "body: number of localizable_params (%zu) does not match the expected "
                        "number of params (%lld)",
-                       req->n_params, (long long)expected);
+                       req->n_params, (long long)t->body_params);
         return -1;
     }
-    const mock_template_t *t = mock_config_template(cfg, req->template_name);
-    return t && t->header ? check_registered_components(t, req, err) : 0;
+    return t->header ? check_registered_components(t, req, err) : 0;
 }
 
 static int check_envelope(json_t *root, mock_send_request_t *req, mock_error_t *err)

@@ -15,8 +15,7 @@
 
 /* A running campaign outside its sending hours sends nothing until then (UTC, like created). */
 #define WINDOW_OPENS                                                                               \
-    "to_char(CASE WHEN c.status = 'running' THEN campaign_send_window_opens_at(c.send_window, "    \
-    "now()) END AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS waits_until "
+    "to_char(campaign_waits_until(c) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS waits_until "
 
 static const char with_progress[] =
     "SELECT c.id, c.name, c.status, coalesce(p.audience_size, c.audience_size) AS audience, "

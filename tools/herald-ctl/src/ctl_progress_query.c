@@ -16,9 +16,7 @@
     "to_char(o.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "                         \
     "to_char(o.at AT TIME ZONE (c.send_window ->> 'time_zone'), 'Dy HH24:MI') || ' ' || "          \
     "(c.send_window ->> 'time_zone') "
-#define WINDOW_OPENS_JOIN                                                                          \
-    "CROSS JOIN LATERAL (SELECT CASE WHEN c.status = 'running' THEN "                              \
-    "campaign_send_window_opens_at(c.send_window, now()) END AS at) o "
+#define WINDOW_OPENS_JOIN "CROSS JOIN LATERAL (SELECT campaign_waits_until(c) AS at) o "
 
 static const char view_sql[] =
     "SELECT c.status, coalesce(c.status_reason, ''), "
