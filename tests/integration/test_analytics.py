@@ -239,6 +239,28 @@ def test_late_send_statuses_are_parked_then_applied(herald):
     st.stop()
 
 
+def test_statuses_folded_after_an_erasure_do_not_bring_the_phone_back(herald):
+    """Analytics behind (stopped, or a backlog) while a person is erased: the delivery rows the
+    fold creates afterwards, from events that still carry the phone, get the marker."""
+    cid = make_campaign(herald, 3, status="completed")
+    gone = str(4915100000000 + 2)
+    assert herald.sql("SELECT contact_erase(%s)", gone) == [("erased",)]
+    st = start_analytics(herald)
+    evs = [event("accepted", cid, r, T0 + r * 1000, phone=str(4915100000000 + r))
+           for r in (1, 2, 3)]
+    # Meta's `read` days later, naming only the wamid and the phone
+    evs.append(event("read", cid, 2, T0 + 3 * 86_400_000, keyed=False, phone=gone))
+    produce_events(herald, evs)
+    wait_numbers(herald, cid, {"accepted": 3, "read": 1})
+    assert herald.sql("SELECT recipient_id, phone FROM analytics_recipient_delivery WHERE "
+                      "campaign_id = %s ORDER BY 1", cid) == [
+        (1, "4915100000001"), (2, "erased"), (3, "4915100000003")]
+    (n,), = herald.sql("SELECT count(*) FROM analytics_recipient_delivery t WHERE t::text LIKE %s",
+                       f"%{gone}%")
+    assert n == 0
+    st.stop()
+
+
 def reply(wid, sender, ts, context=None):
     return {"wamid": wid, "from": sender, "ts_ms": ts, "type": "text", "text": "yes",
             "context_id": context, "profile_name": "Asha"}
