@@ -93,7 +93,8 @@ static void register_metrics(struct disp_ctx *c)
     m->uncertain = a->counter(h, "uncertain", "recipients whose send outcome is unknown");
     m->throttled = a->counter(h, "throttled", "throughput errors from the API");
     m->skipped_not_running =
-        a->counter(h, "skipped_not_running", "jobs completed unsent: campaign not running");
+        a->counter(h, "skipped_not_running",
+                   "jobs completed unsent: campaign not running or outside its send window");
     m->duplicates = a->counter(h, "duplicate_jobs", "jobs already held by this instance");
     m->reproduced = a->counter(h, "reproduced_events", "events re-produced for redelivered jobs");
     m->claim_waits = a->counter(h, "claim_waits", "jobs handed back: claimed by another instance");

@@ -1,11 +1,17 @@
 /*
- * dispatcher_campaign_cache.c - each campaign's status and own rate cap, read from
- * PostgreSQL and refreshed every campaign_refresh_ms (200 ms) in one query.
+ * dispatcher_campaign_cache.c - each campaign's status, send window and own rate cap, read
+ * from PostgreSQL and refreshed every campaign_refresh_ms (200 ms) in one query.
  *
  * Why a cache when the claim already checks the status atomically: jobs of a paused campaign
  * can sit by thousands in the lanes; the cache drops them without a claim round trip each,
  * and gives the campaign's cap to the rate limiter. Correctness never depends on it: the
  * claim statement is the authority (a pause stops every later claim at once).
+ *
+ * The send window is the exception: the cache alone stops sending when it closes (the claim
+ * does not evaluate it: a time-zone conversion per claimed row, on the hottest statement, for
+ * a boundary that may be 200 ms late). A job met outside the window is looked up (the lookup
+ * does evaluate it) and completed unsent with its row still queued; the segmenter puts such
+ * rows back to pending and emits them when the window opens.
  */
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -17,7 +23,8 @@
 #define EVICT_AFTER_MS (10 * 60 * 1000)
 
 static const char *const REFRESH_SQL =
-    "SELECT id, status, rate_limit_per_second FROM campaigns WHERE id = ANY($1::bigint[])";
+    "SELECT id, status, rate_limit_per_second, campaign_send_window_open(send_window, now()) "
+    "FROM campaigns WHERE id = ANY($1::bigint[])";
 
 static struct disp_campaign *find(struct disp_ctx *c, int64_t id)
 {
@@ -43,7 +50,9 @@ static void apply_row(struct disp_ctx *c, struct disp_campaign *k, PGresult *r, 
                       int64_t now_ms)
 {
     k->known = 1;
-    k->running = strcmp(PQgetvalue(r, i, 1), "running") == 0;
+    /* outside its send window a running campaign is, for sending, not running */
+    k->running =
+        strcmp(PQgetvalue(r, i, 1), "running") == 0 && strcmp(PQgetvalue(r, i, 3), "t") == 0;
     k->cap = PQgetisnull(r, i, 2) ? 0 : strtod(PQgetvalue(r, i, 2), NULL);
     disp_campaign_set_cap_rate(c, k, now_ms);
 }

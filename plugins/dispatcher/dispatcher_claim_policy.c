@@ -61,8 +61,8 @@ enum disp_claim_decision disp_claim_decide(const struct disp_claim_row *row,
     if (strcmp(row->state, "uncertain") == 0)
         return (may_resend(row, self) && row->campaign_running) ? DISP_CLAIM_RESEND
                                                                 : DISP_CLAIM_SKIP;
-    if (!row->campaign_running)
-        return DISP_CLAIM_SKIP; /* pending/queued: the segmenter re-emits it on resume */
+    if (!row->campaign_running || row->outside_send_window)
+        return DISP_CLAIM_SKIP; /* pending/queued: re-emitted on resume, or when it opens */
     /* pending/queued of a running campaign: the claim refuses a contact who opted out after
      * the snapshot; otherwise what refused it (a pause, an opt-out) is gone already */
     return row->contact_opted_out ? DISP_CLAIM_OPTED_OUT : DISP_CLAIM_RETRY;

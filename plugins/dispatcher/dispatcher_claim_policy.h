@@ -42,6 +42,9 @@ struct disp_claim_row {
     int64_t claim_age_ms;   /* now() - claimed_at, -1 when NULL */
     int campaign_running;
     int contact_opted_out; /* contacts.opted_out for the row's phone */
+    /* running, but outside its send window now (campaign_send_window_open, migration 012):
+     * what is not sent yet waits for the segmenter to emit it again when the window opens */
+    int outside_send_window;
 };
 
 struct disp_claim_self {

@@ -41,7 +41,7 @@ static const char *const LOOKUP_SQL =
     "COALESCE(r.wamid, ''), r.attempts, "
     "COALESCE((extract(epoch FROM r.accepted_at) * 1000)::bigint, 0), "
     "COALESCE(r.error_code, 0), COALESCE(r.error_title, ''), c.status = 'running', "
-    CONTACT_OPTED_OUT " "
+    CONTACT_OPTED_OUT ", NOT campaign_send_window_open(c.send_window, now()) "
     "FROM unnest($1::bigint[], $2::bigint[]) AS j(cid, rid) "
     "JOIN campaign_recipients r ON r.campaign_id = j.cid AND r.recipient_id = j.rid "
     "JOIN campaigns c ON c.id = r.campaign_id";
@@ -274,7 +274,8 @@ static void decide_row(struct disp_ctx *c, struct disp_entry *e, PGresult *r, in
                                  by,
                                  col_i64(r, i, 4),
                                  strcmp(PQgetvalue(r, i, 10), "t") == 0,
-                                 strcmp(PQgetvalue(r, i, 11), "t") == 0};
+                                 strcmp(PQgetvalue(r, i, 11), "t") == 0,
+                                 strcmp(PQgetvalue(r, i, 12), "t") == 0};
     struct disp_claim_self self = {c->api->stage_name(c->host), c->claimer, c->stale_claim_ms,
                                    c->resend_uncertain};
     switch (disp_claim_decide(&row, &self)) {
@@ -291,7 +292,7 @@ static void decide_row(struct disp_ctx *c, struct disp_entry *e, PGresult *r, in
         take_over(c, e, by, "resend_uncertain");
         break;
     case DISP_CLAIM_RECLAIM_OWN:
-        if (row.campaign_running)
+        if (row.campaign_running && !row.outside_send_window)
             take_over(c, e, by, "our claim's commit answer was lost; it was never sent");
         else
             release_own(c, e);

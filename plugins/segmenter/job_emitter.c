@@ -282,6 +282,34 @@ int job_emitter_recover(struct segmenter *s)
     return 0;
 }
 
+/* When a send window closes, up to one emission window of jobs is still in Kafka or held by
+ * dispatchers, which stop sending within their campaign refresh (200 ms) and leave those rows
+ * queued. Queued rows hold the campaign's emission window and are never emitted again by
+ * themselves, so they go back to pending here and out, in recipient order, when it opens. A
+ * dispatcher that claims one just before it sees the closing sends it once as usual: the claim
+ * takes pending rows too, and the emission after the opening takes only pending ones. */
+void job_emitter_release_closed(struct segmenter *s)
+{
+    PGconn *conn = s->api->pg_main(s->host);
+    char err[256];
+    PGresult *res = NULL;
+    if (!conn || pgx_exec(conn,
+                          "UPDATE campaign_recipients r SET state = 'pending', updated_at = now() "
+                          "FROM campaigns c WHERE c.id = r.campaign_id AND c.status = 'running' "
+                          "AND c.send_window IS NOT NULL "
+                          "AND NOT campaign_send_window_open(c.send_window, now()) "
+                          "AND r.state = 'queued'",
+                          0, NULL, &res, err, sizeof(err)) != PGX_OK)
+        return;
+    long long n = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    if (n > 0)
+        s->api->log(s->host, HERALD_LOG_INFO,
+                    "send window closed: %lld recipients queued but not sent go back to pending "
+                    "and out when it opens",
+                    n);
+}
+
 /* A job can vanish without a claim: a dispatcher that drops it for its own reasons, a topic
  * whose data was lost. Its row would hold a slot of the window forever and the campaign
  * would never complete, so rows queued for too long are emitted again (the claim makes a

@@ -163,8 +163,10 @@ static void cb_tick(void *ctx, int64_t now_ms)
     schedule_tick(s);
     if (s->recovered)
         job_emitter_tick(s);
-    if (s->requeue_stale_seconds > 0 && now_ms >= s->next_stale_check_ms) {
-        job_emitter_requeue_stale(s);
+    if (now_ms >= s->next_stale_check_ms) {
+        if (s->requeue_stale_seconds > 0)
+            job_emitter_requeue_stale(s);
+        job_emitter_release_closed(s);
         s->next_stale_check_ms = now_ms + STALE_CHECK_MS;
     }
     if (now_ms >= s->next_completion_ms) {

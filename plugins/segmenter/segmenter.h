@@ -62,6 +62,9 @@ void job_emitter_tick(struct segmenter *s);
 int job_emitter_recover(struct segmenter *s);
 /* job_emitter.c: rows `queued` for longer than requeue_stale_seconds go back to pending. */
 void job_emitter_requeue_stale(struct segmenter *s);
+/* job_emitter.c: rows `queued` in a campaign whose send window has closed go back to pending
+ * (the dispatchers leave them unsent), to be emitted again when it opens. */
+void job_emitter_release_closed(struct segmenter *s);
 
 /* schedule.c: start every scheduled campaign whose time has come (once across instances). */
 void schedule_tick(struct segmenter *s);

@@ -5,6 +5,7 @@ recipient sent twice" only holds when the segmenter's re-emission on resume and 
 dispatcher's idempotent claim work together. Real herald-stage processes for both stages, the
 real broker and database, the mock API counting every send.
 """
+import json
 import os
 import subprocess
 import time
@@ -124,6 +125,67 @@ def test_a_template_with_header_and_buttons_goes_out_whole(herald):
             [f"c{g}"], ["header:image:https://cdn.example.com/a.png",
                         f"button0:url:{g % 50}%", "button2:quick_reply:stop"])
             for g in range(1, n + 1)}
+        disp.stop()
+        seg.stop()
+    finally:
+        mock.stop()
+
+
+def test_a_send_window_that_closes_stops_sending_and_the_rest_goes_out_when_it_opens(herald):
+    """The jobs already emitted when the window closes (up to one emission window, here 200
+    at 100 msg/s: two seconds of sending) are not sent after it: the dispatcher stops within
+    its campaign refresh, the segmenter puts the unsent rows back to pending, and when the
+    window opens (the stored window is moved, as the clock would) every recipient gets its
+    message exactly once."""
+    n = 600
+    add_contacts(herald, n, "win")
+    mock = Mock()
+    try:
+        seg = start_segmenter(herald, lookahead_seconds=2.0, lookahead_min=200,
+                              lookahead_max=200, emit_batch_max=200)
+        disp = herald.start_stage(
+            "dispatcher", plugin="dispatcher", consume=["jobs"], name="dispatcher-win",
+            plugin_config={"api_base_url": mock.url, "rate_per_second": 100.0,
+                           "campaign_refresh_ms": 200},
+            env={"HERALD_WA_TOKEN": TOKEN}, stage_options={"tick_ms": 5})
+        disp.wait_healthy()
+        (now_min,), = herald.sql("SELECT (extract(hour FROM now() AT TIME ZONE 'UTC') * 60 + "
+                                 "extract(minute FROM now() AT TIME ZONE 'UTC'))::int")
+        hhmm = lambda m: f"{(m // 60) % 24:02d}:{m % 60:02d}"  # noqa: E731
+        open_now = {"from": hhmm(now_min + 24 * 60 - 60), "to": hhmm(now_min + 60),
+                    "time_zone": "UTC"}
+        closed = {"from": hhmm(now_min + 120), "to": hhmm(now_min + 180), "time_zone": "UTC"}
+        cid = new_campaign_id(herald)
+        command(herald, "create", cid, campaign={
+            **definition({"include_lists": [list_id(herald, "win")]}), "send_window": open_now})
+        command(herald, "start", cid)
+        wait_for(lambda: states(herald, cid).get("accepted", 0) >= 100, timeout=30,
+                 what="100 accepted")
+        assert states(herald, cid).get("queued", 0) > 50  # jobs out, waiting for the limiter
+
+        herald.sql("UPDATE campaigns SET send_window = %s WHERE id = %s", json.dumps(closed),
+                   cid)
+        closed_ms = time.time() * 1000
+        wait_for(lambda: "queued" not in states(herald, cid), timeout=15,
+                 what=f"queued rows back to pending (now {states(herald, cid)})")
+        time.sleep(1.0)
+        late = [x for x in mock.sends() if x["ts_ms"] > closed_ms + 1000]
+        assert not late, f"{len(late)} sends more than 1 s after the window closed"
+        s = states(herald, cid)
+        assert set(s) == {"accepted", "pending"} and s["accepted"] < n - 100, s
+        jobs = count_messages(herald, "jobs")
+        time.sleep(1.0)
+        assert count_messages(herald, "jobs") == jobs, "emitted while the window is closed"
+        assert campaign(herald, cid)["status"] == "running"
+
+        herald.sql("UPDATE campaigns SET send_window = %s WHERE id = %s", json.dumps(open_now),
+                   cid)
+        wait_for(lambda: campaign(herald, cid)["status"] == "completed", timeout=60,
+                 what=f"completion (now {states(herald, cid)})")
+        assert states(herald, cid) == {"accepted": n}
+        counts = Counter(x["biz_opaque_callback_data"] for x in mock.sends())
+        assert set(counts) == {f"c={cid};r={r}" for r in range(1, n + 1)}, "recipient skipped"
+        assert max(counts.values()) == 1, "a recipient sent twice"
         disp.stop()
         seg.stop()
     finally:

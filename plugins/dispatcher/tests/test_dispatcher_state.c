@@ -21,7 +21,7 @@ static const struct disp_claim_self self = {"dispatcher-1", "dispatcher-1#100.5"
 static enum disp_claim_decision decide(const char *st, const char *by, int64_t age, int running,
                                        int resend)
 {
-    struct disp_claim_row row = {1, st, by, age, running, 0};
+    struct disp_claim_row row = {1, st, by, age, running, 0, 0};
     struct disp_claim_self s = self;
     s.resend_uncertain = resend;
     return disp_claim_decide(&row, &s);
@@ -69,7 +69,7 @@ static void uncertain_and_unclaimable_rows(void **state)
     assert_int_equal(decide("uncertain", "x", 5, 0, 1), DISP_CLAIM_SKIP);
     assert_int_equal(decide("queued", NULL, -1, 0, 0), DISP_CLAIM_SKIP);
     assert_int_equal(decide("pending", NULL, -1, 0, 0), DISP_CLAIM_SKIP);
-    struct disp_claim_row missing = {0, NULL, NULL, -1, 0, 0};
+    struct disp_claim_row missing = {0, NULL, NULL, -1, 0, 0, 0};
     assert_int_equal(disp_claim_decide(&missing, &self), DISP_CLAIM_NOT_FOUND);
     char id[64];
     disp_claimer_id("dispatcher-1", 4242, 17, id, sizeof(id));
@@ -77,12 +77,33 @@ static void uncertain_and_unclaimable_rows(void **state)
     assert_string_equal(disp_claim_decision_name(DISP_CLAIM_WAIT), "wait");
 }
 
+/* Outside its send window a running campaign's unsent rows wait (the segmenter emits them
+ * again when it opens): skipped, never retried into a claim; rows already settled keep their
+ * outcome, and a live instance's claim is still waited for. */
+static void rows_wait_while_the_send_window_is_closed(void **state)
+{
+    (void)state;
+    struct disp_claim_row row = {1, "queued", NULL, -1, 1, 0, 1};
+    assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_SKIP);
+    row.state = "pending";
+    assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_SKIP);
+    row.outside_send_window = 0;
+    assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_RETRY);
+    row.outside_send_window = 1;
+    row.state = "accepted";
+    assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_REPRODUCE_ACCEPTED);
+    row.state = "sending";
+    row.claimed_by = "dispatcher-2#1.1";
+    row.claim_age_ms = 10;
+    assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_WAIT);
+}
+
 /* A contact who opted out after the snapshot: failed, not sent; but only while the campaign
  * runs (a paused one re-emits on resume, and the claim decides then). A pending/queued row of
  * a running campaign whose contact did not opt out was refused by something already gone. */
 static void opted_out_contacts_fail_and_refusals_that_passed_retry(void **state)
 {
-    struct disp_claim_row row = {1, "queued", NULL, -1, 1, 1};
+    struct disp_claim_row row = {1, "queued", NULL, -1, 1, 1, 0};
     assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_OPTED_OUT);
     row.state = "pending";
     assert_int_equal(disp_claim_decide(&row, &self), DISP_CLAIM_OPTED_OUT);
@@ -245,6 +266,7 @@ int main(void)
         cmocka_unit_test(foreign_claims_wait_until_stale),
         cmocka_unit_test(uncertain_and_unclaimable_rows),
         cmocka_unit_test(opted_out_contacts_fail_and_refusals_that_passed_retry),
+        cmocka_unit_test(rows_wait_while_the_send_window_is_closed),
         cmocka_unit_test(delay_queue_orders_by_due_time),
         cmocka_unit_test(array_literals),
         cmocka_unit_test(held_index_grows_and_finds_every_job),
