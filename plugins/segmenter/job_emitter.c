@@ -260,19 +260,37 @@ void job_emitter_tick(struct segmenter *s)
     PQclear(res);
 }
 
-int job_emitter_recover(struct segmenter *s)
+/* The queued rows of running campaigns, and a condition that narrows them, go back to pending
+ * (the emission takes them again; a duplicate job is harmless, the claim is idempotent). */
+#define QUEUED_BACK_TO_PENDING                                                                     \
+    "UPDATE campaign_recipients r SET state = 'pending', updated_at = now() FROM campaigns c "     \
+    "WHERE c.id = r.campaign_id AND c.status = 'running' AND r.state = 'queued'"
+
+#define OUTSIDE_SEND_WINDOW                                                                        \
+    " AND c.send_window IS NOT NULL AND NOT campaign_send_window_open(c.send_window, now())"
+
+/* Runs one QUEUED_BACK_TO_PENDING statement; the rows it moved, or -1 when the database did
+ * not answer. */
+static long long back_to_pending(struct segmenter *s, const char *sql, int nparams,
+                                 const char *const *params)
 {
     PGconn *conn = s->api->pg_main(s->host);
     char err[256];
     PGresult *res = NULL;
-    if (!conn || pgx_exec(conn,
-                          "UPDATE campaign_recipients r SET state = 'pending', updated_at = now() "
-                          "FROM campaigns c WHERE c.id = r.campaign_id AND c.status = 'running' "
-                          "AND r.state = 'queued'",
-                          0, NULL, &res, err, sizeof(err)) != PGX_OK)
+    if (!conn || pgx_exec(conn, sql, nparams, params, &res, err, sizeof(err)) != PGX_OK)
         return -1;
     long long n = strtoll(PQcmdTuples(res), NULL, 10);
     PQclear(res);
+    if (n > 0)
+        emission_schedule_wake_all(&s->emit_plan);
+    return n;
+}
+
+int job_emitter_recover(struct segmenter *s)
+{
+    long long n = back_to_pending(s, QUEUED_BACK_TO_PENDING, 0, NULL);
+    if (n < 0)
+        return -1;
     emission_schedule_wake_all(&s->emit_plan);
     if (n > 0)
         s->api->log(s->host, HERALD_LOG_INFO,
@@ -290,19 +308,7 @@ int job_emitter_recover(struct segmenter *s)
  * takes pending rows too, and the emission after the opening takes only pending ones. */
 void job_emitter_release_closed(struct segmenter *s)
 {
-    PGconn *conn = s->api->pg_main(s->host);
-    char err[256];
-    PGresult *res = NULL;
-    if (!conn || pgx_exec(conn,
-                          "UPDATE campaign_recipients r SET state = 'pending', updated_at = now() "
-                          "FROM campaigns c WHERE c.id = r.campaign_id AND c.status = 'running' "
-                          "AND c.send_window IS NOT NULL "
-                          "AND NOT campaign_send_window_open(c.send_window, now()) "
-                          "AND r.state = 'queued'",
-                          0, NULL, &res, err, sizeof(err)) != PGX_OK)
-        return;
-    long long n = strtoll(PQcmdTuples(res), NULL, 10);
-    PQclear(res);
+    long long n = back_to_pending(s, QUEUED_BACK_TO_PENDING OUTSIDE_SEND_WINDOW, 0, NULL);
     if (n > 0)
         s->api->log(s->host, HERALD_LOG_INFO,
                     "send window closed: %lld recipients queued but not sent go back to pending "
@@ -316,25 +322,15 @@ void job_emitter_release_closed(struct segmenter *s)
  * late duplicate harmless). */
 void job_emitter_requeue_stale(struct segmenter *s)
 {
-    PGconn *conn = s->api->pg_main(s->host);
-    char err[256], secs[32];
+    char secs[32];
     snprintf(secs, sizeof(secs), "%lld", (long long)s->requeue_stale_seconds);
     const char *params[] = {secs};
-    PGresult *res = NULL;
-    if (!conn || pgx_exec(conn,
-                          "UPDATE campaign_recipients r SET state = 'pending', updated_at = now() "
-                          "FROM campaigns c WHERE c.id = r.campaign_id AND c.status = 'running' "
-                          "AND r.state = 'queued' AND r.updated_at < now() - make_interval(secs "
-                          "=> $1::integer)",
-                          1, params, &res, err, sizeof(err)) != PGX_OK)
-        return;
-    long long n = strtoll(PQcmdTuples(res), NULL, 10);
-    PQclear(res);
-    if (n <= 0)
-        return;
-    emission_schedule_wake_all(&s->emit_plan);
-    s->api->log(s->host, HERALD_LOG_WARN,
-                "%lld recipients were queued for more than %lld s without being claimed; "
-                "emitting them again",
-                n, (long long)s->requeue_stale_seconds);
+    long long n = back_to_pending(
+        s, QUEUED_BACK_TO_PENDING " AND r.updated_at < now() - make_interval(secs => $1::integer)",
+        1, params);
+    if (n > 0)
+        s->api->log(s->host, HERALD_LOG_WARN,
+                    "%lld recipients were queued for more than %lld s without being claimed; "
+                    "emitting them again",
+                    n, (long long)s->requeue_stale_seconds);
 }

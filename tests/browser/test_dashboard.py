@@ -180,15 +180,18 @@ def test_dashboard_follows_and_steers_a_running_campaign(herald, pipeline):
 
     # A second running campaign whose sending hours begin in two hours, with one pending
     # recipient (written here, as a snapshot would): the segmenter holds it, emits nothing.
+    # Running only once its recipient is there: the segmenter's completion check completes a
+    # running campaign without open recipients, and would win a race between the inserts.
     (waiting,), = herald.sql("SELECT nextval('campaign_ids')")
     herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status, "
                "send_window) SELECT %s, 'Waits for its hours', '1098765', 'spring_sale', "
-               "'running', jsonb_build_object('from', to_char(now() AT TIME ZONE 'UTC' + "
+               "'draft', jsonb_build_object('from', to_char(now() AT TIME ZONE 'UTC' + "
                "interval '2 hours', 'HH24:MI'), 'to', to_char(now() AT TIME ZONE 'UTC' + "
                "interval '3 hours', 'HH24:MI'), 'time_zone', 'UTC')", waiting)
     herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone) "
                "VALUES (%s, 1, '4915199999999')", waiting)
-    herald.sql("UPDATE campaigns SET audience_size = 1 WHERE id = %s", waiting)
+    herald.sql("UPDATE campaigns SET status = 'running', audience_size = 1 WHERE id = %s",
+               waiting)
     env = dict(os.environ, NODE_PATH=modules, DASHBOARD_URL=base, DASHBOARD_TOKEN=API_TOKEN,
                CAMPAIGN_ID=str(cid), WAITING_ID=str(waiting), CHROMIUM=CHROMIUM,
                FAILURE_CODE=str(min(PERMANENT.values())),
