@@ -13,7 +13,8 @@
  * a short file that looks whole.
  *
  * COPY takes no bind parameters: the campaign id and the outcome filter travel as
- * transaction-local settings, as in herald-ctl campaign recipients.
+ * transaction-local settings (migration 061's functions, shared with herald-ctl campaign
+ * recipients).
  */
 #include "api_internal.h"
 
@@ -34,14 +35,9 @@ struct csv_stream {
     enum copy_state state;
 };
 
-static const char settings_sql[] = "SELECT set_config('herald.export_campaign', $1, true), "
-                                   "set_config('herald.export_outcomes', $2, true), "
-                                   "set_config('TimeZone', 'UTC', true)";
+static const char settings_sql[] = "SELECT campaign_recipient_export_prepare($1, $2)";
 static const char copy_sql[] =
-    "COPY (SELECT * FROM campaign_recipient_outcomes_of("
-    "current_setting('herald.export_campaign')::bigint, "
-    "current_setting('herald.export_outcomes')) ORDER BY recipient_id) TO STDOUT (FORMAT csv, "
-    "HEADER)";
+    "COPY (SELECT * FROM campaign_recipient_export()) TO STDOUT (FORMAT csv, HEADER)";
 
 static void log_failure(struct csv_stream *s, const char *what)
 {

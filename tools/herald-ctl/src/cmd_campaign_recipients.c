@@ -9,8 +9,9 @@
  * row_to_json in libpq's single-row mode. Neither holds more than one row in memory.
  *
  * COPY takes no bind parameters, so the campaign id and the outcome filter travel as
- * transaction-local settings (set_config with $1/$2) that the query reads back with
- * current_setting(): still no value spliced into SQL text. Timestamps are written in UTC.
+ * transaction-local settings that the query reads back: still no value spliced into SQL text
+ * (campaign_recipient_export_prepare and campaign_recipient_export, migration 061, shared with
+ * the API's CSV download). Timestamps are written in UTC.
  */
 #include "ctl_db.h"
 #include "ctl_post.h"
@@ -19,19 +20,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The campaign and the outcome filter come from the transaction's settings (see above); the
- * filter itself is the database's (campaign_recipient_outcomes_of, migration 058). */
-#define EXPORT_SELECT                                                                              \
-    "SELECT * FROM campaign_recipient_outcomes_of("                                                \
-    "current_setting('herald.export_campaign')::bigint, "                                          \
-    "current_setting('herald.export_outcomes')) ORDER BY recipient_id"
-
-static const char csv_sql[] = "COPY (" EXPORT_SELECT ") TO STDOUT (FORMAT csv, HEADER)";
-static const char ndjson_sql[] = "SELECT row_to_json(o)::text FROM (" EXPORT_SELECT ") o";
-
-static const char settings_sql[] = "SELECT set_config('herald.export_campaign', $1, true), "
-                                   "set_config('herald.export_outcomes', $2, true), "
-                                   "set_config('TimeZone', 'UTC', true)";
+static const char csv_sql[] =
+    "COPY (SELECT * FROM campaign_recipient_export()) TO STDOUT (FORMAT csv, HEADER)";
+static const char ndjson_sql[] = "SELECT row_to_json(o)::text FROM campaign_recipient_export() o";
+static const char settings_sql[] = "SELECT campaign_recipient_export_prepare($1, $2)";
 
 /* Words of the list that are no outcome (empty when none), and the ones there are. */
 static const char unknown_outcomes_sql[] =
