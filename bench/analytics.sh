@@ -26,18 +26,10 @@ mkdir -p "$BENCH_OUT"
 rm -f "$BENCH_OUT/analytics.tsv"
 recipients="${1:-200000}"
 batch="${2:-20000}"   # = config/analytics.conf
-admin="${HERALD_PG_ADMIN_CONNINFO:-host=127.0.0.1 port=19432 user=herald dbname=postgres}"
-db="herald_bench_analytics_$$"
-conn="${admin/dbname=postgres/dbname=$db}"
 log="$BENCH_OUT/analytics.log"
 : >"$log"
-
-drop_db() { psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; }
-trap drop_db EXIT
-psql "$admin" -qc "SET client_min_messages = warning" -c "CREATE DATABASE $db" >/dev/null
-for f in "$BENCH_ROOT"/migrations/[0-9]*.sql; do
-    psql "$conn" -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null
-done
+bench_private_db analytics
+conn="$BENCH_DB_CONN"
 
 fold_run() { # label sends_per_second
     bench_log "fold, $1: $recipients recipients, batch $batch (load $(cut -d' ' -f1 /proc/loadavg))"

@@ -60,6 +60,27 @@ bench_build() {
     ninja -C "$BENCH_BUILD" -j"${BENCH_JOBS:-2}" "$@" >&2
 }
 
+# bench_private_db NAME: a database of this run's own (herald_bench_NAME_<pid>) with every
+# migration applied, dropped when the script exits (an EXIT trap). Sets BENCH_DB_ADMIN (the
+# admin conninfo, HERALD_PG_ADMIN_CONNINFO or the local cluster) and BENCH_DB_CONN.
+bench_private_db() {
+    BENCH_DB_ADMIN="${HERALD_PG_ADMIN_CONNINFO:-host=127.0.0.1 port=19432 user=herald dbname=postgres}"
+    BENCH_DB="herald_bench_$1_$$"
+    BENCH_DB_CONN="${BENCH_DB_ADMIN/dbname=postgres/dbname=$BENCH_DB}"
+    trap bench_drop_private_db EXIT
+    psql "$BENCH_DB_ADMIN" -qc "SET client_min_messages = warning" -c "CREATE DATABASE $BENCH_DB" \
+        >/dev/null
+    local f
+    for f in "$BENCH_ROOT"/migrations/[0-9]*.sql; do
+        psql "$BENCH_DB_CONN" -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null
+    done
+}
+
+bench_drop_private_db() {
+    psql "$BENCH_DB_ADMIN" -qc "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1 ||
+        true
+}
+
 # bench_tsv_start NAME: a fresh <out>/NAME.tsv holding only the header.
 bench_tsv_start() {
     mkdir -p "$BENCH_OUT"

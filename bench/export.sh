@@ -22,19 +22,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
 bench_services
 bench_build herald-ctl
 n="${1:-1000000}"
-admin="${HERALD_PG_ADMIN_CONNINFO:-host=127.0.0.1 port=19432 user=herald dbname=postgres}"
-db="herald_bench_export_$$"
-conn="${admin/dbname=postgres/dbname=$db}"
 log="$BENCH_OUT/export.log"
 mkdir -p "$BENCH_OUT"
 : >"$log"
-
-drop_db() { psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; }
-trap drop_db EXIT
-psql "$admin" -qc "SET client_min_messages = warning" -c "CREATE DATABASE $db" >/dev/null
-for f in "$BENCH_ROOT"/migrations/[0-9]*.sql; do
-    psql "$conn" -q -v ON_ERROR_STOP=1 -f "$f" >/dev/null
-done
+bench_private_db export
+conn="$BENCH_DB_CONN"
 
 bench_log "data: $n recipients (delivery rows, a reply per 10) and $n contacts"
 psql "$conn" -q -v ON_ERROR_STOP=1 -v n="$n" >/dev/null <<'SQL'
