@@ -5,6 +5,7 @@
  * in the retry queue, and plain C strings keep its memory cost and ownership obvious.
  */
 #include "dispatcher_job.h"
+#include "herald/media_link.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -96,18 +97,6 @@ static int parse_params(json_t *arr, struct disp_job *out, char *err, size_t err
     return 0;
 }
 
-/* A media link goes to Meta, which fetches it: an http(s) URL of printable ASCII only. */
-static int valid_link(const char *s)
-{
-    size_t n = strlen(s);
-    if (n > 2048 || (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0))
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
-            return 0;
-    return 1;
-}
-
 static int parse_header(json_t *h, struct disp_job *out, char *err, size_t errlen)
 {
     static const char *const kinds[] = {"", "text", "image", "video", "document"};
@@ -125,7 +114,7 @@ static int parse_header(json_t *h, struct disp_job *out, char *err, size_t errle
         return 0;
     const char *link = json_string_value(json_object_get(h, "link"));
     const char *name = json_string_value(json_object_get(h, "filename"));
-    if (!link || !valid_link(link)) {
+    if (!herald_media_link_valid(link)) {
         snprintf(err, errlen, "template.header.link must be an http(s) URL");
         return -1;
     }

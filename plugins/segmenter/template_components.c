@@ -3,6 +3,7 @@
  */
 #include "template_components.h"
 
+#include "herald/media_link.h"
 #include "json_keys.h"
 #include "template_params.h"
 
@@ -18,18 +19,6 @@ static int param_ok(const json_t *param, const char *label, char *err, size_t er
         return -1;
     }
     return 0;
-}
-
-/* Meta fetches the media itself: an http(s) URL, printable ASCII, no spaces. */
-static int link_ok(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 2048 || (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0))
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
-            return 0;
-    return 1;
 }
 
 static json_t *parse_header(const json_t *h, char *err, size_t errlen)
@@ -57,7 +46,7 @@ static json_t *parse_header(const json_t *h, char *err, size_t errlen)
         return NULL;
     }
     const char *link = json_string_value(json_object_get(h, "link"));
-    if (!link_ok(link)) {
+    if (!herald_media_link_valid(link)) {
         snprintf(err, errlen, "template.header.link must be an http(s) URL without spaces");
         return NULL;
     }

@@ -1,0 +1,16 @@
+/*
+ * media_link.h - whether a template header's media link is one Meta can fetch.
+ *
+ * Why shared: the segmenter (and the control API, through it) refuses a bad link when a
+ * campaign is defined, and the dispatcher refuses a job carrying one (a job may come from
+ * another producer, or from a definition stored before a rule changed). Two copies of the rule
+ * would drift apart, and a link one accepts and the other refuses fails a whole campaign.
+ */
+#ifndef HERALD_MEDIA_LINK_H
+#define HERALD_MEDIA_LINK_H
+
+/* 1 when `s` is an http:// or https:// URL of 1-2048 printable ASCII characters without
+ * spaces (Meta fetches it; it is never escaped on the way); 0 otherwise, also for NULL. */
+int herald_media_link_valid(const char *s);
+
+#endif
