@@ -11,6 +11,7 @@ and a restart leave the numbers exact; `recalculate` reproduces them.
 """
 import json
 import random
+import threading
 import time
 
 import pytest
@@ -259,6 +260,55 @@ def test_statuses_folded_after_an_erasure_do_not_bring_the_phone_back(herald):
                        f"%{gone}%")
     assert n == 0
     st.stop()
+
+
+def test_an_erasure_and_a_fold_of_the_same_campaign_take_turns(herald):
+    """Neither may miss the other: an erasure waits for a fold of the campaign under way (and
+    then marks the row it wrote), a fold waits for an erasure under way (and then writes the
+    marker). Without the shared campaign lock both would finish, and the row keep the phone."""
+    import psycopg
+    cid = make_campaign(herald, 2, status="completed")
+    row = ("SELECT phone FROM analytics_recipient_delivery WHERE campaign_id = %s "
+           "AND recipient_id = %s")
+
+    gone = str(4915100000000 + 1)
+    with psycopg.connect(herald.conninfo) as fold:  # a fold under way, as apply_batch does it
+        fold.execute("SELECT analytics_lock_campaign(%s)", (cid,))
+        fold.execute("INSERT INTO analytics_recipient_delivery (campaign_id, recipient_id, "
+                     "phone, accepted_at) VALUES (%s, 1, %s, now())", (cid, gone))
+        erased = {}
+        t = threading.Thread(target=lambda: erased.update(
+            r=herald.sql("SELECT contact_erase(%s)", gone)))
+        t.start()
+        time.sleep(0.5)
+        assert t.is_alive(), "the erasure did not wait for the fold under way"
+        fold.commit()
+        t.join(10)
+    assert erased["r"] == [("erased",)]
+    assert herald.sql(row, cid, 1) == [("erased",)]
+
+    gone = str(4915100000000 + 2)
+    with psycopg.connect(herald.conninfo) as eraser:  # an erasure under way
+        assert eraser.execute("SELECT contact_erase(%s)", (gone,)).fetchall() == [("erased",)]
+        folded = {}
+
+        def fold_batch():
+            with psycopg.connect(herald.conninfo) as conn:
+                conn.execute("SELECT analytics_session_init()")
+                conn.execute("INSERT INTO analytics_stage (campaign_id, recipient_id, wamid, "
+                             "phone, accepted_ms) VALUES (%s, 2, %s, %s, %s)",
+                             (cid, wamid(cid, 2), gone, T0))
+                conn.execute("SELECT analytics_apply_batch(72.0, 600.0, 24.0, false)")
+            folded["done"] = True
+
+        t = threading.Thread(target=fold_batch)
+        t.start()
+        time.sleep(0.5)
+        assert t.is_alive(), "the fold did not wait for the erasure under way"
+        eraser.commit()
+        t.join(10)
+    assert folded.get("done")
+    assert herald.sql(row, cid, 2) == [("erased",)]
 
 
 def reply(wid, sender, ts, context=None):
