@@ -5,10 +5,13 @@
 
 #include "phone_number.h"
 
+#include <herald/retry_backoff.h>
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* $1: a JSON array of phones. Both statements report each phone's state before the change
  * (a sibling CTE reads the snapshot the data-modifying one started from). */
@@ -53,6 +56,27 @@ static const char ERASE_SQL[] =
     "ON e.phone = r.phone ORDER BY r.phone";
 /* clang-format on */
 
+/* True when the statement was rolled back because PostgreSQL chose it as a deadlock's victim
+ * (or a serialisation failure) and may simply be run again: the erasure takes the analytics
+ * campaign locks before the contact rows, a fold of the person's own STOP takes them the other
+ * way round (migration 062), and the fold is retried by its host. Only outside a caller's
+ * transaction block, where the failed statement was the whole transaction. */
+static int lost_a_lock_conflict(PGconn *pg, const PGresult *res)
+{
+    if (!res || PQresultStatus(res) != PGRES_FATAL_ERROR || PQtransactionStatus(pg) != PQTRANS_IDLE)
+        return 0;
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    return state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0);
+}
+
+/* 50-100 ms, then 100-200: the winner holds its locks for one fold batch. */
+static void wait_before_retry(int attempt)
+{
+    int64_t ms = retry_backoff_ms(attempt, 100, 400, (uint32_t)random());
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 /* The phones as one JSON array, each normalised when it can be (as typed otherwise: the
  * statement then refuses it by name). NULL when out of memory. */
 static char *phones_param(const char *const *phones, size_t n)
@@ -84,6 +108,12 @@ PGresult *contact_opt_apply(PGconn *pg, enum contact_opt_request what, const cha
                       : what == CONTACT_OPT_IN ? OPT_IN_SQL
                                                : ERASE_SQL;
     PGresult *res = PQexecParams(pg, sql, 1, NULL, params, NULL, NULL, 0);
+    for (int attempt = 1; attempt < CONTACT_OPT_ATTEMPTS && lost_a_lock_conflict(pg, res);
+         attempt++) {
+        PQclear(res);
+        wait_before_retry(attempt);
+        res = PQexecParams(pg, sql, 1, NULL, params, NULL, NULL, 0);
+    }
     free(param);
     if (PQresultStatus(res) == PGRES_TUPLES_OK)
         return res;

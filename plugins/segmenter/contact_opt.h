@@ -16,6 +16,8 @@
 #include <stddef.h>
 
 #define CONTACT_OPT_MAX_PHONES 1000
+/* Runs of the statement when PostgreSQL aborts it to break a deadlock (see contact_opt.c). */
+#define CONTACT_OPT_ATTEMPTS 3
 
 /* CONTACT_ERASE: the person's right to erasure (migrations/011_contact_erase.sql): everything
  * Herald holds about the phone goes except an opted-out suppression entry; refused while a
@@ -25,7 +27,8 @@ enum contact_opt_request { CONTACT_OPT_OUT, CONTACT_OPT_IN, CONTACT_ERASE };
 /* Applies the request to phones (as typed: normalised like an import; what cannot be
  * normalised is refused by name). Returns a result with one row per distinct phone, columns
  * (phone, result), ordered by phone: the caller PQclear()s it. NULL with a one-line reason in
- * err when the statement failed (nothing changed). */
+ * err when the statement failed (nothing changed). A statement PostgreSQL aborts to break a
+ * deadlock is run again, up to CONTACT_OPT_ATTEMPTS times in all. */
 PGresult *contact_opt_apply(PGconn *pg, enum contact_opt_request what, const char *const *phones,
                             size_t n, char *err, size_t errlen);
 

@@ -588,6 +588,38 @@ def test_contacts_erase_leaves_only_an_opted_out_phone(herald):
     assert rc == 0 and "erased" in out  # again: nothing left, the same answer
 
 
+def test_an_erasure_that_deadlocks_with_a_fold_of_the_persons_stop_is_retried(herald):
+    """The analytics fold writes a STOP's contact row first and takes its campaign locks last;
+    an erasure takes the campaign locks first (migration 062). If both meet on one person,
+    PostgreSQL aborts one after deadlock_timeout: the fold is retried by its host, and the
+    erasure must be too (not answer "deadlock detected" to whoever asked for it)."""
+    import psycopg
+    gone = "4915100000009"
+    cid = make_campaign(herald, status="completed")
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+               "VALUES (%s, 1, %s, 'failed')", cid, gone)
+    herald.sql("INSERT INTO contacts (phone, name) VALUES (%s, 'Ida')", gone)
+    with psycopg.connect(herald.conninfo) as fold:  # the fold's first steps, as the stage runs them
+        fold.execute("SELECT analytics_session_init()")
+        fold.execute("INSERT INTO analytics_stage_replies (wamid, from_phone, ts_ms, type, body, "
+                     "opt) VALUES ('wamid.stop', %s, 1795000000000, 'text', 'STOP', 'out')",
+                     (gone,))
+        assert fold.execute("SELECT opted_out FROM analytics_apply_opt_keywords()").fetchall() \
+            == [(1,)]
+        erase = ctl_background(herald, "contacts", "erase", gone, "--json")
+        time.sleep(0.5)  # the erasure holds the campaign lock and waits for the contact row
+        assert erase.poll() is None, erase.communicate()
+        fold.execute("SELECT analytics_lock_campaign(%s)", (cid,))  # closes the cycle
+        fold.commit()
+        out, err = erase.communicate(timeout=30)
+    assert erase.returncode == 0, err
+    assert json.loads(out) == [{"phone": gone, "result": "erased"}]
+    assert herald.sql("SELECT name, opted_out, erased_at IS NOT NULL FROM contacts "
+                      "WHERE phone = %s", gone) == [(None, True, True)]
+    assert herald.sql("SELECT phone FROM campaign_recipients WHERE campaign_id = %s", cid) \
+        == [("erased:1",)]
+
+
 def test_contacts_opt_out_and_opt_in_by_hand(herald):
     herald.sql("INSERT INTO contacts (phone, name) VALUES ('4915100000001', 'Asha'), "
                "('4915100000002', 'Ben')")
