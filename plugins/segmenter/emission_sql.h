@@ -12,5 +12,8 @@
 #define HERALD_SEGMENTER_EMISSION_SQL_H
 
 extern const char EMISSION_QUEUE_NEXT_SQL[];
+/* The same with Meta's messaging limit (messaging_limit.h): $8 how many people not contacted
+ * in the last 24 hours it may take; recipients whose phone was are taken whatever $8 says. */
+extern const char EMISSION_QUEUE_NEXT_LIMITED_SQL[];
 
 #endif

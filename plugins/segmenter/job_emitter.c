@@ -26,6 +26,7 @@
 
 #include "emission_sql.h"
 #include "herald/text_buffer.h"
+#include "messaging_limit.h"
 #include "segmenter.h"
 #include "segmenter_pg.h"
 #include "template_components.h"
@@ -143,11 +144,13 @@ static long long queued_count(PGconn *conn, const char *id, char *err, size_t er
     return n;
 }
 
-static PGresult *queue_next(PGconn *conn, const char *id, long long budget, PGresult *campaign,
-                            char *err, size_t errlen)
+/* room < 0: no messaging limit; else how many people not contacted in 24 h it may take. */
+static PGresult *queue_next(PGconn *conn, const char *id, long long budget, long long room,
+                            PGresult *campaign, char *err, size_t errlen)
 {
-    char limit[32];
+    char limit[32], people[32];
     snprintf(limit, sizeof(limit), "%lld", budget);
+    snprintf(people, sizeof(people), "%lld", room);
     /* the header and buttons every job of the campaign names (template_components.h) */
     json_t *stored = json_loads(PQgetvalue(campaign, 0, 4), JSON_DECODE_ANY, NULL);
     json_t *job_form = stored ? template_components_job(stored) : NULL;
@@ -164,9 +167,12 @@ static PGresult *queue_next(PGconn *conn, const char *id, long long budget, PGre
                             PQgetvalue(campaign, 0, 2),
                             PQgetvalue(campaign, 0, 3),
                             PQgetisnull(campaign, 0, 0) ? NULL : PQgetvalue(campaign, 0, 0),
-                            components};
+                            components,
+                            people};
     PGresult *res = NULL;
-    enum pgx_outcome o = pgx_exec(conn, EMISSION_QUEUE_NEXT_SQL, 7, params, &res, err, errlen);
+    enum pgx_outcome o =
+        room < 0 ? pgx_exec(conn, EMISSION_QUEUE_NEXT_SQL, 7, params, &res, err, errlen)
+                 : pgx_exec(conn, EMISSION_QUEUE_NEXT_LIMITED_SQL, 8, params, &res, err, errlen);
     free(components);
     return o == PGX_OK ? res : NULL;
 }
@@ -199,7 +205,12 @@ static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
         plan_next(s, id, queued, 0, window, threshold, 1);
         return;
     }
-    PGresult *rows = budget > 0 ? queue_next(conn, id, budget, campaign, err, sizeof(err)) : NULL;
+    long long room = -1;
+    if (budget > 0 && s->messaging_limit > 0 &&
+        messaging_limit_room(s, conn, &room, err, sizeof(err)) != 0)
+        budget = 0;
+    PGresult *rows =
+        budget > 0 ? queue_next(conn, id, budget, room, campaign, err, sizeof(err)) : NULL;
     PQclear(campaign);
     int commit_failed = rows && pgx_cmd(conn, "COMMIT", err, sizeof(err)) != PGX_OK;
     if (!rows || commit_failed) {

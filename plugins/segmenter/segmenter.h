@@ -28,6 +28,7 @@ struct segmenter {
     int64_t max_campaigns_per_tick;
     int64_t recover_queued_on_start;
     int64_t requeue_stale_seconds;
+    int64_t messaging_limit; /* people per moving 24 h, all campaigns; 0 = none */
 
     /* ---- runtime */
     herald_host *host;
@@ -37,12 +38,14 @@ struct segmenter {
     int recovered;    /* 1 once queued-but-maybe-unsent rows were reset */
     int64_t next_completion_ms;
     int64_t next_stale_check_ms;
+    int messaging_limit_full;           /* 1 while the limit holds new people back (logged once) */
     int emit_rotate;                    /* first campaign of the next emission tick */
     struct emission_schedule emit_plan; /* when each running campaign is next stepped */
     struct command_order *order;        /* a campaign's commands stay in order across retries */
     herald_counter *commands_accepted, *commands_rejected, *commands_duplicate;
     herald_counter *jobs_emitted, *jobs_failed, *campaigns_started, *campaigns_completed;
-    herald_counter *inflight_gauge, *parked_gauge;
+    herald_counter *inflight_gauge, *parked_gauge, *messaging_limit_gauge;
+    herald_counter *messaging_limit_setting;
 };
 
 /* segmenter_commands.c: one consumed command, applied in one transaction with its

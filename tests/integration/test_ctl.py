@@ -533,6 +533,7 @@ def test_contacts_erase_leaves_only_an_opted_out_phone(herald):
     herald.sql("INSERT INTO contact_lists (name) VALUES ('spring')")
     herald.sql("INSERT INTO contact_list_members SELECT l.id, c.id FROM contact_lists l, contacts c")
     herald.sql("INSERT INTO analytics_parked_events (wamid, phone) VALUES ('wamid.late', %s)", gone)
+    herald.sql("INSERT INTO messaging_limit_contacts VALUES (%s, now() - interval '1 hour')", gone)
     # a delivery row that only the phone ties to the person (no recipient row of its own)
     herald.sql("INSERT INTO analytics_recipient_delivery (campaign_id, recipient_id, phone) "
                "VALUES (%s, 99, %s)", cid, gone)
@@ -569,6 +570,9 @@ def test_contacts_erase_leaves_only_an_opted_out_phone(herald):
     assert herald.sql("SELECT body, profile_name FROM analytics_replies WHERE recipient_id = 9 "
                       "AND campaign_id = %s", cid) == [(None, None), (None, None)]
     assert herald.sql(outcomes, cid) == before  # the campaign's figures do not change
+    # Meta still counts the message: the messaging limit's row stays, without the phone
+    assert herald.sql("SELECT phone LIKE 'erased:%%', contacted_at > now() - interval '2 hours' "
+                      "FROM messaging_limit_contacts") == [(True, True)]
     # a status webhook that arrives after the erasure (Meta sends `read` days later) goes
     # through the analytics fold and does not write the phone back
     herald.sql(f"DO $$ BEGIN PERFORM analytics_session_init(); "

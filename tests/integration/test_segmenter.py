@@ -681,6 +681,65 @@ def test_bounded_emission_pause_resume_and_completion(herald):
     st.stop()
 
 
+def test_messaging_limit_holds_new_people_and_lets_known_ones_through(herald):
+    """Meta's messaging limit: at most N people contacted in any moving 24 h, all campaigns
+    together. Someone contacted within 24 h costs nothing; the rest go in recipient order while
+    there is room and wait, pending, until earlier contacts age out of the window."""
+    phones = add_contacts(herald, 60, "l")
+    ledger = "INSERT INTO messaging_limit_contacts (phone, contacted_at) VALUES (%s, now() - %s::interval)"
+    for p in phones[:10]:                      # recipients 1-10: contacted an hour ago
+        herald.sql(ledger, p, "1 hour")
+    for p in phones[10:15]:                    # 11-15: 25 h ago, outside the window: new again
+        herald.sql(ledger, p, "25 hours")
+    others = [str(4917000000000 + i) for i in range(5)]
+    for p in others:                           # five people of another campaign, 2 h ago
+        herald.sql(ledger, p, "2 hours")
+    st = start_segmenter(herald, messaging_limit=30, lookahead_min=100, lookahead_max=100)
+    cid = create(herald, {"include_lists": [list_id(herald, "l")]})
+    command(herald, "start", cid)
+    # 15 of 30 used: the 10 known and the first 15 new ones go, recipients 1-25
+    wait_for(lambda: states(herald, cid).get("queued") == 25, what="25 queued")
+    time.sleep(1.5)  # more emission steps: nothing else may go
+    assert states(herald, cid) == {"queued": 25, "pending": 35}
+    assert sorted(j["recipient_id"] for j in read_jobs(herald)) == list(range(1, 26))
+    (used,), = herald.sql("SELECT count(*) FROM messaging_limit_contacts "
+                          "WHERE contacted_at > now() - interval '24 hours'")
+    assert used == 30
+    wait_for(lambda: "messaging limit reached: 30 of 30 people" in st.log_text(),
+             what="the limit logged")
+    assert st.metrics().get("herald_segmenter_messaging_limit_used") == 30
+
+    # the other campaign's five age out of the window: five more, in recipient order
+    herald.sql("UPDATE messaging_limit_contacts SET contacted_at = contacted_at - "
+               "interval '22 hours' WHERE phone = ANY(%s)", others)
+    wait_for(lambda: count_messages(herald, "jobs") == 30, what="five more jobs")
+    time.sleep(1.0)
+    assert count_messages(herald, "jobs") == 30
+    assert sorted(j["recipient_id"] for j in read_jobs(herald)) == list(range(1, 31))
+    # rows that left the window are deleted (every 5 s)
+    wait_for(lambda: herald.sql("SELECT count(*) FROM messaging_limit_contacts WHERE "
+                                "phone = ANY(%s)", others) == [(0,)], timeout=15,
+             what="aged rows pruned")
+    st.stop()
+
+
+def test_messaging_limit_is_one_budget_for_every_campaign_and_instance(herald):
+    add_contacts(herald, 50, "a")
+    add_contacts(herald, 50, "b", start=1000)
+    segs = [start_segmenter(herald, name=f"segmenter-{n}", messaging_limit=40, lookahead_min=100,
+                            lookahead_max=100) for n in ("a", "b")]
+    cids = [create(herald, {"include_lists": [list_id(herald, name)]}) for name in ("a", "b")]
+    for cid in cids:
+        command(herald, "start", cid)
+    wait_for(lambda: count_messages(herald, "jobs") >= 40, what="40 jobs")
+    time.sleep(2.0)
+    jobs = read_jobs(herald)
+    assert len(jobs) == 40 and len({j["phone"] for j in jobs}) == 40
+    assert sum(states(herald, cid).get("queued", 0) for cid in cids) == 40
+    for st in segs:
+        st.stop()
+
+
 def test_empty_audience_completes_and_cancel_stops_for_good(herald):
     add_contacts(herald, 100, "l")
     st = start_segmenter(herald)

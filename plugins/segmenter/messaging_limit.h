@@ -1,0 +1,30 @@
+/*
+ * messaging_limit.h - Meta's messaging limit: at most N people contacted in any moving 24 hours.
+ *
+ * Why: the limit belongs to the business portfolio, so every campaign, number and segmenter
+ * instance draws on one budget; Meta documents no error for exceeding it, and a campaign that
+ * runs into it loses messages or the portfolio's quality rating. So the segmenter emits a job
+ * for a person not contacted in the last 24 hours only while there is room, in recipient
+ * order, and the rest of the campaign waits, pending, until earlier contacts age out of the
+ * window (migrations/015_messaging_limit.sql). A person contacted in the window costs nothing.
+ * Off (messaging_limit = 0) by default: nothing here runs then.
+ */
+#ifndef HERALD_SEGMENTER_MESSAGING_LIMIT_H
+#define HERALD_SEGMENTER_MESSAGING_LIMIT_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "segmenter.h"
+
+/* Inside the emission step's transaction: waits for other instances' steps (a transaction
+ * lock, so their stamps are committed before this one counts), then sets *room to how many new
+ * people the step may take (>= 0). Logs when the limit starts or stops holding campaigns back.
+ * Returns 0, or -1 with the server's message in err. */
+int messaging_limit_room(struct segmenter *s, PGconn *conn, long long *room, char *err,
+                         size_t errlen);
+
+/* Deletes the contacts that have left the 24-hour window (they are not counted any more). */
+void messaging_limit_prune(struct segmenter *s);
+
+#endif
