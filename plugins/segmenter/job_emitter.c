@@ -206,8 +206,7 @@ static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
         return;
     }
     long long room = -1;
-    if (budget > 0 && s->messaging_limit > 0 &&
-        messaging_limit_room(s, conn, &room, err, sizeof(err)) != 0)
+    if (budget > 0 && messaging_limit_room(s, conn, &room, err, sizeof(err)) != 0)
         budget = 0;
     PGresult *rows =
         budget > 0 ? queue_next(conn, id, budget, room, campaign, err, sizeof(err)) : NULL;

@@ -11,41 +11,64 @@
 /* Any number no other Herald lock uses (migrations.c holds 7243019871). */
 #define MESSAGING_LIMIT_LOCK "7243019872"
 
-/* One line when the limit starts holding new people back, naming when room frees up. */
-static void note_full(struct segmenter *s, long long used, const char *frees_at)
+/* The limit as set now (0 = none), or -1 when the database did not answer. */
+static long long current_limit(PGconn *conn, char *err, size_t errlen)
 {
-    if (s->messaging_limit_full)
-        return;
-    s->messaging_limit_full = 1;
-    s->api->log(s->host, HERALD_LOG_WARN,
-                "messaging limit reached: %lld of %lld people contacted in the last 24 h; "
-                "recipients not contacted in that time wait (the next one may go at %s)",
-                used, (long long)s->messaging_limit, frees_at);
+    PGresult *res = NULL;
+    if (pgx_exec(conn, "SELECT people FROM messaging_limit_setting", 0, NULL, &res, err, errlen) !=
+        PGX_OK)
+        return -1;
+    long long people = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    PQclear(res);
+    return people;
+}
+
+/* One line when the limit starts holding new people back, naming when room frees up, and one
+ * when it stops. */
+static void note_room(struct segmenter *s, long long room, const char *used, const char *next)
+{
+    if (room == 0 && !s->messaging_limit_full)
+        s->api->log(s->host, HERALD_LOG_WARN,
+                    "messaging limit reached: %s of %lld people contacted in the last 24 h; "
+                    "recipients not contacted in that time wait (the next one may go at %s)",
+                    used, s->messaging_limit, next);
+    else if (room > 0 && s->messaging_limit_full)
+        s->api->log(s->host, HERALD_LOG_INFO,
+                    "messaging limit: room for %lld more people in the last 24 h; sending on",
+                    room);
+    s->messaging_limit_full = room == 0;
 }
 
 int messaging_limit_room(struct segmenter *s, PGconn *conn, long long *room, char *err,
                          size_t errlen)
 {
+    long long people = current_limit(conn, err, errlen);
+    if (people < 0)
+        return -1;
+    if (people != s->messaging_limit) {
+        s->api->log(s->host, HERALD_LOG_INFO, "messaging limit is now %lld people per 24 h%s",
+                    people, people ? "" : " (none)");
+        s->messaging_limit = people;
+        s->messaging_limit_full = 0;
+        s->api->gauge_set(s->messaging_limit_setting, (double)people);
+    }
+    *room = -1;
+    if (people == 0)
+        return 0;
     PGresult *res = NULL;
     if (pgx_exec(conn, "SELECT pg_advisory_xact_lock(" MESSAGING_LIMIT_LOCK ")", 0, NULL, NULL, err,
                  errlen) != PGX_OK ||
         pgx_exec(conn,
-                 "SELECT count(*), coalesce(to_char(min(contacted_at) + interval '24 hours', "
-                 "'YYYY-MM-DD HH24:MI:SS TZ'), '-') FROM messaging_limit_contacts "
-                 "WHERE contacted_at > now() - interval '24 hours'",
+                 "SELECT people, used, room, coalesce(to_char(next_room_at AT TIME ZONE 'UTC', "
+                 "'YYYY-MM-DD HH24:MI:SS \"UTC\"'), '-') FROM messaging_limit_status()",
                  0, NULL, &res, err, errlen) != PGX_OK)
         return -1;
-    long long used = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    *room = used < s->messaging_limit ? s->messaging_limit - used : 0;
-    s->api->gauge_set(s->messaging_limit_gauge, (double)used);
-    if (*room == 0)
-        note_full(s, used, PQgetvalue(res, 0, 1));
-    else if (s->messaging_limit_full) {
-        s->messaging_limit_full = 0;
-        s->api->log(s->host, HERALD_LOG_INFO,
-                    "messaging limit: room for %lld more people in the last 24 h; sending on",
-                    *room);
-    }
+    /* read again under the lock: the value may have changed in between */
+    s->messaging_limit = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *room = PQgetisnull(res, 0, 2) ? -1 : strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+    s->api->gauge_set(s->messaging_limit_gauge, strtod(PQgetvalue(res, 0, 1), NULL));
+    if (*room >= 0)
+        note_room(s, *room, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 3));
     PQclear(res);
     return 0;
 }

@@ -7,7 +7,8 @@
  * for a person not contacted in the last 24 hours only while there is room, in recipient
  * order, and the rest of the campaign waits, pending, until earlier contacts age out of the
  * window (migrations/015_messaging_limit.sql). A person contacted in the window costs nothing.
- * Off (messaging_limit = 0) by default: nothing here runs then.
+ * The limit is one value in the database for every instance (herald-ctl messaging-limit --set),
+ * read at every emission step; none by default, and then a step costs one primary-key read.
  */
 #ifndef HERALD_SEGMENTER_MESSAGING_LIMIT_H
 #define HERALD_SEGMENTER_MESSAGING_LIMIT_H
@@ -17,10 +18,11 @@
 
 #include "segmenter.h"
 
-/* Inside the emission step's transaction: waits for other instances' steps (a transaction
- * lock, so their stamps are committed before this one counts), then sets *room to how many new
- * people the step may take (>= 0). Logs when the limit starts or stops holding campaigns back.
- * Returns 0, or -1 with the server's message in err. */
+/* Inside the emission step's transaction: *room = -1 when no limit is set. Else waits for
+ * other instances' steps (a transaction lock, so their stamps are committed before this one
+ * counts) and sets *room to how many people not contacted in 24 h the step may take (>= 0).
+ * Logs when the limit changes and when it starts or stops holding campaigns back. Returns 0, or
+ * -1 with the server's message in err. */
 int messaging_limit_room(struct segmenter *s, PGconn *conn, long long *room, char *err,
                          size_t errlen);
 

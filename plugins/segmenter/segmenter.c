@@ -7,7 +7,6 @@
  * the jobs already produced, so their rows are not left `queued` by a clean shutdown.
  */
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "messaging_limit.h"
@@ -40,9 +39,6 @@ static const struct herald_config_option config_map[] = {
         "running campaigns stepped per tick (rotating beyond that)"),
     OPT(HERALD_CONFIG_INT, "requeue_stale_seconds", "600", requeue_stale_seconds,
         "re-emit recipients queued longer than this (job lost or dropped); 0 = never"),
-    OPT(HERALD_CONFIG_INT, "messaging_limit", "0", messaging_limit,
-        "Meta's messaging limit of the business portfolio: people contacted in any moving 24 h, "
-        "all campaigns together (250, 2000, 10000, 100000); 0 = no limit"),
     OPT(HERALD_CONFIG_BOOL, "recover_queued_on_start", "true", recover_queued_on_start,
         "re-emit recipients left queued by an earlier run (see docs/segmenter.md)"),
     {0, NULL, NULL, 0, 0, NULL, NULL},
@@ -65,8 +61,6 @@ static const char *config_problem(const struct segmenter *s)
         return "completion_check_ms must be >= 10";
     if (s->requeue_stale_seconds < 0)
         return "requeue_stale_seconds must be >= 0";
-    if (s->messaging_limit < 0)
-        return "messaging_limit must be >= 0 (0 = no limit)";
     return NULL;
 }
 
@@ -115,17 +109,13 @@ static int cb_init(void *ctx, herald_host *host)
         a->gauge(host, "messaging_limit_used",
                  "people contacted in the last 24 h, as the messaging limit counts them (0 while "
                  "no limit is set)");
-    s->messaging_limit_setting =
-        a->gauge(host, "messaging_limit", "the configured messaging_limit (0 = none)");
-    a->gauge_set(s->messaging_limit_setting, (double)s->messaging_limit);
-    char limit[64] = "none";
-    if (s->messaging_limit > 0)
-        snprintf(limit, sizeof(limit), "%lld people per 24 h", (long long)s->messaging_limit);
+    s->messaging_limit_setting = a->gauge(
+        host, "messaging_limit",
+        "Meta's messaging limit as set (herald-ctl messaging-limit; 0 = none), as last read");
     a->log(host, HERALD_LOG_INFO,
-           "segmenter ready: lookahead %.1f s (min %lld, max %lld), default rate %.1f/s, "
-           "messaging limit %s",
+           "segmenter ready: lookahead %.1f s (min %lld, max %lld), default rate %.1f/s",
            s->lookahead_seconds, (long long)s->lookahead_min, (long long)s->lookahead_max,
-           s->default_rate_per_second, limit);
+           s->default_rate_per_second);
     return 0;
 }
 
@@ -185,8 +175,7 @@ static void cb_tick(void *ctx, int64_t now_ms)
         if (s->requeue_stale_seconds > 0)
             job_emitter_requeue_stale(s);
         job_emitter_release_closed(s);
-        if (s->messaging_limit > 0)
-            messaging_limit_prune(s);
+        messaging_limit_prune(s);
         s->next_stale_check_ms = now_ms + STALE_CHECK_MS;
     }
     if (now_ms >= s->next_completion_ms) {

@@ -28,7 +28,6 @@ struct segmenter {
     int64_t max_campaigns_per_tick;
     int64_t recover_queued_on_start;
     int64_t requeue_stale_seconds;
-    int64_t messaging_limit; /* people per moving 24 h, all campaigns; 0 = none */
 
     /* ---- runtime */
     herald_host *host;
@@ -38,6 +37,7 @@ struct segmenter {
     int recovered;    /* 1 once queued-but-maybe-unsent rows were reset */
     int64_t next_completion_ms;
     int64_t next_stale_check_ms;
+    long long messaging_limit;          /* as last read (messaging_limit.h); 0 = none */
     int messaging_limit_full;           /* 1 while the limit holds new people back (logged once) */
     int emit_rotate;                    /* first campaign of the next emission tick */
     struct emission_schedule emit_plan; /* when each running campaign is next stepped */

@@ -624,6 +624,35 @@ def test_an_erasure_that_deadlocks_with_a_fold_of_the_persons_stop_is_retried(he
         == [("erased:1",)]
 
 
+def test_messaging_limit_shows_and_sets_the_24_hour_budget(herald):
+    rc, out, err = ctl(herald, "messaging-limit", "--json")
+    assert rc == 0, err
+    assert json.loads(out) == [{"people": 0, "used": 0, "room": None, "next_room_at": None}]
+    # reached by campaigns while the limit was off: counted when it is turned on
+    cid = make_campaign(herald, status="running")
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state, "
+               "updated_at) VALUES (%s, 1, '4915100000001', 'accepted', now() - interval '1 hour'), "
+               "(%s, 2, '4915100000002', 'failed', now() - interval '30 hours'), "
+               "(%s, 3, '4915100000003', 'pending', now())", cid, cid, cid)
+    rc, out, err = ctl(herald, "messaging-limit", "--set", "2", "--json")
+    assert rc == 0, err
+    assert json.loads(out) == [{"people": 2, "used": 1, "room": 1, "next_room_at": None}]
+    herald.sql("INSERT INTO messaging_limit_contacts VALUES ('4915100000009', now() - "
+               "interval '3 hours')")
+    rc, out, err = ctl(herald, "messaging-limit")
+    assert rc == 0 and "people" in out and "next_room_at" in out, (out, err)
+    (row,) = json.loads(ctl(herald, "messaging-limit", "-J")[1])
+    assert (row["used"], row["room"]) == (2, 0)
+    assert row["next_room_at"].startswith(herald.sql(
+        "SELECT to_char((now() - interval '3 hours' + interval '24 hours') AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24')")[0][0]), row
+    for bad in ("-1", "many", "2.5"):
+        rc, out, err = ctl(herald, "messaging-limit", "--set", bad)
+        assert rc == 1 and "--set wants a number of people" in err, (bad, err)
+    rc, out, err = ctl(herald, "messaging-limit", "--set", "0", "-J")
+    assert rc == 0 and json.loads(out)[0]["people"] == 0, err
+
+
 def test_contacts_opt_out_and_opt_in_by_hand(herald):
     herald.sql("INSERT INTO contacts (phone, name) VALUES ('4915100000001', 'Asha'), "
                "('4915100000002', 'Ben')")

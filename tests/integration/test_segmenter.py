@@ -694,7 +694,8 @@ def test_messaging_limit_holds_new_people_and_lets_known_ones_through(herald):
     others = [str(4917000000000 + i) for i in range(5)]
     for p in others:                           # five people of another campaign, 2 h ago
         herald.sql(ledger, p, "2 hours")
-    st = start_segmenter(herald, messaging_limit=30, lookahead_min=100, lookahead_max=100)
+    herald.sql("SELECT messaging_limit_set(30)")
+    st = start_segmenter(herald, lookahead_min=100, lookahead_max=100)
     cid = create(herald, {"include_lists": [list_id(herald, "l")]})
     command(herald, "start", cid)
     # 15 of 30 used: the 10 known and the first 15 new ones go, recipients 1-25
@@ -707,7 +708,13 @@ def test_messaging_limit_holds_new_people_and_lets_known_ones_through(herald):
     assert used == 30
     wait_for(lambda: "messaging limit reached: 30 of 30 people" in st.log_text(),
              what="the limit logged")
-    assert st.metrics().get("herald_segmenter_messaging_limit_used") == 30
+    m = st.metrics()
+    assert (m.get("herald_segmenter_messaging_limit_used"),
+            m.get("herald_segmenter_messaging_limit")) == (30, 30)
+    (people, used, room, next_at), = herald.sql("SELECT * FROM messaging_limit_status()")
+    (oldest,), = herald.sql("SELECT min(contacted_at) + interval '24 hours' FROM "
+                            "messaging_limit_contacts WHERE phone = ANY(%s)", others)
+    assert (people, used, room, next_at) == (30, 30, 0, oldest)
 
     # the other campaign's five age out of the window: five more, in recipient order
     herald.sql("UPDATE messaging_limit_contacts SET contacted_at = contacted_at - "
@@ -720,14 +727,24 @@ def test_messaging_limit_holds_new_people_and_lets_known_ones_through(herald):
     wait_for(lambda: herald.sql("SELECT count(*) FROM messaging_limit_contacts WHERE "
                                 "phone = ANY(%s)", others) == [(0,)], timeout=15,
              what="aged rows pruned")
+
+    # raised while the campaign runs (Meta moved the portfolio up a tier): no restart needed
+    herald.sql("SELECT messaging_limit_set(50)")
+    wait_for(lambda: count_messages(herald, "jobs") == 50, what="twenty more jobs")
+    wait_for(lambda: "messaging limit is now 50 people per 24 h" in st.log_text(),
+             what="the change logged")
+    # and turned off: the rest go
+    herald.sql("SELECT messaging_limit_set(0)")
+    wait_for(lambda: count_messages(herald, "jobs") == 60, what="every job")
     st.stop()
 
 
 def test_messaging_limit_is_one_budget_for_every_campaign_and_instance(herald):
     add_contacts(herald, 50, "a")
     add_contacts(herald, 50, "b", start=1000)
-    segs = [start_segmenter(herald, name=f"segmenter-{n}", messaging_limit=40, lookahead_min=100,
-                            lookahead_max=100) for n in ("a", "b")]
+    herald.sql("SELECT messaging_limit_set(40)")
+    segs = [start_segmenter(herald, name=f"segmenter-{n}", lookahead_min=100, lookahead_max=100)
+            for n in ("a", "b")]
     cids = [create(herald, {"include_lists": [list_id(herald, name)]}) for name in ("a", "b")]
     for cid in cids:
         command(herald, "start", cid)

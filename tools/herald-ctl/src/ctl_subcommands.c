@@ -85,6 +85,22 @@ static const struct ctl_opt_spec recipients_opts[] = {
     {NULL, 0, 0, NULL, NULL},
 };
 
+static const struct ctl_opt_spec messaging_limit_opts[] = {
+    {"set", 0, CTL_OPT_VALUE, "N", "set the limit to N people per 24 h (0 = no limit)"},
+    JSON_OPT,
+    {NULL, 0, 0, NULL, NULL},
+};
+
+static const char messaging_limit_details[] =
+    "Meta lets a business portfolio message at most N people in any moving 24 hours (250, 2000,\n"
+    "10000, 100000, unlimited: WhatsApp Manager shows it). With N set, the segmenters send to a\n"
+    "person not contacted in the last 24 h only while the count leaves room, in recipient\n"
+    "order; the rest of a campaign waits, pending, and goes on as earlier contacts age out.\n"
+    "Someone contacted in that time costs nothing more. Prints the limit, the people contacted\n"
+    "in the last 24 h, the room left and, when there is none, when the next one may go (UTC).\n"
+    "Turning it on counts whom campaigns reached in the last 24 h. Example:\n"
+    "  herald-ctl messaging-limit --set 2000\n";
+
 static const struct ctl_opt_spec replies_opts[] = {
     {"limit", 'n', CTL_OPT_VALUE, "N", "at most N replies, newest first (default 50)"},
     JSON_OPT,
@@ -186,6 +202,9 @@ const struct ctl_subcommand ctl_subcommands[] = {
      "live progress bar until the campaign ends (plain lines if not a TTY)", NULL, ctl_cmd_watch},
     {"command", "COMMAND_ID", 1, 1, json_opts, "show the outcome of a posted command", NULL,
      ctl_cmd_command},
+    {"messaging-limit", "", 0, 0, messaging_limit_opts,
+     "Meta's 24-hour messaging limit: show it and what is used, or --set it",
+     messaging_limit_details, ctl_cmd_messaging_limit},
     /* `campaign <verb>` spellings of the lifecycle verbs, for those who expect them. */
     {"campaign schedule", "ID", 1, 1, schedule_opts, "same as `schedule`", NULL, ctl_cmd_schedule},
     LIFECYCLE("campaign start", ctl_cmd_start, "same as `start`"),
