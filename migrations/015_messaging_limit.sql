@@ -68,3 +68,16 @@ BEGIN
     SELECT * INTO people, used, room, next_room_at FROM messaging_limit_status();
 END
 $$;
+
+-- campaign_limit_waits_until(c): for a running campaign inside its send window with recipients
+-- still pending while the limit leaves no room, when the next one may go; NULL otherwise. The
+-- "why is my campaign not sending?" of the limit, beside campaign_waits_until (013), for
+-- herald-ctl, the control API and the dashboard.
+CREATE FUNCTION campaign_limit_waits_until(c campaigns) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN c.status = 'running' AND campaign_send_window_open(c.send_window, now())
+                     AND EXISTS (SELECT 1 FROM messaging_limit_setting s WHERE s.people > 0)
+                     AND EXISTS (SELECT 1 FROM campaign_recipients r
+                                 WHERE r.campaign_id = c.id AND r.state = 'pending')
+                THEN (SELECT m.next_room_at FROM messaging_limit_status() m) END
+$$;

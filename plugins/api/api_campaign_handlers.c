@@ -215,7 +215,9 @@ void api_handle_command_get(const struct api_call *call, struct api_reply *r)
 /* ---- reads -------------------------------------------------------------------------------- */
 
 /* When a running campaign outside its sending hours goes on by itself (null otherwise). */
-#define SEND_WINDOW_OPENS_AT "'send_window_opens_at', campaign_waits_until(c)"
+#define SEND_WINDOW_OPENS_AT                                                                       \
+    "'send_window_opens_at', campaign_waits_until(c), "                                            \
+    "'messaging_limit_next_room_at', campaign_limit_waits_until(c)"
 
 static const char list_sql_fmt[] =
     "SELECT coalesce(json_agg(x.j ORDER BY x.id DESC), '[]'::json)::text FROM ("

@@ -649,8 +649,30 @@ def test_messaging_limit_shows_and_sets_the_24_hour_budget(herald):
     for bad in ("-1", "many", "2.5"):
         rc, out, err = ctl(herald, "messaging-limit", "--set", bad)
         assert rc == 1 and "--set wants a number of people" in err, (bad, err)
+
+    # a running campaign with people still pending says when the next one may go, everywhere
+    held, done = make_campaign(herald, "running", "Held"), make_campaign(herald, "running", "Done")
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) VALUES "
+               "(%s, 1, '4915100000004', 'pending'), (%s, 1, '4915100000004', 'accepted')",
+               held, done)
+    (utc,), = herald.sql("SELECT to_char(next_room_at AT TIME ZONE 'UTC', "
+                         "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM messaging_limit_status()")
+    rc, out, err = ctl(herald, "watch", str(held), "--once")
+    assert rc == 0 and out.rstrip().endswith(f" limit_next_room={utc}"), (out, err)
+    rc, out, err = ctl(herald, "watch", str(held), "--once", "--json")
+    assert rc == 0 and json.loads(out)["messaging_limit_next_room_at"] == utc, (out, err)
+    rc, out, err = ctl(herald, "watch", str(done), "--once", "--json")
+    assert rc == 0 and json.loads(out)["messaging_limit_next_room_at"] is None, (out, err)
+    rows = {r["id"]: r for r in json.loads(ctl(herald, "campaign", "list", "-J")[1])}
+    assert rows[held]["waits_until"] == utc[:10] + " " + utc[11:16]
+    assert rows[done]["waits_until"] is None
+    c = json.loads(ctl(herald, "campaign", "show", str(held), "-J")[1])["campaign"]
+    assert c["messaging_limit_next_room_at"].startswith(utc[:19])
+
     rc, out, err = ctl(herald, "messaging-limit", "--set", "0", "-J")
     assert rc == 0 and json.loads(out)[0]["people"] == 0, err
+    rc, out, err = ctl(herald, "watch", str(held), "--once", "--json")
+    assert rc == 0 and json.loads(out)["messaging_limit_next_room_at"] is None, (out, err)
 
 
 def test_contacts_opt_out_and_opt_in_by_hand(herald):

@@ -206,6 +206,18 @@ def test_a_running_campaign_outside_its_hours_says_when_they_begin(herald, api):
     listed = {x["id"]: x for x in api.call("GET", "/api/campaigns").json()["campaigns"]}
     assert datetime.fromisoformat(listed[waiting]["send_window_opens_at"]) == opens
     assert listed[running]["send_window_opens_at"] is None
+    # held by Meta's messaging limit instead: when its next person may go
+    assert listed[running]["messaging_limit_next_room_at"] is None
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+               "VALUES (%s, 1, '4915100000001', 'pending')", running)
+    herald.sql("SELECT messaging_limit_set(1)")
+    herald.sql("INSERT INTO messaging_limit_contacts VALUES ('4915100000009', now() - "
+               "interval '1 hour')")
+    (next_at,), = herald.sql("SELECT next_room_at FROM messaging_limit_status()")
+    c = api.call("GET", f"/api/campaigns/{running}").json()["campaign"]
+    assert datetime.fromisoformat(c["messaging_limit_next_room_at"]) == next_at
+    c = api.call("GET", f"/api/campaigns/{waiting}").json()["campaign"]
+    assert c["messaging_limit_next_room_at"] is None  # outside its hours: the window says why
 
 
 def test_create_accepts_a_template_header_and_buttons(herald, api):

@@ -115,6 +115,15 @@ function windowNote(opensAt) {
   });
 }
 
+function limitNote(nextAt) {
+  const next = new Date(nextAt).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+  return Object.assign(document.createElement("small"), {
+    className: "window-note limit-note",
+    textContent: ` messaging limit: next ${next}`,
+    title: `Meta's messaging limit leaves no room for people not contacted in the last 24 h; the next one may go at ${new Date(nextAt).toLocaleString()}`,
+  });
+}
+
 function campaignRow(c) {
   const p = c.progress || {};
   const tr = document.createElement("tr");
@@ -151,6 +160,7 @@ function campaignRow(c) {
       badge(b, c.status);
       td.append(b);
       if (c.send_window_opens_at) td.append(windowNote(c.send_window_opens_at));
+      else if (c.messaging_limit_next_room_at) td.append(limitNote(c.messaging_limit_next_room_at));
     } else if (field === "progress") {
       const bar = document.createElement("div");
       bar.className = "progress small";
@@ -302,6 +312,9 @@ function renderCampaign(c) {
     const w = c.send_window;
     const opens = c.send_window_opens_at ? `: opens ${new Date(c.send_window_opens_at).toLocaleString()}` : "";
     bits.push(`sends ${w.from}-${w.to} ${w.time_zone}${c.inside_send_window ? "" : ` (outside its hours now${opens})`}`);
+  }
+  if (c.messaging_limit_next_room_at) {
+    bits.push(`held by the messaging limit: next person at ${new Date(c.messaging_limit_next_room_at).toLocaleString()}`);
   }
   if (c.duplicated_from) bits.push(`copy of #${c.duplicated_from}`);
   if (c.status_reason) bits.push(c.status_reason);

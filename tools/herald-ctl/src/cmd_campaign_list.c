@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A running campaign outside its sending hours sends nothing until then (UTC, like created). */
+/* A running campaign outside its sending hours sends nothing until then, one held by the
+ * messaging limit sends its next new person then (UTC, like created). */
 #define WINDOW_OPENS                                                                               \
-    "to_char(campaign_waits_until(c) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS waits_until "
+    "to_char(coalesce(campaign_waits_until(c), campaign_limit_waits_until(c)) AT TIME ZONE "       \
+    "'UTC', 'YYYY-MM-DD HH24:MI') AS waits_until "
 
 static const char with_progress[] =
     "SELECT c.id, c.name, c.status, coalesce(p.audience_size, c.audience_size) AS audience, "

@@ -29,6 +29,9 @@ struct ctl_progress {
      * it is not waiting. */
     const char *window_opens_utc;
     const char *window_opens_local;
+    /* While Meta's messaging limit holds its pending recipients back (docs/segmenter.md): when
+     * the next person may go, RFC 3339 UTC; NULL otherwise. */
+    const char *limit_next_utc;
 };
 
 /* Recipients no longer waiting to be sent, clamped to [0, audience]. */

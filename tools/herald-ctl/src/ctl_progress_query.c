@@ -11,12 +11,15 @@
 
 /* Columns 12 and 13 of both queries: when a running campaign waiting for its send window goes
  * on, in UTC and as the weekday and time in the zone the window names (it opens within a
- * day, so the weekday is enough). */
+ * day, so the weekday is enough); column 14: when the messaging limit lets its next person go. */
 #define WINDOW_OPENS_COLUMNS                                                                       \
     "to_char(o.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "                         \
     "to_char(o.at AT TIME ZONE (c.send_window ->> 'time_zone'), 'Dy HH24:MI') || ' ' || "          \
-    "(c.send_window ->> 'time_zone') "
-#define WINDOW_OPENS_JOIN "CROSS JOIN LATERAL (SELECT campaign_waits_until(c) AS at) o "
+    "(c.send_window ->> 'time_zone'), "                                                            \
+    "to_char(o.limit_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+#define WINDOW_OPENS_JOIN                                                                          \
+    "CROSS JOIN LATERAL (SELECT campaign_waits_until(c) AS at, "                                   \
+    "campaign_limit_waits_until(c) AS limit_at) o "
 
 static const char view_sql[] =
     "SELECT c.status, coalesce(c.status_reason, ''), "
@@ -33,7 +36,7 @@ static const char fallback_sql[] =
     "count(r.recipient_id) FILTER (WHERE r.state = 'accepted'), 0, 0, 0, "
     "count(r.recipient_id) FILTER (WHERE r.state = 'failed'), 0, 0, -1, " WINDOW_OPENS_COLUMNS
     "FROM campaigns c LEFT JOIN campaign_recipients r ON r.campaign_id = c.id " WINDOW_OPENS_JOIN
-    "WHERE c.id = $1 GROUP BY c.id, o.at";
+    "WHERE c.id = $1 GROUP BY c.id, o.at, o.limit_at";
 
 static long long ll(const PGresult *res, int col)
 {
@@ -65,6 +68,10 @@ static void fill(const PGresult *res, long long id, struct ctl_progress_snapshot
                  PQgetvalue(res, 0, 13));
         p->window_opens_utc = snap->window_opens_utc;
         p->window_opens_local = snap->window_opens_local;
+    }
+    if (!PQgetisnull(res, 0, 14)) {
+        snprintf(snap->limit_next_utc, sizeof(snap->limit_next_utc), "%s", PQgetvalue(res, 0, 14));
+        p->limit_next_utc = snap->limit_next_utc;
     }
 }
 

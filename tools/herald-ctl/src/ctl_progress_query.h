@@ -26,6 +26,7 @@ struct ctl_progress_snapshot {
     char status_reason[256];
     char window_opens_utc[32];    /* p.window_opens_utc points here when set */
     char window_opens_local[128]; /* p.window_opens_local likewise */
+    char limit_next_utc[32];      /* p.limit_next_utc likewise */
     enum ctl_progress_source source;
 };
 

@@ -134,7 +134,8 @@ static void test_json_line(void **state)
                              "\"done\":50,\"accepted\":45,\"sent\":40,\"delivered\":30,"
                              "\"read\":10,\"failed\":5,\"replied\":2,"
                              "\"rate_per_second\":10.0,\"eta_seconds\":5,"
-                             "\"send_window_opens_at\":null}");
+                             "\"send_window_opens_at\":null,"
+                             "\"messaging_limit_next_room_at\":null}");
     /* unknown audience, rate and ETA are null, not 0 */
     p.audience = 0;
     p.rate = 0;
@@ -164,15 +165,35 @@ static void test_waiting_for_send_window(void **state)
     ctl_progress_plain(&p, buf, sizeof(buf));
     assert_non_null(strstr(buf, " eta=-- window_opens=2026-11-28T08:00:00Z"));
     assert_int_equal(ctl_progress_json(&p, buf, sizeof(buf)), 0);
-    assert_non_null(strstr(buf, ",\"send_window_opens_at\":\"2026-11-28T08:00:00Z\"}"));
+    assert_non_null(strstr(buf, ",\"send_window_opens_at\":\"2026-11-28T08:00:00Z\","));
     ctl_progress_lines(&p, 40, l1, l2, sizeof(l1));
     assert_int_equal(strlen(l2), 40);
+}
+
+/* A running campaign held back by Meta's messaging limit says when its next person may go. */
+static void test_waiting_for_messaging_limit(void **state)
+{
+    struct ctl_progress p = sample();
+    p.rate = 0;
+    p.limit_next_utc = "2026-11-29T07:14:03Z";
+    char l1[256], l2[256], buf[512];
+    ctl_progress_lines(&p, 100, l1, l2, sizeof(l1));
+    assert_string_equal(l2, "sent 45  delivered 30  read 10  failed 5  replied 2  |  waiting: "
+                            "messaging limit, next 11-29 07:14Z");
+    ctl_progress_plain(&p, buf, sizeof(buf));
+    assert_non_null(strstr(buf, " eta=-- limit_next_room=2026-11-29T07:14:03Z"));
+    assert_int_equal(ctl_progress_json(&p, buf, sizeof(buf)), 0);
+    assert_non_null(strstr(buf, ",\"messaging_limit_next_room_at\":\"2026-11-29T07:14:03Z\"}"));
+    p.window_opens_local = "Sat 09:00 Europe/Berlin"; /* the window comes first */
+    ctl_progress_lines(&p, 100, l1, l2, sizeof(l1));
+    assert_non_null(strstr(l2, "waiting: opens Sat 09:00"));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_done),
+        cmocka_unit_test(test_waiting_for_messaging_limit),
         cmocka_unit_test(test_json_line),
         cmocka_unit_test(test_stacked_bar),
         cmocka_unit_test(test_bar_edges),
