@@ -244,6 +244,10 @@ static api_handler handler_for(enum api_op op)
         return api_handle_contact_show;
     case API_OP_CONTACTS_ERASE:
         return api_handle_contacts_erase;
+    case API_OP_MESSAGING_LIMIT_GET:
+        return api_handle_messaging_limit_get;
+    case API_OP_MESSAGING_LIMIT_SET:
+        return api_handle_messaging_limit_set;
     default:
         return NULL;
     }

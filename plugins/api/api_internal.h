@@ -2,7 +2,8 @@
  * api_internal.h - the control API plugin's context and the seams between its files:
  * server and dispatch (api_http.c), database pool (api_db.c), commands to Kafka
  * (api_produce.c), handlers (api_campaign_handlers.c, api_contact_handlers.c,
- * api_recipient_handlers.c, api_reply_handlers.c, api_contact_show.c) and the progress hub behind the SSE stream (api_progress_hub.c).
+ * api_recipient_handlers.c, api_reply_handlers.c, api_contact_show.c, api_messaging_limit.c) and
+ * the progress hub behind the SSE stream (api_progress_hub.c).
  *
  * Threading: libmicrohttpd runs one thread per connection, so a handler may block (waiting
  * for a Kafka acknowledgement or for the next progress snapshot) without stalling others;
@@ -121,6 +122,8 @@ void api_handle_contacts_erase(const struct api_call *call, struct api_reply *r)
 void api_handle_campaign_recipients(const struct api_call *call, struct api_reply *r);
 void api_handle_campaign_replies(const struct api_call *call, struct api_reply *r);
 void api_handle_contact_show(const struct api_call *call, struct api_reply *r);
+void api_handle_messaging_limit_get(const struct api_call *call, struct api_reply *r);
+void api_handle_messaging_limit_set(const struct api_call *call, struct api_reply *r);
 
 /* Produces `command` (borrowed) on campaign-commands keyed by campaign_id and waits for the
  * acknowledgement. Returns 0 when acknowledged, -1 after ack_timeout_ms or failure. */

@@ -161,6 +161,9 @@ enum api_route_result api_route_parse(const char *method, const char *path, stru
         out->phone[n] = '\0';
         return pick(method, "GET", "GET", API_OP_CONTACT_SHOW, NULL, 0, out);
     }
+    if (!strcmp(path, "/api/messaging-limit"))
+        return pick(method, "GET, PUT", "GET", API_OP_MESSAGING_LIMIT_GET, "PUT",
+                    API_OP_MESSAGING_LIMIT_SET, out);
     if (!strcmp(path, "/api/segments/preview"))
         return pick(method, "POST", "POST", API_OP_SEGMENT_PREVIEW, NULL, 0, out);
     return API_ROUTE_NOT_FOUND;

@@ -30,6 +30,8 @@ enum api_op {
     API_OP_CAMPAIGN_REPLIES,    /* GET  /api/campaigns/{id}/replies */
     API_OP_CONTACT_SHOW,        /* GET  /api/contacts/{phone} */
     API_OP_CONTACTS_ERASE,      /* POST /api/contacts/erase */
+    API_OP_MESSAGING_LIMIT_GET, /* GET  /api/messaging-limit */
+    API_OP_MESSAGING_LIMIT_SET, /* PUT  /api/messaging-limit */
 };
 
 enum api_route_result {

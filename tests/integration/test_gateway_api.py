@@ -220,6 +220,27 @@ def test_a_running_campaign_outside_its_hours_says_when_they_begin(herald, api):
     assert c["messaging_limit_next_room_at"] is None  # outside its hours: the window says why
 
 
+def test_messaging_limit_is_read_and_set_over_the_api(herald, api):
+    r = api.call("GET", "/api/messaging-limit")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"messaging_limit": {"people": 0, "used": 0, "room": None,
+                                            "next_room_at": None}}
+    herald.sql("INSERT INTO messaging_limit_contacts VALUES ('4915100000009', now() - "
+               "interval '1 hour')")
+    r = api.call("PUT", "/api/messaging-limit", {"people": 2000})
+    assert r.status_code == 200, r.text
+    assert r.json()["messaging_limit"] == {"people": 2000, "used": 1, "room": 1999,
+                                           "next_room_at": None}
+    assert herald.sql("SELECT people FROM messaging_limit_setting") == [(2000,)]
+    for bad in ({"people": -1}, {"people": "2000"}, {"people": 2.5}, {}, {"people": 1, "x": 2},
+                {"people": 3000000000}):
+        r = api.call("PUT", "/api/messaging-limit", bad)
+        assert r.status_code == 400, (bad, r.text)
+        assert r.json()["error"]["field"] == "people", r.text
+    assert api.call("POST", "/api/messaging-limit", {"people": 1}).status_code == 405
+    assert herald.sql("SELECT people FROM messaging_limit_setting") == [(2000,)]
+
+
 def test_create_accepts_a_template_header_and_buttons(herald, api):
     """template.header and template.buttons pass the segmenter's own check, reach the command
     as given, and GET shows them as stored; a bad one is a 400 naming the field."""

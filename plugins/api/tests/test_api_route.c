@@ -39,6 +39,8 @@ static void documented_routes(void **state)
     ok("GET", "/api/campaigns/42/replies", API_OP_CAMPAIGN_REPLIES);
     ok("GET", "/api/contacts/4915100000001", API_OP_CONTACT_SHOW);
     ok("POST", "/api/contacts/erase", API_OP_CONTACTS_ERASE);
+    ok("GET", "/api/messaging-limit", API_OP_MESSAGING_LIMIT_GET);
+    ok("PUT", "/api/messaging-limit", API_OP_MESSAGING_LIMIT_SET);
     ok("GET", "/api/contacts/+49 151 0000 0001", API_OP_CONTACT_SHOW);
 }
 
@@ -73,6 +75,9 @@ static void wrong_methods_are_405(void **state)
     assert_int_equal(api_route_parse("DELETE", "/api/campaigns/1/recipients", &r),
                      API_ROUTE_METHOD_NOT_ALLOWED);
     assert_string_equal(r.allow, "GET");
+    assert_int_equal(api_route_parse("POST", "/api/messaging-limit", &r),
+                     API_ROUTE_METHOD_NOT_ALLOWED);
+    assert_string_equal(r.allow, "GET, PUT");
 }
 
 static void unknown_and_malformed_are_404(void **state)
