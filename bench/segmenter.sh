@@ -43,6 +43,8 @@ bench_row segmenter "segmenter snapshot rows/s ($label)" "$snap" "rows/s" \
     "raw COPY of the same recipient rows" "$(rate recipients_copy)" "-" "-"
 bench_row segmenter "segmenter emission jobs/s (pending->queued + produce + acks)" "$emit" \
     "jobs/s" "raw librdkafka produce, same messages" "$(rate raw_produce)" "-" "-"
+bench_row segmenter "segmenter emission jobs/s under a messaging limit (all new people)" \
+    "$(rate emission_limited)" "jobs/s" "the same emission without a limit, same run" "$emit" "-" "-"
 bench_row segmenter "segmenter expansion end to end (snapshot + emission)" "$whole" \
     "recipients/s" "raw COPY + raw produce of the same" "$raw_whole" "-" "-"
 bench_row segmenter "segmenter stage: start command -> every job acked (window unbounded)" \

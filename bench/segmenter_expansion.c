@@ -12,10 +12,13 @@
  *   4. raw librdkafka produce of the same number of messages of the same size (baseline)
  *   5. raw COPY of the same recipient rows into `campaign_recipients` (another campaign, same
  *      indexes): the baseline of the snapshot, which writes exactly these rows
+ *   6. emission again, the same rows back to pending, under Meta's messaging limit
+ *      (EMISSION_QUEUE_NEXT_LIMITED_SQL, room for everyone: each recipient is a new person and
+ *      is stamped in the ledger), next to 3 (the same statement without the limit)
  * Besides the Markdown table it prints `RESULT <step> <rows> <seconds>` lines that
  * bench/segmenter.sh turns into the result TSV of issue 9.
  * Usage: segmenter_expansion CONNINFO BROKERS TOPIC [contacts=1000000] [batch=5000]
- * The database must be empty with migrations 001 and 010 applied (segmenter_expansion.sh).
+ * The database must be empty with migrations 001 and 010-019 applied (segmenter_expansion.sh).
  */
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -238,19 +241,21 @@ static void wait_acked(rd_kafka_t *rk, long want)
         die("some messages were not acknowledged", NULL);
 }
 
+/* limited: under a messaging limit with room for everyone (the ledger's cost, nothing held). */
 static double emission(PGconn *conn, rd_kafka_t *rk, const char *topic, long batch, long total,
-                       size_t *payload_bytes)
+                       int limited, size_t *payload_bytes)
 {
     char limit[32];
     snprintf(limit, sizeof(limit), "%ld", batch);
-    const char *params[] = {"1", limit, "1098765", "spring_sale", "en", NULL, "{}"};
+    const char *params[] = {"1", limit, "1098765", "spring_sale", "en", NULL, "{}", "2000000000"};
     acked = failed = 0;
     long emitted = 0;
     *payload_bytes = 0;
     double t0 = now_s();
     for (;;) {
         PQclear(exec(conn, "BEGIN", 0, NULL));
-        PGresult *r = exec(conn, EMISSION_QUEUE_NEXT_SQL, 7, params);
+        PGresult *r = limited ? exec(conn, EMISSION_QUEUE_NEXT_LIMITED_SQL, 8, params)
+                              : exec(conn, EMISSION_QUEUE_NEXT_SQL, 7, params);
         PQclear(exec(conn, "COMMIT", 0, NULL));
         int n = PQntuples(r);
         for (int i = 0; i < n; i++) {
@@ -320,9 +325,13 @@ int main(int argc, char **argv)
     double t_snap = snapshot(conn, &rows);
     rd_kafka_t *rk = producer(argv[2]);
     size_t bytes = 0;
-    double t_emit = emission(conn, rk, argv[3], batch, rows, &bytes);
+    double t_emit = emission(conn, rk, argv[3], batch, rows, 0, &bytes);
     size_t avg = rows ? bytes / (size_t)rows : 100;
     double t_raw = raw_produce(rk, argv[3], rows, avg);
+    PQclear(exec(conn, "UPDATE campaign_recipients SET state = 'pending' WHERE campaign_id = 1", 0,
+                 NULL));
+    PQclear(exec(conn, "VACUUM ANALYZE campaign_recipients", 0, NULL));
+    double t_limited = emission(conn, rk, argv[3], batch, rows, 1, &bytes);
     rd_kafka_flush(rk, 10000);
     delete_topic(rk, argv[3]);
     rd_kafka_destroy(rk);
@@ -338,12 +347,17 @@ int main(int argc, char **argv)
            batch, rows, t_emit, rows / t_emit);
     printf("| raw librdkafka produce, %zu-byte messages + acks (baseline) | %ld | %.2f | %.0f |\n",
            avg, rows, t_raw, rows / t_raw);
+    printf("| emission under a messaging limit (every recipient a new person) | %ld | %.2f | %.0f "
+           "|\n",
+           rows, t_limited, rows / t_limited);
     printf("| raw PostgreSQL COPY of the same recipient rows (baseline) | %ld | %.2f | %.0f |\n",
            copied, t_copy_rcpt, copied / t_copy_rcpt);
     printf("| expansion end to end (snapshot + emission) | %ld | %.2f | %.0f |\n", rows,
            t_snap + t_emit, rows / (t_snap + t_emit));
     printf("RESULT contacts_copy %ld %.3f\nRESULT snapshot %ld %.3f\nRESULT emission %ld %.3f\n"
-           "RESULT raw_produce %ld %.3f\nRESULT recipients_copy %ld %.3f\nRESULT bytes %zu 0\n",
-           n, t_copy, rows, t_snap, rows, t_emit, rows, t_raw, copied, t_copy_rcpt, avg);
+           "RESULT raw_produce %ld %.3f\nRESULT recipients_copy %ld %.3f\nRESULT bytes %zu 0\n"
+           "RESULT emission_limited %ld %.3f\n",
+           n, t_copy, rows, t_snap, rows, t_emit, rows, t_raw, copied, t_copy_rcpt, avg, rows,
+           t_limited);
     return 0;
 }

@@ -13,8 +13,9 @@ CONN="host=127.0.0.1 port=19432 dbname=$DB user=herald"
 TOPIC="bench-segmenter-jobs-$$"
 
 psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
-psql "$CONN" -q -v ON_ERROR_STOP=1 -f "$ROOT/migrations/001_core.sql" \
-    -f "$ROOT/migrations/010_segmenter.sql" >/dev/null
+# the core and the segmenter's migrations (010-019), in order
+migrations=("$ROOT/migrations/001_core.sql" "$ROOT"/migrations/01[0-9]_*.sql)
+psql "$CONN" -q -v ON_ERROR_STOP=1 "${migrations[@]/#/-f}" >/dev/null
 echo "segmenter expansion benchmark, $(date -u +%FT%TZ), $(nproc) cores, topic $TOPIC"
 "$BUILD/bin/segmenter_expansion" "$CONN" "$BROKERS" "$TOPIC" "${1:-1000000}" "${2:-5000}"
 psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $DB" >/dev/null
