@@ -27,13 +27,17 @@ CREATE TABLE messaging_limit_setting (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- people: the limit (0 = none); used: people contacted in the last 24 h; room: how many more may
--- be (NULL without a limit); next_room_at: when the next one may be, while there is no room.
+-- people: the limit (0 = none); used: people contacted in the last 24 h (NULL without a limit:
+-- nobody counts then); room: how many more may be (NULL without a limit); next_room_at: when
+-- the next one may be, while there is no room.
 CREATE FUNCTION messaging_limit_status(OUT people integer, OUT used bigint, OUT room bigint,
                                        OUT next_room_at timestamptz)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     people := coalesce((SELECT s.people FROM messaging_limit_setting s), 0);
+    IF people = 0 THEN
+        RETURN;
+    END IF;
     SELECT count(*) INTO used FROM messaging_limit_contacts m
     WHERE m.contacted_at > now() - interval '24 hours';
     room := CASE WHEN people > 0 THEN greatest(people - used, 0) END;

@@ -223,7 +223,7 @@ def test_a_running_campaign_outside_its_hours_says_when_they_begin(herald, api):
 def test_messaging_limit_is_read_and_set_over_the_api(herald, api):
     r = api.call("GET", "/api/messaging-limit")
     assert r.status_code == 200, r.text
-    assert r.json() == {"messaging_limit": {"people": 0, "used": 0, "room": None,
+    assert r.json() == {"messaging_limit": {"people": 0, "used": None, "room": None,
                                             "next_room_at": None}}
     herald.sql("INSERT INTO messaging_limit_contacts VALUES ('4915100000009', now() - "
                "interval '1 hour')")
