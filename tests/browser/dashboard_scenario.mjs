@@ -119,6 +119,10 @@ try {
   const note = page.getByTestId(`campaign-row-${WAITING_ID}`).locator(".window-note");
   await until("the waiting campaign's note", async () => ((await note.textContent()) || "").includes("waits until"));
   assert.equal(await row.locator(".window-note").count(), 0, "a note on a campaign that is sending");
+  // Meta's messaging limit: how much of the day the campaigns used, beside the title.
+  const limit = page.getByTestId("messaging-limit");
+  await until("the messaging limit line", async () =>
+    /messaging limit [1-9][\d,]* \/ 1,000,000 in 24 h/.test((await limit.textContent()) || ""));
 
   // 4. Detail view: live over SSE, numbers move, funnel, failures by code, chart.
   log("detail: live numbers");

@@ -174,6 +174,9 @@ def test_dashboard_follows_and_steers_a_running_campaign(herald, pipeline):
         assert API_TOKEN not in r.text
     assert requests.get(base + "/api/campaigns", timeout=10).status_code == 401
 
+    # A messaging limit with room for everyone: the campaign is emitted through the limit's
+    # ledger by the real segmenter, and the list shows how much of it the day used.
+    api.call("PUT", "/api/messaging-limit", {"people": 1000000})
     cid = create_and_start(herald, api)
     wait_for(lambda: (api.call("GET", f"/api/campaigns/{cid}/progress").json()
                       .get("accepted") or 0) > 0, 60, 0.2, "first accepted send")

@@ -177,8 +177,20 @@ function campaignRow(c) {
   return tr;
 }
 
+// "messaging limit 1,234 / 2,000 in 24 h" beside the title while a limit is set.
+async function refreshMessagingLimit() {
+  const res = await call("GET", "/api/messaging-limit");
+  const m = res.status === 200 ? res.body.messaging_limit : null;
+  const node = $("#messaging-limit");
+  node.hidden = !(m && m.people > 0);
+  if (node.hidden) return;
+  const n = (v) => Number(v).toLocaleString();
+  const full = m.next_room_at ? ` · full, next ${new Date(m.next_room_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "";
+  node.textContent = `· messaging limit ${n(m.used)} / ${n(m.people)} in 24 h${full}`;
+}
+
 async function refreshList() {
-  const res = await call("GET", "/api/campaigns?limit=200");
+  const [res] = await Promise.all([call("GET", "/api/campaigns?limit=200"), refreshMessagingLimit()]);
   if (res.status !== 200) throw new Error(errorMessage(res));
   const rows = res.body.campaigns.map(campaignRow);
   $("#campaign-rows").replaceChildren(...rows);
