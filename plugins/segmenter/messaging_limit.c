@@ -39,19 +39,27 @@ static void note_room(struct segmenter *s, long long room, const char *used, con
     s->messaging_limit_full = room == 0;
 }
 
+/* A value read differs from the last one: say so once, and start counting afresh. */
+static void adopt_limit(struct segmenter *s, long long people)
+{
+    if (people == s->messaging_limit)
+        return;
+    s->api->log(s->host, HERALD_LOG_INFO, "messaging limit is now %lld people per 24 h%s", people,
+                people ? "" : " (none)");
+    s->messaging_limit = people;
+    s->messaging_limit_full = 0;
+    s->api->gauge_set(s->messaging_limit_setting, (double)people);
+    if (people == 0)
+        s->api->gauge_set(s->messaging_limit_gauge, 0);
+}
+
 int messaging_limit_room(struct segmenter *s, PGconn *conn, long long *room, char *err,
                          size_t errlen)
 {
     long long people = current_limit(conn, err, errlen);
     if (people < 0)
         return -1;
-    if (people != s->messaging_limit) {
-        s->api->log(s->host, HERALD_LOG_INFO, "messaging limit is now %lld people per 24 h%s",
-                    people, people ? "" : " (none)");
-        s->messaging_limit = people;
-        s->messaging_limit_full = 0;
-        s->api->gauge_set(s->messaging_limit_setting, (double)people);
-    }
+    adopt_limit(s, people);
     *room = -1;
     if (people == 0)
         return 0;
@@ -64,11 +72,12 @@ int messaging_limit_room(struct segmenter *s, PGconn *conn, long long *room, cha
                  0, NULL, &res, err, errlen) != PGX_OK)
         return -1;
     /* read again under the lock: the value may have changed in between */
-    s->messaging_limit = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    adopt_limit(s, strtoll(PQgetvalue(res, 0, 0), NULL, 10));
     *room = PQgetisnull(res, 0, 2) ? -1 : strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    s->api->gauge_set(s->messaging_limit_gauge, strtod(PQgetvalue(res, 0, 1), NULL));
-    if (*room >= 0)
+    if (*room >= 0) {
+        s->api->gauge_set(s->messaging_limit_gauge, strtod(PQgetvalue(res, 0, 1), NULL));
         note_room(s, *room, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 3));
+    }
     PQclear(res);
     return 0;
 }
