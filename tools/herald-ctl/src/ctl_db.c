@@ -53,7 +53,8 @@ enum ctl_db_status ctl_db_query(PGconn *pg, const char *sql, int nparams, const 
     char why[512];
     const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     ctl_db_one_line(primary ? primary : PQerrorMessage(pg), why, sizeof(why));
-    int missing = state && (strcmp(state, "42P01") == 0 || strcmp(state, "42703") == 0);
+    int missing = state && (strcmp(state, "42P01") == 0 || strcmp(state, "42703") == 0 ||
+                            strcmp(state, "42883") == 0);
     snprintf(err, errlen, "postgresql: %s%s", why,
              missing ? " (database not migrated? herald-stage --config FILE --migrate)" : "");
     PQclear(r);

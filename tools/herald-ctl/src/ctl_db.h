@@ -4,8 +4,8 @@
  * errors so read commands can degrade instead of failing.
  *
  * Why this exists: every subcommand reads or polls PostgreSQL; error texts from libpq end in
- * newlines and must become one-line reasons, and SQLSTATE 42P01/42703 (undefined table or
- * column) has a meaning of its own here.
+ * newlines and must become one-line reasons, and SQLSTATE 42P01/42703/42883 (undefined table,
+ * column or function) has a meaning of its own here.
  */
 #ifndef HERALD_CTL_DB_H
 #define HERALD_CTL_DB_H
@@ -18,7 +18,7 @@ PGconn *ctl_db_connect(const char *conninfo, char *err, size_t errlen);
 
 enum ctl_db_status {
     CTL_DB_OK = 0,
-    CTL_DB_MISSING = 1, /* undefined table/view/column: a migration not applied yet */
+    CTL_DB_MISSING = 1, /* undefined table/view/column/function: a migration not applied yet */
     CTL_DB_ERROR = 2,
 };
 
