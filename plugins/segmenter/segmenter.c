@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "failure_guard.h"
 #include "messaging_limit.h"
 #include "segmenter.h"
 
@@ -39,6 +40,11 @@ static const struct herald_config_option config_map[] = {
         "running campaigns stepped per tick (rotating beyond that)"),
     OPT(HERALD_CONFIG_INT, "requeue_stale_seconds", "600", requeue_stale_seconds,
         "re-emit recipients queued longer than this (job lost or dropped); 0 = never"),
+    OPT(HERALD_CONFIG_DOUBLE, "pause_above_failure_rate", "0", pause_above_failure_rate,
+        "pause a running campaign once more than this share of its settled messages failed "
+        "(0.2 = 20 %; once per campaign; 0 = never)"),
+    OPT(HERALD_CONFIG_INT, "failure_guard_min_settled", "200", failure_guard_min_settled,
+        "settled messages a campaign needs before pause_above_failure_rate judges it"),
     OPT(HERALD_CONFIG_BOOL, "recover_queued_on_start", "true", recover_queued_on_start,
         "re-emit recipients left queued by an earlier run (see docs/segmenter.md)"),
     {0, NULL, NULL, 0, 0, NULL, NULL},
@@ -61,6 +67,10 @@ static const char *config_problem(const struct segmenter *s)
         return "completion_check_ms must be >= 10";
     if (s->requeue_stale_seconds < 0)
         return "requeue_stale_seconds must be >= 0";
+    if (s->pause_above_failure_rate < 0 || s->pause_above_failure_rate >= 1)
+        return "pause_above_failure_rate must be >= 0 and < 1 (0 = never)";
+    if (s->failure_guard_min_settled < 1)
+        return "failure_guard_min_settled must be >= 1";
     return NULL;
 }
 
@@ -101,6 +111,8 @@ static int cb_init(void *ctx, herald_host *host)
     s->jobs_failed = a->counter(host, "jobs_failed_total", "jobs Kafka did not accept");
     s->campaigns_started = a->counter(host, "campaigns_started_total", "audience snapshots taken");
     s->campaigns_completed = a->counter(host, "campaigns_completed_total", "campaigns completed");
+    s->campaigns_guarded = a->counter(host, "campaigns_paused_by_failure_guard_total",
+                                      "campaigns paused because too many of their messages failed");
     s->inflight_gauge = a->gauge(host, "jobs_in_flight", "jobs produced, not yet acknowledged");
     s->parked_gauge = a->gauge(host, "commands_parked",
                                "commands waiting for an earlier command of their campaign that "
@@ -176,6 +188,7 @@ static void cb_tick(void *ctx, int64_t now_ms)
             job_emitter_requeue_stale(s);
         job_emitter_release_closed(s);
         messaging_limit_prune(s);
+        failure_guard_tick(s);
         s->next_stale_check_ms = now_ms + STALE_CHECK_MS;
     }
     if (now_ms >= s->next_completion_ms) {

@@ -28,6 +28,8 @@ struct segmenter {
     int64_t max_campaigns_per_tick;
     int64_t recover_queued_on_start;
     int64_t requeue_stale_seconds;
+    double pause_above_failure_rate; /* failure_guard.h; 0 = off */
+    int64_t failure_guard_min_settled;
 
     /* ---- runtime */
     herald_host *host;
@@ -44,6 +46,7 @@ struct segmenter {
     struct command_order *order;        /* a campaign's commands stay in order across retries */
     herald_counter *commands_accepted, *commands_rejected, *commands_duplicate;
     herald_counter *jobs_emitted, *jobs_failed, *campaigns_started, *campaigns_completed;
+    herald_counter *campaigns_guarded;
     herald_counter *inflight_gauge, *parked_gauge, *messaging_limit_gauge;
     herald_counter *messaging_limit_setting;
 };

@@ -215,8 +215,8 @@ static enum apply_result apply_status_change(struct apply *a)
     char sql[256];
     /* the column name comes from the constant lifecycle table, never from input */
     snprintf(sql, sizeof(sql),
-             "UPDATE campaigns SET status = $2, %s = now(), updated_at = now() WHERE id = "
-             "$1::bigint",
+             "UPDATE campaigns SET status = $2, %s = now(), status_reason = NULL, updated_at = "
+             "now() WHERE id = $1::bigint",
              step.timestamp_column);
     const char *params[] = {a->id, campaign_status_name(step.to)};
     r = from_pgx(pgx_exec(a->conn, sql, 2, params, NULL, a->reason, sizeof(a->reason)));

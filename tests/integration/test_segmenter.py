@@ -757,6 +757,41 @@ def test_messaging_limit_is_one_budget_for_every_campaign_and_instance(herald):
         st.stop()
 
 
+def test_failure_guard_pauses_a_campaign_whose_messages_mostly_fail_once(herald):
+    """With pause_above_failure_rate 0.2 and 100 settled messages at least, a running campaign
+    with 30 % failed is paused with a reason that says so; 10 % failed, or 80 % of only 50
+    settled, go on; after a resume the guard leaves the campaign alone."""
+    st = start_segmenter(herald, pause_above_failure_rate=0.2, failure_guard_min_settled=100)
+    cids = {}
+    for name, settled, failed in (("bad", 100, 30), ("fine", 100, 10), ("early", 50, 40)):
+        cid = new_campaign_id(herald)
+        herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
+                   "VALUES (%s, %s, '1098765', 'spring_sale', 'draft')", cid, name)
+        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+                   "VALUES (%s, 1, '4915100000001', 'sending')", cid)
+        herald.sql("INSERT INTO analytics_campaign_stats (campaign_id, recipients, settled, "
+                   "accepted, failed) VALUES (%s, %s, %s, %s, %s)", cid, settled + 1, settled,
+                   settled - failed, failed)
+        herald.sql("UPDATE campaigns SET status = 'running' WHERE id = %s", cid)
+        cids[name] = cid
+    bad = cids["bad"]
+    wait_for(lambda: campaign(herald, bad)["status"] == "paused", timeout=15,
+             what="the failing campaign paused")
+    (reason,), = herald.sql("SELECT status_reason FROM campaigns WHERE id = %s", bad)
+    assert reason.startswith("paused by the failure guard: 30 of 100 settled messages failed "
+                             "(30.0 %, more than pause_above_failure_rate 20.0 %)"), reason
+    assert f"campaign {bad} paused by the failure guard" in st.log_text()
+    assert st.metrics().get("herald_segmenter_campaigns_paused_by_failure_guard_total") == 1
+    assert campaign(herald, cids["fine"])["status"] == "running"
+    assert campaign(herald, cids["early"])["status"] == "running"
+
+    command(herald, "resume", bad)  # somebody looked: the guard leaves it alone now
+    time.sleep(6.0)  # more than one guard tick
+    assert campaign(herald, bad)["status"] == "running"
+    assert herald.sql("SELECT status_reason FROM campaigns WHERE id = %s", bad) == [(None,)]
+    st.stop()
+
+
 def test_empty_audience_completes_and_cancel_stops_for_good(herald):
     add_contacts(herald, 100, "l")
     st = start_segmenter(herald)
