@@ -190,3 +190,44 @@ def test_a_send_window_that_closes_stops_sending_and_the_rest_goes_out_when_it_o
         seg.stop()
     finally:
         mock.stop()
+
+
+def test_failure_guard_pauses_a_campaign_sent_to_a_stale_list(herald):
+    """End to end: 40 % of a 2,000-people list are not on WhatsApp (the mock answers 131026).
+    The dispatcher fails them, the analytics stage counts them, and the segmenter's failure
+    guard (20 % after 100 settled) pauses the campaign long before the list is through."""
+    n = 2000
+    add_contacts(herald, n, "stale")
+    stale = [f"{4915100000000 + r}=131026" for r in range(1, n + 1) if r % 5 in (0, 1)]
+    mock = Mock("--permanent", ",".join(stale))
+    try:
+        seg = start_segmenter(herald, pause_above_failure_rate=0.2, failure_guard_min_settled=100,
+                              lookahead_min=100, lookahead_max=100)
+        analytics = herald.start_stage("analytics", plugin="analytics",
+                                       consume=["delivery-events", "replies", "campaign-commands"],
+                                       name="analytics-guard")
+        disp = herald.start_stage(
+            "dispatcher", plugin="dispatcher", consume=["jobs"], name="dispatcher-guard",
+            plugin_config={"api_base_url": mock.url, "rate_per_second": 100.0,
+                           "campaign_refresh_ms": 200},
+            env={"HERALD_WA_TOKEN": TOKEN})
+        analytics.wait_healthy()
+        disp.wait_healthy()
+        cid = create(herald, {"include_lists": [list_id(herald, "stale")]})
+        command(herald, "start", cid)
+        wait_for(lambda: campaign(herald, cid)["status"] == "paused", timeout=60,
+                 what="the campaign paused by the failure guard")
+        (reason,), = herald.sql("SELECT status_reason FROM campaigns WHERE id = %s", cid)
+        assert reason.startswith("paused by the failure guard: "), reason
+        time.sleep(2.0)  # what was in flight settles; nothing more goes out
+        sent = len(mock.sends())
+        time.sleep(2.0)
+        assert len(mock.sends()) == sent
+        assert sent < n // 2, f"{sent} of {n} requests before the pause"
+        failed = herald.sql("SELECT count(*) FROM campaign_recipients WHERE campaign_id = %s "
+                            "AND state = 'failed' AND error_code = 131026", cid)[0][0]
+        assert failed >= 20, failed
+        for st in (disp, analytics, seg):
+            st.stop()
+    finally:
+        mock.stop()
