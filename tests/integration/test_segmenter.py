@@ -10,6 +10,7 @@ campaign_recipients (its real claim is tested jointly elsewhere).
 """
 import json
 import os
+import subprocess
 import time
 import uuid
 
@@ -784,6 +785,13 @@ def test_failure_guard_pauses_a_campaign_whose_messages_mostly_fail_once(herald)
     assert st.metrics().get("herald_segmenter_campaigns_paused_by_failure_guard_total") == 1
     assert campaign(herald, cids["fine"])["status"] == "running"
     assert campaign(herald, cids["early"])["status"] == "running"
+    # herald-ctl watch says why instead of a rate of 0
+    ctl = os.path.join(os.environ.get("HERALD_BUILD_DIR", "build"), "bin", "herald-ctl")
+    out = subprocess.run([ctl, "watch", str(bad), "--once", "--json"], capture_output=True,
+                         text=True, timeout=30, env=dict(os.environ, HERALD_PG_CONNINFO=
+                                                         herald.conninfo))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["paused_because"] == reason
 
     command(herald, "resume", bad)  # somebody looked: the guard leaves it alone now
     time.sleep(6.0)  # more than one guard tick

@@ -118,7 +118,9 @@ void ctl_progress_lines(const struct ctl_progress *p, int term_width, char *line
         snprintf(line1, len, "%s%s %s", head, bar, tail);
     else
         snprintf(line1, len, "%s%s", head, tail);
-    if (p->window_opens_local)
+    if (p->paused_because && *p->paused_because)
+        snprintf(rate, sizeof(rate), "%s", p->paused_because);
+    else if (p->window_opens_local)
         snprintf(rate, sizeof(rate), "waiting: opens %s", p->window_opens_local);
     else if (p->limit_next_utc && strlen(p->limit_next_utc) >= 16) /* MM-DD HH:MM of the UTC */
         snprintf(rate, sizeof(rate), "waiting: messaging limit, next %.5s %.5sZ",
@@ -147,6 +149,9 @@ void ctl_progress_plain(const struct ctl_progress *p, char *buf, size_t len)
     used = strlen(buf);
     if (p->limit_next_utc && used < len)
         snprintf(buf + used, len - used, " limit_next_room=%s", p->limit_next_utc);
+    used = strlen(buf);
+    if (p->paused_because && *p->paused_because && used < len)
+        snprintf(buf + used, len - used, " reason=\"%s\"", p->paused_because);
 }
 
 static json_t *count_or_null(long long v, int known)
@@ -158,17 +163,19 @@ int ctl_progress_json(const struct ctl_progress *p, char *buf, size_t len)
 {
     double eta = effective_eta(p);
     json_t *o = json_pack(
-        "{s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "campaign_id",
-        (json_int_t)p->campaign_id, "status", p->status ? json_string(p->status) : json_null(),
-        "audience", count_or_null(p->audience, p->audience > 0), "done",
-        (json_int_t)ctl_progress_done(p), "accepted", (json_int_t)p->accepted, "sent",
-        (json_int_t)p->sent, "delivered", (json_int_t)p->delivered, "read", (json_int_t)p->read,
-        "failed", (json_int_t)p->failed, "replied", (json_int_t)p->replied, "rate_per_second",
+        "{s:I, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o}",
+        "campaign_id", (json_int_t)p->campaign_id, "status",
+        p->status ? json_string(p->status) : json_null(), "audience",
+        count_or_null(p->audience, p->audience > 0), "done", (json_int_t)ctl_progress_done(p),
+        "accepted", (json_int_t)p->accepted, "sent", (json_int_t)p->sent, "delivered",
+        (json_int_t)p->delivered, "read", (json_int_t)p->read, "failed", (json_int_t)p->failed,
+        "replied", (json_int_t)p->replied, "rate_per_second",
         p->rate > 0 ? json_real(round(p->rate * 10) / 10) : json_null(), "eta_seconds",
         eta >= 0 ? json_integer((json_int_t)llround(eta)) : json_null(), "send_window_opens_at",
         p->window_opens_utc ? json_string(p->window_opens_utc) : json_null(),
         "messaging_limit_next_room_at",
-        p->limit_next_utc ? json_string(p->limit_next_utc) : json_null());
+        p->limit_next_utc ? json_string(p->limit_next_utc) : json_null(), "paused_because",
+        p->paused_because && *p->paused_because ? json_string(p->paused_because) : json_null());
     size_t n = o ? json_dumpb(o, buf, len, JSON_COMPACT | JSON_REAL_PRECISION(10)) : 0;
     json_decref(o);
     if (n == 0 || n >= len)

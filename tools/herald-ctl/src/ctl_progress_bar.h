@@ -32,6 +32,9 @@ struct ctl_progress {
     /* While Meta's messaging limit holds its pending recipients back (docs/segmenter.md): when
      * the next person may go, RFC 3339 UTC; NULL otherwise. */
     const char *limit_next_utc;
+    /* Why a paused campaign was paused when the system did it (the failure guard); NULL or ""
+     * otherwise. */
+    const char *paused_because;
 };
 
 /* Recipients no longer waiting to be sent, clamped to [0, audience]. */

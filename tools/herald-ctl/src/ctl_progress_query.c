@@ -51,6 +51,8 @@ static void fill(const PGresult *res, long long id, struct ctl_progress_snapshot
     struct ctl_progress *p = &snap->p;
     p->campaign_id = id;
     p->status = snap->status;
+    if (strcmp(snap->status, "paused") == 0 && snap->status_reason[0])
+        p->paused_because = snap->status_reason;
     p->audience = ll(res, 2);
     p->pending = ll(res, 3);
     p->accepted = ll(res, 4);

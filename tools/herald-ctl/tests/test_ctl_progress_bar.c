@@ -135,7 +135,7 @@ static void test_json_line(void **state)
                              "\"read\":10,\"failed\":5,\"replied\":2,"
                              "\"rate_per_second\":10.0,\"eta_seconds\":5,"
                              "\"send_window_opens_at\":null,"
-                             "\"messaging_limit_next_room_at\":null}");
+                             "\"messaging_limit_next_room_at\":null,\"paused_because\":null}");
     /* unknown audience, rate and ETA are null, not 0 */
     p.audience = 0;
     p.rate = 0;
@@ -183,10 +183,27 @@ static void test_waiting_for_messaging_limit(void **state)
     ctl_progress_plain(&p, buf, sizeof(buf));
     assert_non_null(strstr(buf, " eta=-- limit_next_room=2026-11-29T07:14:03Z"));
     assert_int_equal(ctl_progress_json(&p, buf, sizeof(buf)), 0);
-    assert_non_null(strstr(buf, ",\"messaging_limit_next_room_at\":\"2026-11-29T07:14:03Z\"}"));
+    assert_non_null(strstr(buf, ",\"messaging_limit_next_room_at\":\"2026-11-29T07:14:03Z\","));
     p.window_opens_local = "Sat 09:00 Europe/Berlin"; /* the window comes first */
     ctl_progress_lines(&p, 100, l1, l2, sizeof(l1));
     assert_non_null(strstr(l2, "waiting: opens Sat 09:00"));
+}
+
+/* A campaign the failure guard paused says why, in every form. */
+static void test_paused_by_the_system_says_why(void **state)
+{
+    struct ctl_progress p = sample();
+    p.status = "paused";
+    p.rate = 0;
+    p.paused_because = "paused by the failure guard: 61 of 200 settled messages failed";
+    char l1[256], l2[256], buf[512];
+    ctl_progress_lines(&p, 120, l1, l2, sizeof(l1));
+    assert_non_null(
+        strstr(l2, "|  paused by the failure guard: 61 of 200 settled messages failed"));
+    ctl_progress_plain(&p, buf, sizeof(buf));
+    assert_non_null(strstr(buf, " reason=\"paused by the failure guard: 61 of 200"));
+    assert_int_equal(ctl_progress_json(&p, buf, sizeof(buf)), 0);
+    assert_non_null(strstr(buf, ",\"paused_because\":\"paused by the failure guard: 61 of"));
 }
 
 int main(void)
@@ -194,6 +211,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_done),
         cmocka_unit_test(test_waiting_for_messaging_limit),
+        cmocka_unit_test(test_paused_by_the_system_says_why),
         cmocka_unit_test(test_json_line),
         cmocka_unit_test(test_stacked_bar),
         cmocka_unit_test(test_bar_edges),
