@@ -86,6 +86,21 @@ static int parse_rate(const json_t *rate, struct campaign_fields *f, char *err, 
     return 0;
 }
 
+/* max_failure_rate: the failure guard's threshold for this campaign (failure_guard.h). */
+static int parse_failure_rate(const json_t *v, struct campaign_fields *f, char *err, size_t errlen)
+{
+    f->failure_given = 1;
+    if (json_is_null(v))
+        return 0;
+    double r = json_is_number(v) ? json_number_value(v) : -1;
+    if (!(r > 0 && r < 1)) {
+        snprintf(err, errlen, "max_failure_rate must be null or a share in (0, 1), e.g. 0.2");
+        return -1;
+    }
+    snprintf(f->failure_rate, sizeof(f->failure_rate), "%.17g", r);
+    return 0;
+}
+
 static int require_for_create(const struct campaign_fields *f, char *err, size_t errlen)
 {
     const char *missing = !f->name              ? "name"
@@ -102,9 +117,9 @@ static int require_for_create(const struct campaign_fields *f, char *err, size_t
 int campaign_fields_parse(const json_t *campaign, int for_create, struct campaign_fields *f,
                           char *err, size_t errlen)
 {
-    static const char *const keys[] = {"name",     "phone_number_id",       "template",
-                                       "audience", "rate_limit_per_second", "send_window",
-                                       NULL};
+    static const char *const keys[] = {
+        "name",        "phone_number_id",  "template", "audience", "rate_limit_per_second",
+        "send_window", "max_failure_rate", NULL};
     memset(f, 0, sizeof(*f));
     if (!json_is_object(campaign)) {
         snprintf(err, errlen, "'campaign' must be an object");
@@ -138,6 +153,9 @@ int campaign_fields_parse(const json_t *campaign, int for_create, struct campaig
     f->window_given = window != NULL;
     if (window && !json_is_null(window) &&
         send_window_normalize(window, f->window, sizeof(f->window), err, errlen) != 0)
+        return -1;
+    const json_t *failure = json_object_get(campaign, "max_failure_rate");
+    if (failure && parse_failure_rate(failure, f, err, errlen) != 0)
         return -1;
     if (for_create && !f->template_language)
         f->template_language = "en";

@@ -32,6 +32,8 @@ struct campaign_fields {
     char rate[32];    /* decimal text, "" for null */
     int window_given; /* 1 when send_window is present; null clears it */
     char window[SEND_WINDOW_JSON_MAX]; /* canonical JSON (send_window.h), "" for null */
+    int failure_given;                 /* 1 when max_failure_rate is present; null clears it */
+    char failure_rate[32];             /* decimal text in (0, 1), "" for null (failure_guard.h) */
 };
 
 /* for_create: name, phone_number_id and template.name are required; the language defaults

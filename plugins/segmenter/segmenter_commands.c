@@ -113,16 +113,17 @@ static enum apply_result apply_create(struct apply *a)
                             f.audience ? f.audience : "{}",
                             f.rate_given && f.rate[0] ? f.rate : NULL,
                             f.window[0] ? f.window : NULL,
-                            f.template_components};
+                            f.template_components,
+                            f.failure_rate[0] ? f.failure_rate : NULL};
     PGresult *res = NULL;
     enum pgx_outcome o = pgx_exec(
         a->conn,
         "INSERT INTO campaigns (id, name, phone_number_id, template_name, template_language, "
         "template_params, audience, rate_limit_per_second, send_window, template_components, "
-        "status) VALUES ($1::bigint, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::float8, "
-        "$9::jsonb, nullif($10::jsonb, 'null'), 'draft') "
+        "max_failure_rate, status) VALUES ($1::bigint, $2, $3, $4, $5, $6::jsonb, $7::jsonb, "
+        "$8::float8, $9::jsonb, nullif($10::jsonb, 'null'), $11::float8, 'draft') "
         "ON CONFLICT (id) DO NOTHING RETURNING id",
-        10, params, &res, a->reason, sizeof(a->reason));
+        11, params, &res, a->reason, sizeof(a->reason));
     campaign_fields_free(&f);
     if (o != PGX_OK)
         return from_pgx(o);
@@ -159,7 +160,9 @@ static enum apply_result apply_update(struct apply *a)
                             f.window_given ? "true" : "false",
                             f.window[0] ? f.window : NULL,
                             f.template_components ? f.components_given : "{}",
-                            f.template_components};
+                            f.template_components,
+                            f.failure_given ? "true" : "false",
+                            f.failure_rate[0] ? f.failure_rate : NULL};
     enum pgx_outcome o = pgx_exec(
         a->conn,
         "UPDATE campaigns SET name = coalesce($2, name), phone_number_id = coalesce($3, "
@@ -170,8 +173,9 @@ static enum apply_result apply_update(struct apply *a)
         "CASE WHEN $10::boolean THEN $11::jsonb ELSE send_window END, template_components = "
         "CASE WHEN cardinality($12::text[]) > 0 THEN nullif((coalesce(template_components, "
         "'{}') - $12::text[]) || coalesce(nullif($13::jsonb, 'null'), '{}'), '{}') "
-        "ELSE template_components END, updated_at = now() WHERE id = $1::bigint",
-        13, params, NULL, a->reason, sizeof(a->reason));
+        "ELSE template_components END, max_failure_rate = CASE WHEN $14::boolean THEN "
+        "$15::float8 ELSE max_failure_rate END, updated_at = now() WHERE id = $1::bigint",
+        15, params, NULL, a->reason, sizeof(a->reason));
     campaign_fields_free(&f);
     return from_pgx(o);
 }
@@ -245,9 +249,9 @@ static enum apply_result apply_duplicate(struct apply *a)
         a->conn,
         "INSERT INTO campaigns (id, name, phone_number_id, template_name, template_language, "
         "template_params, audience, rate_limit_per_second, send_window, template_components, "
-        "status, duplicated_from) SELECT $2::bigint, name, phone_number_id, template_name, "
-        "template_language, template_params, audience, rate_limit_per_second, send_window, "
-        "template_components, "
+        "max_failure_rate, status, duplicated_from) SELECT $2::bigint, name, phone_number_id, "
+        "template_name, template_language, template_params, audience, rate_limit_per_second, "
+        "send_window, template_components, max_failure_rate, "
         "'draft', id FROM campaigns WHERE id = $1::bigint ON CONFLICT (id) DO NOTHING "
         "RETURNING id",
         2, params, &res, a->reason, sizeof(a->reason));

@@ -800,6 +800,40 @@ def test_failure_guard_pauses_a_campaign_whose_messages_mostly_fail_once(herald)
     st.stop()
 
 
+def test_a_campaigns_own_max_failure_rate_wins_over_the_segmenters(herald):
+    """max_failure_rate in the definition (create, update, null to clear, copied by duplicate)
+    is the guard's threshold for that campaign, with the segmenter's own guard off."""
+    add_contacts(herald, 3, "l")
+    st = start_segmenter(herald, failure_guard_min_settled=100)  # pause_above_failure_rate 0
+    audience = {"include_lists": [list_id(herald, "l")]}
+    strict, lax = new_campaign_id(herald), new_campaign_id(herald)
+    for cid, rate in ((strict, 0.05), (lax, 0.5)):
+        command(herald, "create", cid, campaign={**definition(audience), "max_failure_rate": rate})
+    rate_of = lambda cid: herald.sql("SELECT max_failure_rate FROM campaigns WHERE id = %s",  # noqa: E731
+                                     cid)[0][0]
+    assert (rate_of(strict), rate_of(lax)) == (0.05, 0.5)
+    command(herald, "update", lax, campaign={"max_failure_rate": None})
+    assert rate_of(lax) is None
+    command(herald, "update", lax, campaign={"max_failure_rate": 0.3})
+    copy = new_campaign_id(herald)
+    command(herald, "duplicate", lax, new_campaign_id=copy)
+    assert rate_of(copy) == 0.3
+    result = outcome(herald, send(herald, "update", lax, campaign={"max_failure_rate": 1.5}))
+    assert result[0] == "rejected" and "max_failure_rate" in result[1], result
+    for cid in (strict, lax):
+        command(herald, "start", cid)
+        herald.sql("UPDATE campaign_recipients SET state = 'sending' WHERE campaign_id = %s", cid)
+        herald.sql("INSERT INTO analytics_campaign_stats (campaign_id, recipients, settled, "
+                   "accepted, failed) VALUES (%s, 200, 200, 180, 20)", cid)  # 10 % failed
+    wait_for(lambda: campaign(herald, strict)["status"] == "paused", timeout=15,
+             what="the strict campaign paused")
+    (reason,), = herald.sql("SELECT status_reason FROM campaigns WHERE id = %s", strict)
+    assert "20 of 200 settled messages failed (10.0 %, more than max_failure_rate 5.0 %)" in reason
+    time.sleep(1.0)
+    assert campaign(herald, lax)["status"] == "running"  # 10 % < 30 %
+    st.stop()
+
+
 def test_empty_audience_completes_and_cancel_stops_for_good(herald):
     add_contacts(herald, 100, "l")
     st = start_segmenter(herald)

@@ -124,6 +124,16 @@ static void test_campaign_definition(void **state)
     assert_int_equal(f.rate_given, 1);
     assert_string_equal(f.rate, "");
     assert_null(f.name);
+    assert_int_equal(f.failure_given, 0);
+    campaign_fields_free(&f);
+
+    assert_int_equal(parse_campaign("{\"max_failure_rate\":0.25}", 0, &f, err), 0);
+    assert_int_equal(f.failure_given, 1);
+    assert_string_equal(f.failure_rate, "0.25");
+    campaign_fields_free(&f);
+    assert_int_equal(parse_campaign("{\"max_failure_rate\":null}", 0, &f, err), 0);
+    assert_int_equal(f.failure_given, 1);
+    assert_string_equal(f.failure_rate, "");
     campaign_fields_free(&f);
 
     static const char *const bad[][2] = {
@@ -138,6 +148,9 @@ static void test_campaign_definition(void **state)
          "template.params[0]"},
         {"{\"name\":\"S\",\"rate_limit_per_second\":0}", "rate_limit_per_second"},
         {"{\"name\":\"S\",\"rate_limit_per_second\":\"5\"}", "rate_limit_per_second"},
+        {"{\"max_failure_rate\":1}", "max_failure_rate must be null or a share in (0, 1)"},
+        {"{\"max_failure_rate\":0}", "max_failure_rate"},
+        {"{\"max_failure_rate\":\"20%\"}", "max_failure_rate"},
         {"{\"nmae\":\"S\"}", "unknown key 'nmae'"},
         {"{\"name\":\"\"}", "campaign.name must be"},
         {"{\"template\":{\"name\":\"t\",\"lang\":\"de\"}}", "template: unknown key 'lang'"},
