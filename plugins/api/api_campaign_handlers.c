@@ -302,7 +302,7 @@ static const char campaign_sql[] =
     " 'template', jsonb_build_object('name', c.template_name, 'language', c.template_language,"
     "   'params', c.template_params) || coalesce(c.template_components, '{}'),"
     " 'audience', c.audience, 'rate_limit_per_second', c.rate_limit_per_second,"
-    " 'send_window', c.send_window,"
+    " 'send_window', c.send_window, 'max_failure_rate', c.max_failure_rate,"
     " 'inside_send_window', campaign_send_window_open(c.send_window, now()), " SEND_WINDOW_OPENS_AT
     ","
     " 'audience_size', c.audience_size, 'scheduled_at', c.scheduled_at,"

@@ -270,6 +270,20 @@ static int validate_rate(const json_t *v, struct api_field_error *err)
     return 0;
 }
 
+/* max_failure_rate: null, or the failure guard's share for this campaign (failure_guard.h). */
+static int validate_failure_rate(const json_t *v, struct api_field_error *err)
+{
+    if (json_is_null(v))
+        return 0;
+    double r = json_is_number(v) ? json_number_value(v) : -1;
+    if (!(r > 0 && r < 1)) {
+        api_field_error_set(err, "max_failure_rate",
+                            "max_failure_rate must be null or a share in (0, 1), e.g. 0.2");
+        return -1;
+    }
+    return 0;
+}
+
 /* send_window: null, or the segmenter's own check (send_window.c); the zone's existence is
  * the segmenter's to say when it applies the command (PostgreSQL's tz database). */
 static int validate_send_window(const json_t *v, struct api_field_error *err)
@@ -295,8 +309,9 @@ static int validate_send_window(const json_t *v, struct api_field_error *err)
 
 static int check_known_fields(const json_t *in, struct api_field_error *err)
 {
-    static const char *const known[] = {"name",     "phone_number_id",       "template",
-                                        "audience", "rate_limit_per_second", "send_window"};
+    static const char *const known[] = {
+        "name",        "phone_number_id", "template", "audience", "rate_limit_per_second",
+        "send_window", "max_failure_rate"};
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)in, key, v)
@@ -346,12 +361,14 @@ json_t *api_campaign_validate(const json_t *in, int partial, struct api_field_er
         return NULL;
     if ((v = json_object_get(in, "send_window")) && validate_send_window(v, err))
         return NULL;
+    if ((v = json_object_get(in, "max_failure_rate")) && validate_failure_rate(v, err))
+        return NULL;
     json_t *tmpl = NULL;
     if ((v = json_object_get(in, "template")) && !(tmpl = validate_template(v, partial, err)))
         return NULL;
     json_t *out = json_object();
-    const char *copy[] = {"name", "phone_number_id", "audience", "rate_limit_per_second",
-                          "send_window"};
+    const char *copy[] = {"name",        "phone_number_id", "audience", "rate_limit_per_second",
+                          "send_window", "max_failure_rate"};
     for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
         if ((v = json_object_get(in, copy[i])))
             json_object_set_new(out, copy[i], json_deep_copy(v));

@@ -98,6 +98,12 @@ def test_campaign_lifecycle_through_the_segmenter(herald, segmenter, tmp_path):
     new_id = int(ok(herald, "duplicate", str(cid), "-q").strip())
     assert herald.sql("SELECT status, duplicated_from, name FROM campaigns WHERE id = %s",
                       new_id) == [("draft", cid, "Spring v2")]
+    # the failure guard's threshold of its own (docs/segmenter.md, "Failure guard")
+    assert ok(herald, "campaign", "update", str(new_id), "--max-failure-rate", "25%") == \
+        "accepted\n"
+    assert herald.sql("SELECT max_failure_rate FROM campaigns WHERE id = %s", new_id) == [(0.25,)]
+    out = ok(herald, "campaign", "show", str(new_id))
+    assert re.search(r"^max_failure_rate\s+25\.0%$", out, re.M), out
 
     assert ok(herald, "cancel", str(cid)) == "accepted\n"
     assert status_of(herald, cid) == "cancelled"

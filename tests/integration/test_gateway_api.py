@@ -187,6 +187,17 @@ def test_create_accepts_a_send_window(herald, api):
     assert c["send_window_opens_at"] is None  # a draft waits for nothing
 
 
+def test_create_and_update_carry_a_max_failure_rate(herald, api):
+    r = api.call("POST", "/api/campaigns", {**GOOD, "max_failure_rate": 0.2})
+    assert r.status_code == 202, r.text
+    assert next_command(herald)[1]["campaign"]["max_failure_rate"] == 0.2
+    r = api.call("POST", "/api/campaigns", {**GOOD, "max_failure_rate": 1.5})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "max_failure_rate", r.text
+    cid = make_campaign(herald)
+    herald.sql("UPDATE campaigns SET max_failure_rate = 0.3 WHERE id = %s", cid)
+    assert api.call("GET", f"/api/campaigns/{cid}").json()["campaign"]["max_failure_rate"] == 0.3
+
+
 def test_a_running_campaign_outside_its_hours_says_when_they_begin(herald, api):
     """GET /api/campaigns/{id} and the list carry send_window_opens_at for a running campaign
     outside its send window (the dashboard shows it), null inside it."""

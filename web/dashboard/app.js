@@ -320,6 +320,7 @@ function renderCampaign(c) {
   if (c.template?.header) bits.push(`${c.template.header.type} header`);
   if (buttons) bits.push(`${buttons} button${buttons > 1 ? "s" : ""}`);
   if (c.rate_limit_per_second) bits.push(`limit ${c.rate_limit_per_second}/s`);
+  if (c.max_failure_rate) bits.push(`pauses above ${Math.round(c.max_failure_rate * 1000) / 10} % failed`);
   if (c.send_window) {
     const w = c.send_window;
     const opens = c.send_window_opens_at ? `: opens ${new Date(c.send_window_opens_at).toLocaleString()}` : "";

@@ -68,6 +68,23 @@ static void fills_defaults_on_create(void **state)
     json_decref(in);
 }
 
+static void max_failure_rate_is_passed_on(void **state)
+{
+    json_t *in = load("{\"max_failure_rate\":0.2}");
+    struct api_field_error err;
+    json_t *out = api_campaign_validate(in, 1, &err);
+    assert_non_null(out);
+    assert_true(json_real_value(json_object_get(out, "max_failure_rate")) == 0.2);
+    json_decref(out);
+    json_decref(in);
+    in = load("{\"max_failure_rate\":null}");
+    out = api_campaign_validate(in, 1, &err);
+    assert_non_null(out);
+    assert_true(json_is_null(json_object_get(out, "max_failure_rate")));
+    json_decref(out);
+    json_decref(in);
+}
+
 static void update_keeps_only_given_fields(void **state)
 {
     json_t *in = load("{\"rate_limit_per_second\":12.5,\"template\":{\"params\":[\"=hi\"]}}");
@@ -119,6 +136,9 @@ static void refusals_name_the_field(void **state)
     expect_error("{\"rate_limit_per_second\":-3}", 1, "rate_limit_per_second");
     expect_error("{\"rate_limit_per_second\":\"10\"}", 1, "rate_limit_per_second");
     expect_error("{\"rate_limit_per_second\":1e9}", 1, "rate_limit_per_second");
+    expect_error("{\"max_failure_rate\":1}", 1, "max_failure_rate");
+    expect_error("{\"max_failure_rate\":0}", 1, "max_failure_rate");
+    expect_error("{\"max_failure_rate\":\"0.2\"}", 1, "max_failure_rate");
     expect_error("{\"status\":\"running\"}", 1, "status");
 }
 
@@ -159,6 +179,7 @@ int main(void)
         cmocka_unit_test(accepts_full_definition),
         cmocka_unit_test(fills_defaults_on_create),
         cmocka_unit_test(update_keeps_only_given_fields),
+        cmocka_unit_test(max_failure_rate_is_passed_on),
         cmocka_unit_test(refusals_name_the_field),
         cmocka_unit_test(audience_error_fields),
         cmocka_unit_test(schedule_body),

@@ -16,7 +16,8 @@
 
 static const char definition_sql[] =
     "SELECT id, name, status, status_reason, phone_number_id, template_name, template_language, "
-    "template_params, template_components, audience, rate_limit_per_second, send_window, "
+    "template_params, template_components, audience, rate_limit_per_second, max_failure_rate, "
+    "send_window, "
     "campaign_send_window_open(send_window, now()) AS inside_send_window, "
     "campaign_waits_until(campaigns) AS send_window_opens_at, "
     "campaign_limit_waits_until(campaigns) AS messaging_limit_next_room_at, audience_size, "

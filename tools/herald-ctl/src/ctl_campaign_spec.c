@@ -32,6 +32,9 @@ const struct ctl_opt_spec ctl_campaign_spec_opts[] = {
     {"send-window", 0, CTL_OPT_VALUE, "HOURS",
      "send only in these local hours: 09:00-20:00@Europe/Berlin (no zone: UTC; none: any)"},
     {"rate", 0, CTL_OPT_VALUE, "N|none", "rate limit in messages per second (none = account max)"},
+    {"max-failure-rate", 0, CTL_OPT_VALUE, "SHARE|none",
+     "pause the campaign once more than this share of its messages failed: 0.2 or 20% (none = "
+     "the segmenter's pause_above_failure_rate)"},
     {"file", 'f', CTL_OPT_VALUE, "FILE", "campaign JSON file (flags override its fields)"},
     {NULL, 0, 0, NULL, NULL},
 };
@@ -343,6 +346,33 @@ static int apply_rate(const struct ctl_opts *opts, json_t *c, char *err, size_t 
     return 0;
 }
 
+/* --max-failure-rate 0.2 | 20% | none (the failure guard, docs/segmenter.md). */
+static int apply_failure_rate(const struct ctl_opts *opts, json_t *c, char *err, size_t errlen)
+{
+    const char *arg = ctl_opts_get(opts, "max-failure-rate");
+    if (!arg)
+        return 0;
+    if (strcmp(arg, "none") == 0) {
+        json_object_set_new(c, "max_failure_rate", json_null());
+        return 0;
+    }
+    char number[32];
+    size_t n = strlen(arg);
+    bool percent = n > 1 && arg[n - 1] == '%';
+    snprintf(number, sizeof(number), "%.*s", (int)(percent ? n - 1 : n), arg);
+    double r = 0;
+    int ok = n < sizeof(number) && ctl_parse_positive(number, &r) == 0;
+    if (ok && percent)
+        r /= 100;
+    if (!ok || r >= 1)
+        return fail(err, errlen,
+                    "--max-failure-rate %s: a share below 1 (0.2) or a percentage below 100 "
+                    "(20%%), or none",
+                    arg);
+    json_object_set_new(c, "max_failure_rate", json_real(r));
+    return 0;
+}
+
 static const char *nested_string(json_t *c, const char *k1, const char *k2)
 {
     json_t *v = json_object_get(c, k1);
@@ -377,7 +407,7 @@ json_t *ctl_campaign_spec_build(const struct ctl_opts *opts, bool for_create, ch
     set_string(c, "phone_number_id", ctl_opts_get(opts, "phone-number-id"));
     if (apply_template(opts, c) || apply_components(opts, c, err, errlen) ||
         apply_audience(opts, c, err, errlen) || apply_rate(opts, c, err, errlen) ||
-        apply_send_window(opts, c, err, errlen))
+        apply_send_window(opts, c, err, errlen) || apply_failure_rate(opts, c, err, errlen))
         goto fail;
     if (for_create && check_create(c, err, errlen) != 0)
         goto fail;

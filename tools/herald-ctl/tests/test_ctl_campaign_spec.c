@@ -196,6 +196,33 @@ static void test_send_window_flag(void **state)
     expect_error(2, no_zone, 0, "expected HH:MM-HH:MM[@ZONE]");
 }
 
+/* --max-failure-rate: a share or a percentage below 1, or none to use the segmenter's. */
+static void test_max_failure_rate_flag(void **state)
+{
+    char err[300];
+    char *share[] = {"--max-failure-rate", "0.2"};
+    json_t *c = build(2, share, 0, err);
+    assert_non_null(c);
+    assert_json(c, "{\"max_failure_rate\":0.2}");
+    json_decref(c);
+    char *percent[] = {"--max-failure-rate", "25%"};
+    c = build(2, percent, 0, err);
+    assert_non_null(c);
+    assert_json(c, "{\"max_failure_rate\":0.25}");
+    json_decref(c);
+    char *none[] = {"--max-failure-rate", "none"};
+    c = build(2, none, 0, err);
+    assert_non_null(c);
+    assert_json(c, "{\"max_failure_rate\":null}");
+    json_decref(c);
+    char *one[] = {"--max-failure-rate", "1"};
+    expect_error(2, one, 0, "--max-failure-rate 1: a share below 1");
+    char *hundred[] = {"--max-failure-rate", "100%"};
+    expect_error(2, hundred, 0, "--max-failure-rate 100%");
+    char *junk[] = {"--max-failure-rate", "%"};
+    expect_error(2, junk, 0, "--max-failure-rate %");
+}
+
 static void test_header_and_button_flags(void **state)
 {
     char *argv[] = {"--header", "document:https://cdn.example.com/a.pdf?x=1",
@@ -255,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_file_with_flag_override),
         cmocka_unit_test(test_from_campaign_flag),
         cmocka_unit_test(test_send_window_flag),
+        cmocka_unit_test(test_max_failure_rate_flag),
         cmocka_unit_test(test_header_and_button_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
