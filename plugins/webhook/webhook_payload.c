@@ -68,8 +68,11 @@ static const char *str_field(const json_t *obj, const char *name)
 static int64_t timestamp_ms(const json_t *obj, int64_t now_ms)
 {
     const json_t *v = json_object_get(obj, "timestamp");
-    if (json_is_integer(v) && json_integer_value(v) > 0)
+    /* at most 12 digits, like the string form: a larger number would overflow the product */
+    if (json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) <= 999999999999)
         return (int64_t)json_integer_value(v) * 1000;
+    if (json_is_integer(v))
+        return now_ms;
     const char *s = json_string_value(v);
     if (!s || !*s || strlen(s) > 12)
         return now_ms;
