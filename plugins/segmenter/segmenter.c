@@ -41,10 +41,12 @@ static const struct herald_config_option config_map[] = {
     OPT(HERALD_CONFIG_INT, "requeue_stale_seconds", "600", requeue_stale_seconds,
         "re-emit recipients queued longer than this (job lost or dropped); 0 = never"),
     OPT(HERALD_CONFIG_DOUBLE, "pause_above_failure_rate", "0", pause_above_failure_rate,
-        "pause a running campaign once more than this share of its settled messages failed "
-        "(0.2 = 20 %; once per campaign; 0 = never)"),
+        "pause a running campaign once more than this share of its recently settled messages "
+        "failed (0.2 = 20 %; 0 = never)"),
     OPT(HERALD_CONFIG_INT, "failure_guard_min_settled", "200", failure_guard_min_settled,
-        "settled messages a campaign needs before pause_above_failure_rate judges it"),
+        "settled messages the failure guard needs before it judges a campaign"),
+    OPT(HERALD_CONFIG_INT, "failure_guard_window", "2000", failure_guard_window,
+        "settled messages after which the failure guard counts afresh (0 = only at a resume)"),
     OPT(HERALD_CONFIG_BOOL, "recover_queued_on_start", "true", recover_queued_on_start,
         "re-emit recipients left queued by an earlier run (see docs/segmenter.md)"),
     {0, NULL, NULL, 0, 0, NULL, NULL},
@@ -71,6 +73,9 @@ static const char *config_problem(const struct segmenter *s)
         return "pause_above_failure_rate must be >= 0 and < 1 (0 = never)";
     if (s->failure_guard_min_settled < 1)
         return "failure_guard_min_settled must be >= 1";
+    if (s->failure_guard_window != 0 && s->failure_guard_window < s->failure_guard_min_settled)
+        return "failure_guard_window must be 0 or >= failure_guard_min_settled (a shorter "
+               "window is closed before the guard may judge it)";
     return NULL;
 }
 

@@ -30,6 +30,7 @@ struct segmenter {
     int64_t requeue_stale_seconds;
     double pause_above_failure_rate; /* failure_guard.h; 0 = off */
     int64_t failure_guard_min_settled;
+    int64_t failure_guard_window; /* settled messages per count; 0 = from start/resume only */
 
     /* ---- runtime */
     herald_host *host;

@@ -9,6 +9,7 @@ campaign completes when every recipient is final. The dispatcher is simulated by
 campaign_recipients (its real claim is tested jointly elsewhere).
 """
 import json
+import re
 import os
 import subprocess
 import time
@@ -758,27 +759,42 @@ def test_messaging_limit_is_one_budget_for_every_campaign_and_instance(herald):
         st.stop()
 
 
-def test_failure_guard_pauses_a_campaign_whose_messages_mostly_fail_once(herald):
+def stats(herald, cid, settled, failed):
+    """The analytics stage's counters for a campaign, as the failure guard reads them."""
+    herald.sql("INSERT INTO analytics_campaign_stats (campaign_id, recipients, settled, accepted, "
+               "failed) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (campaign_id) DO UPDATE SET "
+               "recipients = EXCLUDED.recipients, settled = EXCLUDED.settled, "
+               "accepted = EXCLUDED.accepted, failed = EXCLUDED.failed",
+               cid, settled + 1, settled, settled - failed, failed)
+
+
+def running_campaign(herald, name, settled, failed):
+    cid = new_campaign_id(herald)
+    herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
+               "VALUES (%s, %s, '1098765', 'spring_sale', 'draft')", cid, name)
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+               "VALUES (%s, 1, '4915100000001', 'sending')", cid)
+    stats(herald, cid, settled, failed)
+    herald.sql("UPDATE campaigns SET status = 'running' WHERE id = %s", cid)
+    return cid
+
+
+def status_reason(herald, cid):
+    return herald.sql("SELECT status_reason FROM campaigns WHERE id = %s", cid)[0][0]
+
+
+def test_failure_guard_pauses_a_campaign_whose_messages_mostly_fail_and_watches_it_again_after_a_resume(herald):  # noqa: E501
     """With pause_above_failure_rate 0.2 and 100 settled messages at least, a running campaign
     with 30 % failed is paused with a reason that says so; 10 % failed, or 80 % of only 50
-    settled, go on; after a resume the guard leaves the campaign alone."""
+    settled, go on. After a resume the guard judges only what settles after it: the old
+    failures do not pause it again, 30 % of the next 100 do."""
     st = start_segmenter(herald, pause_above_failure_rate=0.2, failure_guard_min_settled=100)
-    cids = {}
-    for name, settled, failed in (("bad", 100, 30), ("fine", 100, 10), ("early", 50, 40)):
-        cid = new_campaign_id(herald)
-        herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
-                   "VALUES (%s, %s, '1098765', 'spring_sale', 'draft')", cid, name)
-        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
-                   "VALUES (%s, 1, '4915100000001', 'sending')", cid)
-        herald.sql("INSERT INTO analytics_campaign_stats (campaign_id, recipients, settled, "
-                   "accepted, failed) VALUES (%s, %s, %s, %s, %s)", cid, settled + 1, settled,
-                   settled - failed, failed)
-        herald.sql("UPDATE campaigns SET status = 'running' WHERE id = %s", cid)
-        cids[name] = cid
+    cids = {name: running_campaign(herald, name, settled, failed)
+            for name, settled, failed in (("bad", 100, 30), ("fine", 100, 10), ("early", 50, 40))}
     bad = cids["bad"]
     wait_for(lambda: campaign(herald, bad)["status"] == "paused", timeout=15,
              what="the failing campaign paused")
-    (reason,), = herald.sql("SELECT status_reason FROM campaigns WHERE id = %s", bad)
+    reason = status_reason(herald, bad)
     assert reason.startswith("paused by the failure guard: 30 of 100 settled messages failed "
                              "(30.0 %, more than pause_above_failure_rate 20.0 %)"), reason
     assert f"campaign {bad} paused by the failure guard" in st.log_text()
@@ -793,11 +809,60 @@ def test_failure_guard_pauses_a_campaign_whose_messages_mostly_fail_once(herald)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["paused_because"] == reason
 
-    command(herald, "resume", bad)  # somebody looked: the guard leaves it alone now
-    time.sleep(6.0)  # more than one guard tick
+    command(herald, "resume", bad)  # somebody looked: counting starts afresh
+    wait_for(lambda: herald.sql("SELECT failure_guard_from_settled, failure_guard_from_at "
+                                "> resumed_at FROM campaigns WHERE id = %s", bad) == [(100, True)],
+             timeout=15, what="the guard's counting point moved to the resume")
+    time.sleep(6.0)  # more than one more guard tick: the failures before the pause are behind it
     assert campaign(herald, bad)["status"] == "running"
-    assert herald.sql("SELECT status_reason FROM campaigns WHERE id = %s", bad) == [(None,)]
+    assert status_reason(herald, bad) is None
+    stats(herald, bad, 150, 40)  # 10 of 50 since the resume: too few to judge
+    time.sleep(6.0)
+    assert campaign(herald, bad)["status"] == "running"
+    stats(herald, bad, 200, 60)  # 30 of 100 since the resume
+    wait_for(lambda: campaign(herald, bad)["status"] == "paused", timeout=15,
+             what="the resumed campaign paused again")
+    reason = status_reason(herald, bad)
+    assert re.match(r"paused by the failure guard: 30 of 100 settled messages failed since "
+                    r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(30\.0 %, more than "
+                    r"pause_above_failure_rate 20\.0 %\); check the audience and the template, "
+                    r"then resume \(the guard then counts afresh\)$", reason), reason
+    assert st.metrics().get("herald_segmenter_campaigns_paused_by_failure_guard_total") == 2
     st.stop()
+
+
+def test_failure_guard_counts_afresh_every_window_so_a_late_surge_is_not_diluted(herald):
+    """failure_guard_window 500: a campaign 5 % failed over 1,000 messages goes on and its
+    counting point moves to 1,000; 40 of the next 100 failing pauses it (90 of 1,100 over the
+    whole campaign would be 8 %, below the 20 %), while 5 of the next 100 goes on."""
+    st = start_segmenter(herald, pause_above_failure_rate=0.2, failure_guard_min_settled=100,
+                         failure_guard_window=500)
+    surge, steady = (running_campaign(herald, n, 1000, 50) for n in ("surge", "steady"))
+    point = "SELECT failure_guard_from_settled, failure_guard_from_failed FROM campaigns " \
+            "WHERE id = %s"
+    for cid in (surge, steady):
+        wait_for(lambda: herald.sql(point, cid) == [(1000, 50)], timeout=15,
+                 what="the counting point moved after a full window")
+    assert campaign(herald, surge)["status"] == "running"
+    stats(herald, surge, 1100, 90)
+    stats(herald, steady, 1100, 55)
+    wait_for(lambda: campaign(herald, surge)["status"] == "paused", timeout=15,
+             what="the surge paused")
+    assert "40 of 100 settled messages failed since " in status_reason(herald, surge)
+    time.sleep(1.0)
+    assert campaign(herald, steady)["status"] == "running"
+    assert herald.sql(point, steady) == [(1000, 50)]  # 100 < 500: the same window
+    st.stop()
+
+
+def test_failure_guard_window_shorter_than_its_minimum_is_refused(herald):
+    st = herald.start_stage("segmenter", consume=["campaign-commands"], plugin="segmenter",
+                            plugin_config=dict(SEGMENTER_CONFIG, pause_above_failure_rate=0.2,
+                                               failure_guard_min_settled=300,
+                                               failure_guard_window=200))
+    assert st.wait_exit() == 1
+    assert ("failure_guard_window must be 0 or >= failure_guard_min_settled"
+            in st.log_text()), st.log_text()
 
 
 def test_a_campaigns_own_max_failure_rate_wins_over_the_segmenters(herald):
