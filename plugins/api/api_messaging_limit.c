@@ -10,10 +10,14 @@
 
 #include <stdio.h>
 
-/* The status as one JSON object: people, used, room (null without a limit), next_room_at. */
+/* The status as one JSON object: people, used, room (null without a limit), next_room_at, and
+ * meta_announced, the last limit Meta announced by webhook (migrations/018; people null for
+ * unlimited), null before the first. */
 #define STATUS_JSON                                                                                \
     "json_build_object('people', people, 'used', used, 'room', room, 'next_room_at', "             \
-    "next_room_at)::text"
+    "next_room_at, 'meta_announced', (SELECT json_build_object('people', "                         \
+    "nullif(s.meta_people, 0), 'announced_at', s.meta_announced_at, 'source', s.meta_source) "     \
+    "FROM messaging_limit_setting s WHERE s.meta_announced_at IS NOT NULL))::text"
 
 #define PEOPLE_MAX 2000000000
 

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "segmenter_pg.h"
 
@@ -91,4 +92,76 @@ void messaging_limit_prune(struct segmenter *s)
                          "WHERE contacted_at <= now() - interval '24 hours'",
                          0, NULL, NULL, err, sizeof(err)) != PGX_OK)
         s->api->log(s->host, HERALD_LOG_WARN, "messaging limit: pruning old contacts: %s", err);
+}
+
+/* "10000 people" or "none": how the limit reads in a log line. */
+static const char *limit_text(const char *people, char *buf, size_t len)
+{
+    if (strcmp(people, "0") == 0)
+        return "none";
+    snprintf(buf, len, "%s people", people);
+    return buf;
+}
+
+static void log_follow(struct segmenter *s, const struct messaging_limit_command *c, PGresult *res)
+{
+    const char *outcome = PQgetvalue(res, 0, 0), *when = PQgetvalue(res, 0, 3);
+    char num[24], said_buf[48], was_buf[48], now_buf[48], from[80] = "";
+    snprintf(num, sizeof(num), "%lld", (long long)c->people);
+    const char *said = limit_text(num, said_buf, sizeof(said_buf));
+    const char *was = limit_text(PQgetvalue(res, 0, 1), was_buf, sizeof(was_buf));
+    const char *now = limit_text(PQgetvalue(res, 0, 2), now_buf, sizeof(now_buf));
+    if (*c->waba_id)
+        snprintf(from, sizeof(from), ", WABA %s", c->waba_id);
+    if (strcmp(outcome, "stale") == 0) {
+        s->api->counter_add(s->commands_duplicate, 1);
+        s->api->log(s->host, HERALD_LOG_INFO,
+                    "messaging limit: Meta's %s of %s%s (%s) ignored: a newer announcement was "
+                    "already recorded",
+                    c->source, when, from, said);
+        return;
+    }
+    s->api->counter_add(s->commands_accepted, 1);
+    if (strcmp(outcome, "recorded") == 0)
+        s->api->log(s->host, HERALD_LOG_WARN,
+                    "messaging limit: Meta's %s of %s%s announces %s per 24 h; "
+                    "follow_meta_messaging_limit is off, so the limit stays %s "
+                    "(herald-ctl messaging-limit --set N)",
+                    c->source, when, from, said, was);
+    else
+        s->api->log(s->host, HERALD_LOG_INFO,
+                    "messaging limit: %s -> %s per 24 h, as Meta's %s of %s%s announced", was, now,
+                    c->source, when, from);
+}
+
+herald_status messaging_limit_follow(struct segmenter *s, const struct messaging_limit_command *c)
+{
+    PGconn *conn = s->api->pg_main(s->host);
+    if (!conn)
+        return HERALD_RETRY;
+    char people[24], at[24], err[256];
+    snprintf(people, sizeof(people), "%lld", (long long)c->people);
+    snprintf(at, sizeof(at), "%lld", (long long)c->announced_at_ms);
+    const char *params[] = {people, at, c->source, s->follow_meta_messaging_limit ? "t" : "f"};
+    PGresult *res = NULL;
+    enum pgx_outcome o = pgx_exec(
+        conn,
+        "SELECT a.outcome, a.was, a.people, to_char(to_timestamp($2::bigint / 1000.0) "
+        "AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') FROM messaging_limit_announced("
+        "$1::integer, to_timestamp($2::bigint / 1000.0), $3, $4::boolean) a",
+        4, params, &res, err, sizeof(err));
+    if (o == PGX_TRANSIENT) {
+        s->api->log(s->host, HERALD_LOG_WARN, "command %s: database error, will retry: %s",
+                    c->command_id, err);
+        return HERALD_RETRY;
+    }
+    if (o == PGX_DATA) {
+        s->api->counter_add(s->commands_rejected, 1);
+        s->api->log(s->host, HERALD_LOG_WARN, "command %s (messaging_limit) rejected: %s",
+                    c->command_id, err);
+        return HERALD_OK;
+    }
+    log_follow(s, c, res);
+    PQclear(res);
+    return HERALD_OK;
 }

@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
+#include "messaging_limit_command.h"
 #include "segmenter.h"
 
 /* Inside the emission step's transaction: *room = -1 when no limit is set. Else waits for
@@ -25,6 +26,12 @@
  * -1 with the server's message in err. */
 int messaging_limit_room(struct segmenter *s, PGconn *conn, long long *room, char *err,
                          size_t errlen);
+
+/* A limit Meta announced (messaging_limit_command.h): recorded, and set when the segmenter's
+ * follow_meta_messaging_limit is on, unless an announcement at least as new was recorded before
+ * (webhooks come late and twice). Logs what it did. Returns HERALD_RETRY when the database did
+ * not answer, else HERALD_OK. */
+herald_status messaging_limit_follow(struct segmenter *s, const struct messaging_limit_command *c);
 
 /* Deletes the contacts that have left the 24-hour window (they are not counted any more). */
 void messaging_limit_prune(struct segmenter *s);

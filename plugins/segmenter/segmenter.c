@@ -47,6 +47,9 @@ static const struct herald_config_option config_map[] = {
         "settled messages the failure guard needs before it judges a campaign"),
     OPT(HERALD_CONFIG_INT, "failure_guard_window", "2000", failure_guard_window,
         "settled messages after which the failure guard counts afresh (0 = only at a resume)"),
+    OPT(HERALD_CONFIG_BOOL, "follow_meta_messaging_limit", "true", follow_meta_messaging_limit,
+        "set the messaging limit Meta announces by webhook (business_capability_update); "
+        "false: record and log it only"),
     OPT(HERALD_CONFIG_BOOL, "recover_queued_on_start", "true", recover_queued_on_start,
         "re-emit recipients left queued by an earlier run (see docs/segmenter.md)"),
     {0, NULL, NULL, 0, 0, NULL, NULL},

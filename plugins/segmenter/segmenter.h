@@ -31,6 +31,7 @@ struct segmenter {
     double pause_above_failure_rate; /* failure_guard.h; 0 = off */
     int64_t failure_guard_min_settled;
     int64_t failure_guard_window; /* settled messages per count; 0 = from start/resume only */
+    int64_t follow_meta_messaging_limit; /* messaging_limit_follow(): set what Meta announces */
 
     /* ---- runtime */
     herald_host *host;

@@ -17,6 +17,7 @@
 #include "campaign_definition.h"
 #include "campaign_lifecycle.h"
 #include "command_parse.h"
+#include "messaging_limit.h"
 #include "segmenter.h"
 #include "segmenter_pg.h"
 
@@ -440,6 +441,18 @@ out:
     return st;
 }
 
+static herald_status handle_messaging_limit(struct segmenter *s, const json_t *root)
+{
+    struct messaging_limit_command c;
+    char err[256];
+    if (messaging_limit_command_parse(root, &c, err, sizeof(err)) != 0) {
+        s->api->counter_add(s->commands_rejected, 1);
+        s->api->log(s->host, HERALD_LOG_WARN, "command rejected: %s", err);
+        return HERALD_OK;
+    }
+    return messaging_limit_follow(s, &c);
+}
+
 herald_status segmenter_handle_command(struct segmenter *s, struct herald_message *m)
 {
     struct campaign_command cmd;
@@ -448,6 +461,11 @@ herald_status segmenter_handle_command(struct segmenter *s, struct herald_messag
     if (cmd.type == CMD_RECALCULATE) { /* analytics' command, even when malformed */
         command_free(&cmd);
         return HERALD_OK;
+    }
+    if (cmd.root && messaging_limit_command_is(cmd.root)) { /* no campaign: a shape of its own */
+        herald_status st = handle_messaging_limit(s, cmd.root);
+        command_free(&cmd);
+        return st;
     }
     PGconn *conn = s->api->pg_main(s->host);
     herald_status st = HERALD_RETRY;

@@ -3,7 +3,8 @@
  *
  * Why: the HTTP handler must stay thin; all knowledge of Meta's payload shape (entries,
  * changes, statuses, inbound messages, biz_opaque_callback_data) lives here, pure and
- * unit-tested. Output payloads follow docs/architecture.md (`delivery-events`, `replies`).
+ * unit-tested. Output payloads follow docs/architecture.md (`delivery-events`, `replies`, and
+ * the `messaging_limit` command on `campaign-commands` for Meta's messaging limit).
  */
 #ifndef HERALD_WEBHOOK_PAYLOAD_H
 #define HERALD_WEBHOOK_PAYLOAD_H
@@ -14,6 +15,7 @@
 enum webhook_topic {
     WEBHOOK_TOPIC_DELIVERY_EVENTS = 0,
     WEBHOOK_TOPIC_REPLIES = 1,
+    WEBHOOK_TOPIC_CAMPAIGN_COMMANDS = 2,
 };
 
 /* One message to produce. key and payload are heap strings owned by the list. */
@@ -27,8 +29,9 @@ struct webhook_event {
 struct webhook_parse_stats {
     size_t statuses;        /* statuses turned into delivery events */
     size_t messages;        /* inbound messages turned into replies */
+    size_t limit_updates;   /* messaging limits Meta announced, turned into commands */
     size_t unknown_fields;  /* keys of `value` Herald does not use (e.g. "errors") */
-    size_t unknown_changes; /* changes whose field is not "messages" */
+    size_t unknown_changes; /* changes Herald does not use (no messages, no messaging limit) */
     size_t ignored_items;   /* statuses/messages/entries missing required parts or unknown */
 };
 

@@ -60,9 +60,11 @@ static void register_metrics(struct webhook_ctx *ctx)
         a->counter(h, "produce_failures_total", "messages Kafka refused or failed to deliver");
     m->delivery_events = a->counter(h, "delivery_events_total", "statuses produced");
     m->replies = a->counter(h, "replies_total", "inbound messages produced");
+    m->limit_updates = a->counter(h, "messaging_limit_updates_total",
+                                  "messaging limits Meta announced, produced as commands");
     m->unknown_fields = a->counter(h, "unknown_fields_total", "unused keys in change values");
-    m->unknown_changes =
-        a->counter(h, "unknown_changes_total", "changes with a field other than messages");
+    m->unknown_changes = a->counter(h, "unknown_changes_total",
+                                    "changes Herald does not use (no messages, no limit)");
     m->ignored_items =
         a->counter(h, "ignored_items_total", "statuses/messages/entries lacking required parts");
     m->verifications_ok = a->counter(h, "verifications_ok_total", "GET handshakes answered");

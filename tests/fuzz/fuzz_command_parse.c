@@ -1,7 +1,8 @@
 /*
  * fuzz_command_parse.c - libFuzzer harness for the segmenter's command parser
  * (plugins/segmenter/command_parse.c) and, for create/update, the campaign definition parser
- * behind it (campaign_definition.c: template parameters and the audience compiler).
+ * behind it (campaign_definition.c: template parameters and the audience compiler), and the
+ * `messaging_limit` command the webhook gateway produces (messaging_limit_command.c).
  *
  * Any producer on `campaign-commands` (the control API, herald-ctl, a stray tool) reaches this
  * code; a malformed command must become a rejection with a readable reason, never a crash that
@@ -14,6 +15,7 @@
 #include "campaign_definition.h"
 #include "command_parse.h"
 #include "fuzz_check.h"
+#include "messaging_limit_command.h"
 
 static void check_definition(const struct campaign_command *cmd)
 {
@@ -29,11 +31,27 @@ static void check_definition(const struct campaign_command *cmd)
     campaign_fields_free(&f);
 }
 
+static void check_messaging_limit(const json_t *root)
+{
+    struct messaging_limit_command c;
+    char err[256] = "";
+    if (messaging_limit_command_parse(root, &c, err, sizeof err) != 0)
+        FUZZ_CHECK(err[0] != '\0');
+    else
+        FUZZ_CHECK(c.command_id && c.source && c.waba_id && c.people >= 0 && c.announced_at_ms > 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct campaign_command cmd;
     char err[512] = "";
-    if (command_parse((const char *)data, size, &cmd, err, sizeof err) != 0) {
+    int rc = command_parse((const char *)data, size, &cmd, err, sizeof err);
+    if (cmd.root && messaging_limit_command_is(cmd.root)) { /* the segmenter's own branch */
+        check_messaging_limit(cmd.root);
+        command_free(&cmd);
+        return 0;
+    }
+    if (rc != 0) {
         FUZZ_CHECK(err[0] != '\0');
         FUZZ_CHECK(memchr(err, '\0', sizeof err) != NULL);
     } else {

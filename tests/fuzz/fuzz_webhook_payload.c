@@ -6,7 +6,8 @@
  *
  * Beyond "no crash, no leak, no UB" it checks the parser's promises: an error leaves no
  * events; every event has a key and a payload that is a JSON object of the documented shape,
- * on one of the two topics.
+ * on one of its three topics (a messaging limit Meta announced is a `messaging_limit` command
+ * of the shape messaging_limit_command.h checks).
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -17,16 +18,27 @@
 
 static void check_event(const struct webhook_event *e)
 {
-    FUZZ_CHECK(e->topic == WEBHOOK_TOPIC_DELIVERY_EVENTS || e->topic == WEBHOOK_TOPIC_REPLIES);
     FUZZ_CHECK(e->key != NULL && e->payload != NULL);
     json_error_t err;
     json_t *j = json_loads(e->payload, 0, &err);
     FUZZ_CHECK(json_is_object(j));
-    if (e->topic == WEBHOOK_TOPIC_DELIVERY_EVENTS) {
+    if (e->topic == WEBHOOK_TOPIC_CAMPAIGN_COMMANDS) {
+        const json_t *people = json_object_get(j, "people");
+        const json_t *at = json_object_get(j, "announced_at_ms");
+        FUZZ_CHECK(strcmp(e->key, "messaging-limit") == 0);
+        FUZZ_CHECK(strcmp(json_string_value(json_object_get(j, "type")), "messaging_limit") == 0);
+        FUZZ_CHECK(json_is_string(json_object_get(j, "command_id")));
+        FUZZ_CHECK(json_string_length(json_object_get(j, "command_id")) <= 200);
+        FUZZ_CHECK(json_is_string(json_object_get(j, "source")));
+        FUZZ_CHECK(json_is_null(people) ||
+                   (json_is_integer(people) && json_integer_value(people) > 0));
+        FUZZ_CHECK(json_is_integer(at) && json_integer_value(at) > 0);
+    } else if (e->topic == WEBHOOK_TOPIC_DELIVERY_EVENTS) {
         FUZZ_CHECK(json_is_string(json_object_get(j, "event_id")));
         FUZZ_CHECK(json_is_string(json_object_get(j, "wamid")));
         FUZZ_CHECK(json_is_integer(json_object_get(j, "ts_ms")));
     } else {
+        FUZZ_CHECK(e->topic == WEBHOOK_TOPIC_REPLIES);
         FUZZ_CHECK(json_is_string(json_object_get(j, "wamid")));
         FUZZ_CHECK(json_is_string(json_object_get(j, "from")));
         FUZZ_CHECK(strcmp(json_string_value(json_object_get(j, "from")), e->key) == 0);
@@ -42,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         webhook_payload_parse((const char *)data, size, 1764100000999LL, &ev);
     if (r != WEBHOOK_PARSE_OK)
         FUZZ_CHECK(ev.n == 0);
-    FUZZ_CHECK(ev.n == ev.stats.statuses + ev.stats.messages);
+    FUZZ_CHECK(ev.n == ev.stats.statuses + ev.stats.messages + ev.stats.limit_updates);
     for (size_t i = 0; i < ev.n; i++)
         check_event(&ev.items[i]);
     webhook_events_free(&ev);

@@ -627,7 +627,8 @@ def test_an_erasure_that_deadlocks_with_a_fold_of_the_persons_stop_is_retried(he
 def test_messaging_limit_shows_and_sets_the_24_hour_budget(herald):
     rc, out, err = ctl(herald, "messaging-limit", "--json")
     assert rc == 0, err
-    assert json.loads(out) == [{"people": 0, "used": None, "room": None, "next_room_at": None}]
+    assert json.loads(out) == [{"people": 0, "used": None, "room": None, "next_room_at": None,
+                                "meta_announced": None}]
     # reached by campaigns while the limit was off: counted when it is turned on
     cid = make_campaign(herald, status="running")
     herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state, "
@@ -636,7 +637,8 @@ def test_messaging_limit_shows_and_sets_the_24_hour_budget(herald):
                "(%s, 3, '4915100000003', 'pending', now())", cid, cid, cid)
     rc, out, err = ctl(herald, "messaging-limit", "--set", "2", "--json")
     assert rc == 0, err
-    assert json.loads(out) == [{"people": 2, "used": 1, "room": 1, "next_room_at": None}]
+    assert json.loads(out) == [{"people": 2, "used": 1, "room": 1, "next_room_at": None,
+                                "meta_announced": None}]
     herald.sql("INSERT INTO messaging_limit_contacts VALUES ('4915100000009', now() - "
                "interval '3 hours')")
     rc, out, err = ctl(herald, "messaging-limit")
@@ -671,7 +673,14 @@ def test_messaging_limit_shows_and_sets_the_24_hour_budget(herald):
 
     rc, out, err = ctl(herald, "messaging-limit", "--set", "0", "-J")
     assert rc == 0 and json.loads(out)[0] == {"people": 0, "used": None, "room": None,
-                                              "next_room_at": None}, out
+                                              "next_room_at": None, "meta_announced": None}, out
+    # the last limit Meta announced by webhook (recorded, not followed, here)
+    herald.sql("SELECT messaging_limit_announced(10000, '2026-11-28 09:20:00+00', "
+               "'business_capability_update', false)")
+    rc, out, err = ctl(herald, "messaging-limit", "-J")
+    assert rc == 0 and json.loads(out)[0]["meta_announced"] == \
+        "10000 at 2026-11-28T09:20:00Z (business_capability_update)", out
+    assert json.loads(out)[0]["people"] == 0
     rc, out, err = ctl(herald, "watch", str(held), "--once", "--json")
     assert rc == 0 and json.loads(out)["messaging_limit_next_room_at"] is None, (out, err)
 

@@ -235,13 +235,13 @@ def test_messaging_limit_is_read_and_set_over_the_api(herald, api):
     r = api.call("GET", "/api/messaging-limit")
     assert r.status_code == 200, r.text
     assert r.json() == {"messaging_limit": {"people": 0, "used": None, "room": None,
-                                            "next_room_at": None}}
+                                            "next_room_at": None, "meta_announced": None}}
     herald.sql("INSERT INTO messaging_limit_contacts VALUES ('4915100000009', now() - "
                "interval '1 hour')")
     r = api.call("PUT", "/api/messaging-limit", {"people": 2000})
     assert r.status_code == 200, r.text
     assert r.json()["messaging_limit"] == {"people": 2000, "used": 1, "room": 1999,
-                                           "next_room_at": None}
+                                           "next_room_at": None, "meta_announced": None}
     assert herald.sql("SELECT people FROM messaging_limit_setting") == [(2000,)]
     for bad in ({"people": -1}, {"people": "2000"}, {"people": 2.5}, {}, {"people": 1, "x": 2},
                 {"people": 3000000000}):
@@ -250,6 +250,13 @@ def test_messaging_limit_is_read_and_set_over_the_api(herald, api):
         assert r.json()["error"]["field"] == "people", r.text
     assert api.call("POST", "/api/messaging-limit", {"people": 1}).status_code == 405
     assert herald.sql("SELECT people FROM messaging_limit_setting") == [(2000,)]
+    # what Meta last announced by webhook (recorded here without following it)
+    herald.sql("SELECT messaging_limit_announced(0, '2026-11-28 09:20:00+00', "
+               "'business_capability_update', false)")
+    got = api.call("GET", "/api/messaging-limit").json()["messaging_limit"]
+    assert got["people"] == 2000 and got["meta_announced"] == {
+        "people": None, "announced_at": "2026-11-28T09:20:00+00:00",
+        "source": "business_capability_update"}, got
 
 
 def test_create_accepts_a_template_header_and_buttons(herald, api):

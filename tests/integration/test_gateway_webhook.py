@@ -243,3 +243,70 @@ def test_gateway_conf_runs_both_plugins(herald):
     assert any(k.startswith("herald_webhook_accepted_total") and v == 1 for k, v in m.items())
     assert any(k.startswith("herald_api_requests_total") and v >= 1 for k, v in m.items())
     st.stop()
+
+
+def capability_update(at, field="business_capability_update", **value):
+    return json.dumps({"object": "whatsapp_business_account", "entry": [
+        {"id": "524126980791429", "time": at,
+         "changes": [{"field": field, "value": value}]}]}).encode()
+
+
+def test_a_messaging_limit_meta_announces_is_followed_in_order_once(herald):
+    """business_capability_update / phone_number_quality_update through a real webhook stage
+    become `messaging_limit` commands that a real segmenter follows: a raised limit is set, an
+    older or repeated announcement changes nothing, unlimited turns the limit off; with
+    follow_meta_messaging_limit off it is recorded, not set; a malformed command is refused
+    without holding up the next one."""
+    from test_segmenter import start_segmenter, wait_for
+    st, url = start_webhook(herald)
+    seg = start_segmenter(herald)
+    limit = lambda: herald.sql("SELECT people FROM messaging_limit_status()")[0][0]  # noqa: E731
+    meta = "SELECT meta_people, extract(epoch FROM meta_announced_at)::bigint, meta_source " \
+           "FROM messaging_limit_setting"
+    t = 1764300000
+    assert post(url, capability_update(t, max_daily_conversations_per_business="TIER_10K",
+                                       max_phone_numbers_per_waba=25)).status_code == 200
+    wait_for(lambda: limit() == 10000, what="Meta's 10K limit set")
+    assert herald.sql(meta) == [(10000, t, "business_capability_update")]
+    (key, cmd), = herald.consume_all("campaign-commands", idle=1)
+    assert key == "messaging-limit" and json.loads(cmd) == {
+        "command_id": f"meta:business_capability_update:524126980791429:{t}000:10000",
+        "type": "messaging_limit", "people": 10000, "announced_at_ms": t * 1000,
+        "source": "business_capability_update", "waba_id": "524126980791429"}
+    # Meta's redelivery of the same webhook, then an older one arriving late (the deprecated
+    # per-phone field): neither moves the limit
+    assert post(url, capability_update(t, max_daily_conversations_per_business="TIER_10K",
+                                       max_phone_numbers_per_waba=25)).status_code == 200
+    assert post(url, capability_update(t - 60, max_daily_conversation_per_phone=2000)
+                ).status_code == 200
+    wait_for(lambda: seg.log_text().count("ignored: a newer announcement") == 2,
+             what="two announcements ignored")
+    assert limit() == 10000 and herald.sql(meta)[0][0] == 10000
+    # a newer one through the other field: unlimited turns the limit off
+    assert post(url, capability_update(t + 60, field="phone_number_quality_update",
+                                       display_phone_number="15550001", event="UPGRADE",
+                                       max_daily_conversations_per_business="TIER_UNLIMITED")
+                ).status_code == 200
+    wait_for(lambda: herald.sql(meta)[0][0] == 0, what="unlimited recorded")
+    assert limit() == 0
+    assert "messaging limit: 10000 people -> none per 24 h, as Meta's " \
+           "phone_number_quality_update of" in seg.log_text()
+    m = st.metrics()
+    assert m.get("herald_webhook_messaging_limit_updates_total") == 4, m
+    seg.stop()
+
+    # an operator who keeps the limit in hand: recorded and logged, not set
+    herald.sql("SELECT messaging_limit_set(500)")
+    seg = start_segmenter(herald, name="segmenter-2", follow_meta_messaging_limit=False)
+    herald.produce("campaign-commands", "messaging-limit",
+                   {"command_id": "bad-1", "type": "messaging_limit", "people": "lots",
+                    "announced_at_ms": 1, "source": "x"})
+    assert post(url, capability_update(t + 120, max_daily_conversations_per_business=100000)
+                ).status_code == 200
+    wait_for(lambda: herald.sql(meta)[0][0] == 100000, what="100K recorded")
+    assert limit() == 500
+    log = seg.log_text()
+    assert "command rejected: messaging_limit: people must be a positive integer" in log, log
+    assert "follow_meta_messaging_limit is off, so the limit stays 500 people" in log, log
+    seg.stop()
+    st.stop()

@@ -12,6 +12,7 @@
 
 #include "campaign_definition.h"
 #include "command_parse.h"
+#include "messaging_limit_command.h"
 
 static void rejected(const char *payload, const char *fragment)
 {
@@ -167,6 +168,71 @@ static void test_campaign_definition(void **state)
     }
 }
 
+static int limit_parse(const char *json, struct messaging_limit_command *c, char *err)
+{
+    json_t *root = json_loads(json, 0, NULL);
+    assert_non_null(root);
+    assert_true(messaging_limit_command_is(root));
+    int rc = messaging_limit_command_parse(root, c, err, 256);
+    json_decref(root); /* c's strings are gone now: only numbers are looked at below */
+    return rc;
+}
+
+static void test_messaging_limit_command(void **state)
+{
+    (void)state;
+    struct messaging_limit_command c;
+    char err[256];
+    assert_int_equal(limit_parse("{\"command_id\":\"m1\",\"type\":\"messaging_limit\","
+                                 "\"people\":10000,\"announced_at_ms\":1739321024000,"
+                                 "\"source\":\"business_capability_update\",\"waba_id\":\"52\"}",
+                                 &c, err),
+                     0);
+    assert_int_equal(c.people, 10000);
+    assert_int_equal(c.announced_at_ms, 1739321024000LL);
+    assert_int_equal(limit_parse("{\"command_id\":\"m2\",\"type\":\"messaging_limit\","
+                                 "\"people\":null,\"announced_at_ms\":1,\"source\":\"x\"}",
+                                 &c, err),
+                     0);
+    assert_int_equal(c.people, 0); /* unlimited */
+    static const struct {
+        const char *json, *reason;
+    } bad[] = {
+        {"{\"type\":\"messaging_limit\",\"people\":1,\"announced_at_ms\":1,\"source\":\"x\"}",
+         "command_id"},
+        {"{\"command_id\":\"m\",\"type\":\"messaging_limit\",\"announced_at_ms\":1,"
+         "\"source\":\"x\"}",
+         "people must be"},
+        {"{\"command_id\":\"m\",\"type\":\"messaging_limit\",\"people\":0,\"announced_at_ms\":1,"
+         "\"source\":\"x\"}",
+         "people must be"},
+        {"{\"command_id\":\"m\",\"type\":\"messaging_limit\",\"people\":\"2000\","
+         "\"announced_at_ms\":1,\"source\":\"x\"}",
+         "people must be"},
+        {"{\"command_id\":\"m\",\"type\":\"messaging_limit\",\"people\":3000000000,"
+         "\"announced_at_ms\":1,\"source\":\"x\"}",
+         "people must be"},
+        {"{\"command_id\":\"m\",\"type\":\"messaging_limit\",\"people\":1,\"source\":\"x\"}",
+         "announced_at_ms"},
+        {"{\"command_id\":\"m\",\"type\":\"messaging_limit\",\"people\":1,"
+         "\"announced_at_ms\":9999999999999999,\"source\":\"x\"}",
+         "announced_at_ms"},
+        {"{\"command_id\":\"m\",\"type\":\"messaging_limit\",\"people\":1,\"announced_at_ms\":1}",
+         "source"},
+        {"{\"command_id\":\"m\",\"type\":\"messaging_limit\",\"people\":1,\"announced_at_ms\":1,"
+         "\"source\":\"x\",\"waba_id\":7}",
+         "waba_id"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(limit_parse(bad[i].json, &c, err), -1);
+        assert_non_null(strstr(err, bad[i].reason));
+        assert_non_null(strstr(err, "messaging_limit: "));
+    }
+    json_t *other = json_loads("{\"type\":\"start\",\"campaign_id\":1}", 0, NULL);
+    assert_false(messaging_limit_command_is(other));
+    json_decref(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_invalid_commands),
         cmocka_unit_test(test_partial_record_on_rejection),
         cmocka_unit_test(test_campaign_definition),
+        cmocka_unit_test(test_messaging_limit_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

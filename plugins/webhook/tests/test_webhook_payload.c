@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "webhook_callback_data.h"
+#include "webhook_capability.h"
 #include "webhook_payload.h"
 
 #define NOW 1764100000999LL
@@ -372,10 +373,128 @@ static void strings_survive_escaping_and_growth(void **state)
     webhook_events_free(&ev);
 }
 
+/* Meta's messaging limit, as a number or a tier, in either field that carries it. */
+static void limit_values_as_meta_writes_them(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        enum webhook_limit want;
+        long long people;
+    } cases[] = {
+        {"2000", WEBHOOK_LIMIT_PEOPLE, 2000},
+        {"250", WEBHOOK_LIMIT_PEOPLE, 250},
+        {"-1", WEBHOOK_LIMIT_UNLIMITED, 0},
+        {"\"TIER_2K\"", WEBHOOK_LIMIT_PEOPLE, 2000},
+        {"\"TIER_250\"", WEBHOOK_LIMIT_PEOPLE, 250},
+        {"\"TIER_1K\"", WEBHOOK_LIMIT_PEOPLE, 1000},
+        {"\"TIER_100K\"", WEBHOOK_LIMIT_PEOPLE, 100000},
+        {"\"TIER_UNLIMITED\"", WEBHOOK_LIMIT_UNLIMITED, 0},
+        {"\"10000\"", WEBHOOK_LIMIT_PEOPLE, 10000},
+        {"\"TIER_NOT_SET\"", WEBHOOK_LIMIT_NONE, 0},
+        {"\"TIER_\"", WEBHOOK_LIMIT_NONE, 0},
+        {"\"TIER_2KB\"", WEBHOOK_LIMIT_NONE, 0},
+        {"\"TIER_99999999999999999999K\"", WEBHOOK_LIMIT_NONE, 0},
+        {"0", WEBHOOK_LIMIT_NONE, 0},
+        {"-2", WEBHOOK_LIMIT_NONE, 0},
+        {"2000000000", WEBHOOK_LIMIT_NONE, 0},
+        {"2000.0", WEBHOOK_LIMIT_NONE, 0},
+        {"null", WEBHOOK_LIMIT_NONE, 0},
+        {"[2000]", WEBHOOK_LIMIT_NONE, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *v = json_loads(cases[i].json, JSON_DECODE_ANY, NULL);
+        int64_t people = 0;
+        assert_int_equal(webhook_capability_parse_limit(v, &people), cases[i].want);
+        if (cases[i].want == WEBHOOK_LIMIT_PEOPLE)
+            assert_int_equal(people, cases[i].people);
+        json_decref(v);
+    }
+    int64_t people = 0;
+    assert_int_equal(webhook_capability_parse_limit(NULL, &people), WEBHOOK_LIMIT_NONE);
+}
+
+static void limit_announcements_become_ordered_commands(void **state)
+{
+    (void)state;
+    const char *body =
+        "{\"object\":\"whatsapp_business_account\",\"entry\":["
+        " {\"id\":\"524126980791429\",\"time\":1739321024,\"changes\":["
+        "   {\"field\":\"business_capability_update\",\"value\":{"
+        "     \"max_daily_conversations_per_business\":\"TIER_10K\","
+        "     \"max_phone_numbers_per_waba\":25}},"
+        "   {\"field\":\"business_capability_update\",\"value\":{"
+        "     \"max_daily_conversation_per_phone\":-1}},"
+        "{\"field\":\"business_capability_update\",\"value\":{\"max_phone_numbers_per_waba\":25}},"
+        "{\"field\":\"phone_number_quality_update\",\"value\":{\"display_phone_number\":\"1555\","
+        "     \"event\":\"UPGRADE\",\"current_limit\":\"TIER_2K\","
+        "     \"max_daily_conversations_per_business\":\"TIER_2K\"}},"
+        "   {\"field\":\"phone_number_quality_update\",\"value\":{\"event\":\"FLAGGED\","
+        "     \"current_limit\":\"TIER_2K\"}}"
+        " ]},"
+        " {\"changes\":[{\"field\":\"business_capability_update\",\"value\":{"
+        "   \"max_daily_conversations_per_business\":2000}}]}"
+        "]}";
+    struct webhook_events ev;
+    assert_int_equal(parse(body, &ev), WEBHOOK_PARSE_OK);
+    assert_int_equal(ev.n, 4);
+    assert_int_equal(ev.stats.limit_updates, 4);
+    assert_int_equal(ev.stats.unknown_changes, 2); /* no limit in them: not Herald's */
+    static const long long want_people[] = {10000, -1, 2000, 2000};
+    static const char *const want_source[] = {
+        "business_capability_update", "business_capability_update", "phone_number_quality_update",
+        "business_capability_update"};
+    for (size_t i = 0; i < ev.n; i++) {
+        assert_int_equal(ev.items[i].topic, WEBHOOK_TOPIC_CAMPAIGN_COMMANDS);
+        assert_string_equal(webhook_topic_name(ev.items[i].topic), "campaign-commands");
+        assert_string_equal(ev.items[i].key, "messaging-limit");
+        json_t *cmd = payload_of(&ev, i);
+        assert_str_field(cmd, "type", "messaging_limit");
+        assert_str_field(cmd, "source", want_source[i]);
+        if (want_people[i] < 0)
+            assert_true(json_is_null(json_object_get(cmd, "people")));
+        else
+            assert_int_field(cmd, "people", want_people[i]);
+        if (i < 3) {
+            assert_int_field(cmd, "announced_at_ms", 1739321024000LL);
+            assert_str_field(cmd, "waba_id", "524126980791429");
+        } else { /* no time, no id: the time it arrived */
+            assert_int_field(cmd, "announced_at_ms", NOW);
+            assert_null(json_object_get(cmd, "waba_id"));
+        }
+        json_decref(cmd);
+    }
+    json_t *a = payload_of(&ev, 0), *b = payload_of(&ev, 1);
+    assert_string_equal(json_string_value(json_object_get(a, "command_id")),
+                        "meta:business_capability_update:524126980791429:1739321024000:10000");
+    assert_string_not_equal(json_string_value(json_object_get(a, "command_id")),
+                            json_string_value(json_object_get(b, "command_id")));
+    json_decref(a);
+    json_decref(b);
+    webhook_events_free(&ev);
+
+    /* an id too long for the segmenter (here 40 two-byte characters, which a byte cut would
+     * split) is left out rather than making the command unreadable */
+    char big[512] = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"";
+    for (int i = 0; i < 40; i++)
+        strcat(big, "\xc3\xbc");
+    strcat(big, "\",\"time\":5,\"changes\":[{\"field\":\"business_capability_update\","
+                "\"value\":{\"max_daily_conversations_per_business\":250}}]}]}");
+    assert_int_equal(parse(big, &ev), WEBHOOK_PARSE_OK);
+    assert_int_equal(ev.n, 1);
+    json_t *c = payload_of(&ev, 0);
+    assert_null(json_object_get(c, "waba_id"));
+    assert_str_field(c, "command_id", "meta:business_capability_update:-:5000:250");
+    json_decref(c);
+    webhook_events_free(&ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sample_yields_events_in_order),
+        cmocka_unit_test(limit_values_as_meta_writes_them),
+        cmocka_unit_test(limit_announcements_become_ordered_commands),
         cmocka_unit_test(refuses_non_json_and_non_objects),
         cmocka_unit_test(refuses_other_objects),
         cmocka_unit_test(empty_entry_list_is_fine),

@@ -4,7 +4,8 @@
  *
  * Why a command of its own: the limit is one value for every segmenter (it is one budget, and
  * Meta raises it while campaigns run), kept in PostgreSQL (migrations/015_messaging_limit.sql);
- * the segmenters read it at every emission step, so a change needs no restart.
+ * the segmenters read it at every emission step, so a change needs no restart. It also shows
+ * the last limit Meta announced by webhook, which the segmenters follow by default.
  */
 #include "ctl_db.h"
 #include "ctl_parse.h"
@@ -14,9 +15,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* meta_announced: the last limit Meta announced by webhook (migrations/018), e.g. "10000 at
+ * 2026-11-28T09:20:00Z (business_capability_update)"; NULL before the first. */
 #define STATUS_COLUMNS                                                                             \
     "people, used, room, to_char(next_room_at AT TIME ZONE 'UTC', "                                \
-    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS next_room_at"
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS next_room_at, (SELECT CASE s.meta_people WHEN 0 "        \
+    "THEN 'unlimited' ELSE s.meta_people::text END || ' at ' || to_char(s.meta_announced_at AT "   \
+    "TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || ' (' || s.meta_source || ')' "          \
+    "FROM messaging_limit_setting s) AS meta_announced"
 
 int ctl_cmd_messaging_limit(struct ctl_ctx *ctx, const struct ctl_opts *opts)
 {
