@@ -109,6 +109,11 @@ static const char *const STOP_CAMPAIGN_SQL =
     "UPDATE campaigns SET status = 'failed', status_reason = $2, failed_at = now(), "
     "updated_at = now() WHERE id = $1 AND status IN ('scheduled', 'running', 'paused')";
 
+/* A resume (the segmenter's) emits the campaign's queued recipients again. */
+static const char *const PAUSE_CAMPAIGN_SQL =
+    "UPDATE campaigns SET status = 'paused', status_reason = $2, paused_at = now(), "
+    "updated_at = now() WHERE id = $1 AND status = 'running'";
+
 static const char *const CONTACT_OPT_OUT_SQL =
     "UPDATE contacts SET opted_out = true, opted_out_at = COALESCE(opted_out_at, now()), "
     "updated_at = now() WHERE phone = $1 AND NOT opted_out";
@@ -592,12 +597,12 @@ int disp_resolve_flush(struct disp_ctx *c)
     return submitted;
 }
 
-int disp_campaign_stop(struct disp_ctx *c, int64_t campaign_id, const char *reason)
+int disp_campaign_stop(struct disp_ctx *c, int64_t campaign_id, const char *reason, int pause)
 {
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)campaign_id);
     const char *p[2] = {id, reason};
-    PGresult *r = exec(c, STOP_CAMPAIGN_SQL, 2, p);
+    PGresult *r = exec(c, pause ? PAUSE_CAMPAIGN_SQL : STOP_CAMPAIGN_SQL, 2, p);
     if (!r)
         return -1;
     PQclear(r);

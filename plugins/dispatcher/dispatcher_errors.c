@@ -28,7 +28,7 @@ static int is_token_code(int code)
 
 static int is_template_code(int code)
 {
-    return code == 132000 || code == 132001 || code == 132015;
+    return code == 132000 || code == 132001;
 }
 
 static int is_permanent_code(int code)
@@ -50,6 +50,8 @@ static enum disp_action classify_code(int code)
         return DISP_ACT_PAUSE_NUMBER;
     if (is_template_code(code))
         return DISP_ACT_STOP_CAMPAIGN;
+    if (code == 132015) /* Meta lifts the pause after some hours: the campaign goes on then */
+        return DISP_ACT_PAUSE_CAMPAIGN;
     if (code == 131050)
         return DISP_ACT_FAILED_OPT_OUT;
     if (is_permanent_code(code))
@@ -105,8 +107,9 @@ enum disp_transport disp_transport_of_curl(int curl_code, int request_sent)
 const char *disp_action_name(enum disp_action a)
 {
     static const char *const names[] = {
-        "accepted",       "retry",       "throttle_number", "retry_recipient", "failed",
-        "failed_opt_out", "stop_number", "pause_number",    "stop_campaign",   "uncertain",
+        "accepted",      "retry",          "throttle_number", "retry_recipient",
+        "failed",        "failed_opt_out", "stop_number",     "pause_number",
+        "stop_campaign", "pause_campaign", "uncertain",
     };
     if ((int)a < 0 || (size_t)a >= sizeof(names) / sizeof(names[0]))
         return "unknown";

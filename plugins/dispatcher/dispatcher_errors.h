@@ -25,7 +25,8 @@ enum disp_action {
     DISP_ACT_FAILED_OPT_OUT,  /* permanent, and the contact opted out of marketing */
     DISP_ACT_STOP_NUMBER,     /* token invalid/expired or missing permission: hold + alert */
     DISP_ACT_PAUSE_NUMBER,    /* spam limit / policy block: hold the number, report */
-    DISP_ACT_STOP_CAMPAIGN,   /* template missing/unapproved/paused/mismatch */
+    DISP_ACT_STOP_CAMPAIGN,   /* template missing/unapproved or parameters that do not fit */
+    DISP_ACT_PAUSE_CAMPAIGN,  /* template paused by Meta (low quality) for some hours */
     DISP_ACT_UNCERTAIN,       /* may or may not have been sent: never retried blindly */
 };
 

@@ -170,10 +170,34 @@ static void stop_campaign(struct disp_ctx *c, struct disp_entry *e, int64_t now_
                  e->err_code, e->err_title);
         c->api->log(c->host, HERALD_LOG_ERROR, "ALERT campaign %lld stopped: %s",
                     (long long)e->job.campaign_id, reason);
-        if (disp_campaign_stop(c, e->job.campaign_id, reason) == 0)
+        if (disp_campaign_stop(c, e->job.campaign_id, reason, 0) == 0)
             k->running = 0;
     }
     to_resolve(c, e, DISP_RES_FAILED);
+}
+
+/* Meta paused the template (132015, low quality) for some hours: the campaign is paused, not
+ * failed, so a resume sends the rest, and this recipient, who got nothing, goes back to
+ * `queued` without the attempt counting (its job is then dropped at the claim, like every other
+ * job of a paused campaign, and a resume emits the row again). */
+static void pause_campaign(struct disp_ctx *c, struct disp_entry *e, int64_t now_ms)
+{
+    struct disp_campaign *k = disp_campaign_get(c, e->job.campaign_id, now_ms);
+    if (k && k->running) {
+        char reason[420];
+        snprintf(reason, sizeof(reason),
+                 "template paused by Meta (code %d: %s): Meta pauses a template whose quality "
+                 "dropped for some hours; resume the campaign once the template is active again",
+                 e->err_code, e->err_title);
+        c->api->log(c->host, HERALD_LOG_ERROR, "ALERT campaign %lld paused: %s",
+                    (long long)e->job.campaign_id, reason);
+        if (disp_campaign_stop(c, e->job.campaign_id, reason, 1) == 0)
+            k->running = 0;
+    }
+    e->hold = 0;
+    e->refund_attempt = 1;
+    e->retry_due_ms = now_ms;
+    to_resolve(c, e, DISP_RES_RELEASE);
 }
 
 static void unblock(struct disp_ctx *c, struct disp_number *n)
@@ -228,6 +252,9 @@ static void act(struct disp_ctx *c, struct disp_entry *e, enum disp_action a,
         break;
     case DISP_ACT_STOP_CAMPAIGN:
         stop_campaign(c, e, now_ms);
+        break;
+    case DISP_ACT_PAUSE_CAMPAIGN:
+        pause_campaign(c, e, now_ms);
         break;
     case DISP_ACT_UNCERTAIN:
         to_resolve(c, e, DISP_RES_UNCERTAIN);

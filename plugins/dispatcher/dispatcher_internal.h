@@ -212,7 +212,9 @@ void disp_claims_run(struct disp_ctx *c, int64_t now_ms);
 void disp_claims_inspect(struct disp_ctx *c, struct disp_entry *e);
 void disp_claims_inspect_flush(struct disp_ctx *c);
 int disp_resolve_flush(struct disp_ctx *c);
-int disp_campaign_stop(struct disp_ctx *c, int64_t campaign_id, const char *reason);
+/* A running (or scheduled/paused) campaign set `failed`, or with `pause` a running one set
+ * `paused`, with `reason` as its status_reason. */
+int disp_campaign_stop(struct disp_ctx *c, int64_t campaign_id, const char *reason, int pause);
 void disp_contact_opt_out(struct disp_ctx *c, const char *phone);
 
 /* dispatcher_flow.c: the pump and job completion. */

@@ -437,6 +437,34 @@ def test_template_rejection_stops_the_campaign(herald, mock_api):
     st.stop()
 
 
+def test_a_template_meta_paused_pauses_the_campaign_and_it_goes_on_after(herald, mock_api):
+    """132015 (Meta paused the template for low quality, for some hours): the campaign is
+    paused, not failed, with a reason; nobody is failed or charged an attempt; once the
+    template is active again a resume (here: running again and the queued rows emitted anew,
+    as the segmenter's resume does) sends every recipient exactly once."""
+    n = 60
+    api = mock_api("--paused-templates", "spring_sale")
+    cid = make_campaign(herald, n)
+    st = start_dispatcher(herald, api, rate_per_second=20.0)
+    produce_jobs(herald, cid)
+    wait_for(lambda: herald.sql("SELECT status FROM campaigns WHERE id = %s", cid)[0][0] == "paused",
+             15, 0.1, "campaign paused")
+    (reason,), = herald.sql("SELECT status_reason FROM campaigns WHERE id = %s", cid)
+    assert reason.startswith("template paused by Meta (code 132015: "), reason
+    st.wait_log("ALERT campaign")
+    wait_for(lambda: states(herald, cid) == {"queued": n}, 15, 0.1, "every recipient queued")
+    assert herald.sql("SELECT max(attempts) FROM campaign_recipients WHERE campaign_id = %s",
+                      cid) == [(0,)]
+    assert len(api.sends()) == 0
+    api.config(paused_templates="")  # Meta lifted the pause
+    herald.sql("UPDATE campaigns SET status = 'running', status_reason = NULL WHERE id = %s", cid)
+    produce_jobs(herald, cid)
+    wait_for(lambda: states(herald, cid) == {"accepted": n}, 30, 0.2, "all accepted")
+    assert sorted(s["to"] for s in api.sends()) == sorted(
+        p for p, in herald.sql("SELECT phone FROM campaign_recipients WHERE campaign_id = %s", cid))
+    st.stop()
+
+
 def test_expired_token_holds_the_number_then_resumes(herald, mock_api):
     n = 30
     api = mock_api("--token-expired")

@@ -69,6 +69,8 @@ static const option_t options[] = {
      "accept permanent-error recipients and report the error in a failed status instead"},
     {"templates", OPT_TEMPLATES, OFF(templates), true, 0, 0,
      "registered templates name:body_params[:HEADER:BUTTONS] (flag --template, repeatable)"},
+    {"paused_templates", OPT_STRING, OFF(paused_templates), true, 0, 0,
+     "template names answered 132015 (paused for low quality): spring_sale,other"},
     {"webhook_url", OPT_STRING, OFF(webhook_url), true, 0, 0, "where status/reply webhooks go"},
     {"app_secret", OPT_STRING, OFF(app_secret), true, 0, 0, "HMAC key of X-Hub-Signature-256"},
     {"waba_id", OPT_STRING, OFF(waba_id), true, 0, 0, "entry[].id in webhooks"},
@@ -140,6 +142,7 @@ mock_config_t *mock_config_new_default(void)
     c->throttle_http_status = 429;
     c->timeout_ms = 30000;
     c->webhook_url = dup_or_die("");
+    c->paused_templates = dup_or_die("");
     c->app_secret = dup_or_die("herald-mock-app-secret");
     c->waba_id = dup_or_die("102290129340398");
     c->display_phone_number = dup_or_die("15550783881");
@@ -799,4 +802,17 @@ void mock_config_publish(mock_config_holder_t *h, mock_config_t *cfg)
     h->current = cfg;
     pthread_mutex_unlock(&h->lock);
     mock_config_unref(old);
+}
+
+int mock_config_template_paused(const mock_config_t *cfg, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = cfg->paused_templates; n && p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return 1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
 }

@@ -66,6 +66,8 @@ typedef struct mock_config {
     bool permanent_via_webhook;
     mock_template_t *templates;
     size_t n_templates;
+    char *paused_templates; /* comma-separated names answered 132015, as Meta does for a
+                               template paused for low quality */
 
     /* webhooks */
     char *webhook_url;
@@ -124,6 +126,9 @@ void mock_config_print_usage(const char *argv0);
 int64_t mock_config_template_params(const mock_config_t *cfg, const char *name);
 /* The registered template of that name, NULL when none. */
 const mock_template_t *mock_config_template(const mock_config_t *cfg, const char *name);
+
+/* 1 when `name` is one of paused_templates. */
+int mock_config_template_paused(const mock_config_t *cfg, const char *name);
 
 /* Permanent error for a recipient, or 0. */
 int64_t mock_config_permanent_code(const mock_config_t *cfg, const char *to);

@@ -271,6 +271,11 @@ static int check_template(json_t *tpl, const mock_config_t *cfg, mock_send_reque
     req->language = json_string_value(code);
     if (collect_components(json_object_get(tpl, "components"), req, err))
         return -1;
+    if (mock_config_template_paused(cfg, req->template_name)) {
+        mock_error_set(err, BAD_REQUEST, 132015, "template %s is paused because of low quality",
+                       req->template_name);
+        return -1;
+    }
     if (cfg->n_templates == 0)
         return 0; /* nothing registered: every template is "approved" */
     const mock_template_t *t = mock_config_template(cfg, req->template_name);

@@ -5,6 +5,7 @@
  *   100     malformed JSON, wrong messaging_product / recipient_type / type, bad "to",
  *           wrong JSON types, biz_opaque_callback_data over 512 characters
  *   131008  required parameter missing (template, name, language.code, parameter text)
+ *   132015  template paused for low quality (paused_templates)
  *   132001  template not registered (only when templates are registered)
  *   132000  body parameter count differs from the registered template
  *   132018  parameter text with newline/tab or more than 4 consecutive spaces

@@ -63,11 +63,13 @@ static void permanent_codes_fail_the_recipient(void **state)
     assert_int_equal(code(400, 424242), DISP_ACT_FAILED); /* unknown code, 4xx */
 }
 
-static void template_errors_stop_the_campaign(void **state)
+static void template_errors_stop_or_pause_the_campaign(void **state)
 {
     assert_int_equal(code(400, 132000), DISP_ACT_STOP_CAMPAIGN);
     assert_int_equal(code(400, 132001), DISP_ACT_STOP_CAMPAIGN);
-    assert_int_equal(code(400, 132015), DISP_ACT_STOP_CAMPAIGN);
+    assert_int_equal(code(400, 132015), DISP_ACT_PAUSE_CAMPAIGN);
+    assert_int_equal(code(404, 132015), DISP_ACT_PAUSE_CAMPAIGN);
+    assert_string_equal(disp_action_name(DISP_ACT_PAUSE_CAMPAIGN), "pause_campaign");
 }
 
 static void token_and_permission_errors_stop_the_number(void **state)
@@ -125,7 +127,7 @@ int main(void)
         cmocka_unit_test(pair_limit_delays_only_the_recipient),
         cmocka_unit_test(transient_codes_retry),
         cmocka_unit_test(permanent_codes_fail_the_recipient),
-        cmocka_unit_test(template_errors_stop_the_campaign),
+        cmocka_unit_test(template_errors_stop_or_pause_the_campaign),
         cmocka_unit_test(token_and_permission_errors_stop_the_number),
         cmocka_unit_test(policy_blocks_pause_the_number),
         cmocka_unit_test(transport_failures),

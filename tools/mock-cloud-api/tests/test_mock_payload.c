@@ -117,6 +117,14 @@ static void registered_templates_check_name_and_count(void **state)
     assert_int_equal(e.http_status, 400);
     assert_non_null(strstr(e.details, "(2)"));
     assert_non_null(strstr(e.details, "(0)"));
+    /* a template Meta paused for low quality, registered or not; only names in the list */
+    char *pause[] = {"--paused-templates", "other,spring_sale"};
+    assert_int_equal(mock_config_parse_args(cfg, 2, pause, &help, err, sizeof err), 0);
+    assert_int_equal(code_of(VALID, cfg), 132015);
+    assert_int_equal(code_of(variant("spring_sale", "spring"), cfg), 132001);
+    assert_int_equal(mock_config_template_paused(cfg, "spring"), 0);
+    assert_int_equal(mock_config_template_paused(cfg, "other"), 1);
+    assert_int_equal(mock_config_template_paused(cfg, ""), 0);
     mock_config_unref(cfg);
 }
 
