@@ -109,10 +109,11 @@ static const char *const STOP_CAMPAIGN_SQL =
     "UPDATE campaigns SET status = 'failed', status_reason = $2, failed_at = now(), "
     "updated_at = now() WHERE id = $1 AND status IN ('scheduled', 'running', 'paused')";
 
-/* A resume (the segmenter's) emits the campaign's queued recipients again. */
+/* A resume (the segmenter's) emits the campaign's queued recipients again; so does Meta's
+ * approval of the template again (template_paused_at, migrations/019). */
 static const char *const PAUSE_CAMPAIGN_SQL =
     "UPDATE campaigns SET status = 'paused', status_reason = $2, paused_at = now(), "
-    "updated_at = now() WHERE id = $1 AND status = 'running'";
+    "template_paused_at = now(), updated_at = now() WHERE id = $1 AND status = 'running'";
 
 static const char *const CONTACT_OPT_OUT_SQL =
     "UPDATE contacts SET opted_out = true, opted_out_at = COALESCE(opted_out_at, now()), "

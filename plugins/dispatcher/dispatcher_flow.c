@@ -186,8 +186,8 @@ static void pause_campaign(struct disp_ctx *c, struct disp_entry *e, int64_t now
     if (k && k->running) {
         char reason[420];
         snprintf(reason, sizeof(reason),
-                 "template paused by Meta (code %d: %s): Meta pauses a template whose quality "
-                 "dropped for some hours; resume the campaign once the template is active again",
+                 "template paused by Meta (code %d: %s): Herald resumes the campaign when Meta "
+                 "approves the template again (or resume it by hand)",
                  e->err_code, e->err_title);
         c->api->log(c->host, HERALD_LOG_ERROR, "ALERT campaign %lld paused: %s",
                     (long long)e->job.campaign_id, reason);

@@ -50,6 +50,9 @@ static const struct herald_config_option config_map[] = {
     OPT(HERALD_CONFIG_BOOL, "follow_meta_messaging_limit", "true", follow_meta_messaging_limit,
         "set the messaging limit Meta announces by webhook (business_capability_update); "
         "false: record and log it only"),
+    OPT(HERALD_CONFIG_BOOL, "follow_meta_template_status", "true", follow_meta_template_status,
+        "pause the campaigns on a template Meta paused, resume them when it is approved again, "
+        "fail them when it is disabled (message_template_status_update); false: record only"),
     OPT(HERALD_CONFIG_BOOL, "recover_queued_on_start", "true", recover_queued_on_start,
         "re-emit recipients left queued by an earlier run (see docs/segmenter.md)"),
     {0, NULL, NULL, 0, 0, NULL, NULL},

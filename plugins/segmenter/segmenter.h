@@ -32,6 +32,7 @@ struct segmenter {
     int64_t failure_guard_min_settled;
     int64_t failure_guard_window; /* settled messages per count; 0 = from start/resume only */
     int64_t follow_meta_messaging_limit; /* messaging_limit_follow(): set what Meta announces */
+    int64_t follow_meta_template_status; /* template_status.h: pause/resume/fail on Meta's word */
 
     /* ---- runtime */
     herald_host *host;

@@ -20,6 +20,7 @@
 #include "messaging_limit.h"
 #include "segmenter.h"
 #include "segmenter_pg.h"
+#include "template_status.h"
 
 #define PAYLOAD_RECORD_MAX 65536
 
@@ -220,8 +221,8 @@ static enum apply_result apply_status_change(struct apply *a)
     char sql[256];
     /* the column name comes from the constant lifecycle table, never from input */
     snprintf(sql, sizeof(sql),
-             "UPDATE campaigns SET status = $2, %s = now(), status_reason = NULL, updated_at = "
-             "now() WHERE id = $1::bigint",
+             "UPDATE campaigns SET status = $2, %s = now(), status_reason = NULL, "
+             "template_paused_at = NULL, updated_at = now() WHERE id = $1::bigint",
              step.timestamp_column);
     const char *params[] = {a->id, campaign_status_name(step.to)};
     r = from_pgx(pgx_exec(a->conn, sql, 2, params, NULL, a->reason, sizeof(a->reason)));
@@ -453,6 +454,18 @@ static herald_status handle_messaging_limit(struct segmenter *s, const json_t *r
     return messaging_limit_follow(s, &c);
 }
 
+static herald_status handle_template_status(struct segmenter *s, const json_t *root)
+{
+    struct template_status_command c;
+    char err[256];
+    if (template_status_command_parse(root, &c, err, sizeof(err)) != 0) {
+        s->api->counter_add(s->commands_rejected, 1);
+        s->api->log(s->host, HERALD_LOG_WARN, "command rejected: %s", err);
+        return HERALD_OK;
+    }
+    return template_status_follow(s, &c);
+}
+
 herald_status segmenter_handle_command(struct segmenter *s, struct herald_message *m)
 {
     struct campaign_command cmd;
@@ -462,8 +475,12 @@ herald_status segmenter_handle_command(struct segmenter *s, struct herald_messag
         command_free(&cmd);
         return HERALD_OK;
     }
-    if (cmd.root && messaging_limit_command_is(cmd.root)) { /* no campaign: a shape of its own */
-        herald_status st = handle_messaging_limit(s, cmd.root);
+    if (cmd.root &&
+        (messaging_limit_command_is(cmd.root) || template_status_command_is(cmd.root))) {
+        /* Meta's announcements belong to no campaign: shapes of their own */
+        herald_status st = messaging_limit_command_is(cmd.root)
+                               ? handle_messaging_limit(s, cmd.root)
+                               : handle_template_status(s, cmd.root);
         command_free(&cmd);
         return st;
     }

@@ -350,6 +350,7 @@ static void count_parse_stats(struct webhook_ctx *ctx, const struct webhook_pars
     count_if(ctx, ctx->m.delivery_events, s->statuses);
     count_if(ctx, ctx->m.replies, s->messages);
     count_if(ctx, ctx->m.limit_updates, s->limit_updates);
+    count_if(ctx, ctx->m.template_updates, s->template_updates);
     count_if(ctx, ctx->m.unknown_fields, s->unknown_fields);
     count_if(ctx, ctx->m.unknown_changes, s->unknown_changes);
     count_if(ctx, ctx->m.ignored_items, s->ignored_items);

@@ -33,6 +33,7 @@ struct webhook_metrics {
     herald_counter *unknown_fields;
     herald_counter *unknown_changes;
     herald_counter *limit_updates;
+    herald_counter *template_updates;
     herald_counter *ignored_items;
     herald_counter *verifications_ok;
     herald_counter *verifications_refused;

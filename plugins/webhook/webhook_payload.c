@@ -5,7 +5,7 @@
 #include "webhook_payload.h"
 
 #include "webhook_callback_data.h"
-#include "webhook_capability.h"
+#include "webhook_commands.h"
 #include <herald/json_writer.h>
 
 #include <jansson.h>
@@ -248,56 +248,6 @@ static int is_known_value_key(const char *key)
            !strcmp(key, "contacts") || !strcmp(key, "statuses") || !strcmp(key, "messages");
 }
 
-/* The entry's WABA id when short and plain enough to name the announcement (the segmenter
- * takes at most 64 bytes; a cut in the middle of a UTF-8 character would not be JSON), else
- * NULL. */
-static const json_t *waba_id_of(const json_t *entry)
-{
-    const json_t *id = str_json(entry, "id");
-    size_t n = json_string_length(id);
-    return id && n <= 64 && strlen(json_string_value(id)) == n ? id : NULL;
-}
-
-/* Meta's new messaging limit as the segmenter's `messaging_limit` command (docs/architecture.md),
- * all under one key so they stay in order. Its id is the announcement's: a webhook Meta sends
- * twice is the same command. announced_at_ms (the entry's time) lets the segmenter ignore an
- * announcement older than one it already followed. */
-static int add_limit_command(struct webhook_events *out, const char *field, const json_t *entry,
-                             enum webhook_limit limit, int64_t people, int64_t now_ms)
-{
-    const json_t *waba = waba_id_of(entry);
-    const json_t *t = json_object_get(entry, "time");
-    int64_t at_ms =
-        json_is_integer(t) && json_integer_value(t) > 0 && json_integer_value(t) <= 999999999999
-            ? (int64_t)json_integer_value(t) * 1000
-            : now_ms;
-    char id[200];
-    snprintf(id, sizeof(id), "meta:%s:%s:%lld:%lld", field, waba ? json_string_value(waba) : "-",
-             (long long)at_ms, limit == WEBHOOK_LIMIT_PEOPLE ? (long long)people : -1LL);
-    struct json_writer w;
-    json_writer_begin(&w, 256);
-    json_writer_key(&w, "command_id");
-    json_writer_cstring(&w, id);
-    json_writer_key(&w, "type");
-    json_writer_literal(&w, "messaging_limit");
-    json_writer_key(&w, "people");
-    if (limit == WEBHOOK_LIMIT_PEOPLE)
-        json_writer_int(&w, people);
-    else
-        json_writer_null(&w);
-    json_writer_key(&w, "announced_at_ms");
-    json_writer_int(&w, at_ms);
-    json_writer_key(&w, "source");
-    json_writer_literal(&w, field); /* one of the two fields webhook_capability_limit knows */
-    if (waba) {
-        json_writer_key(&w, "waba_id");
-        json_writer_value(&w, waba);
-    }
-    out->stats.limit_updates++;
-    return push_event(out, WEBHOOK_TOPIC_CAMPAIGN_COMMANDS, "messaging-limit",
-                      json_writer_finish(&w));
-}
-
 static int add_change(struct webhook_events *out, const json_t *entry, const json_t *change,
                       int64_t now_ms)
 {
@@ -305,8 +255,18 @@ static int add_change(struct webhook_events *out, const json_t *entry, const jso
     const json_t *value = json_object_get(change, "value");
     int64_t people = 0;
     enum webhook_limit limit = webhook_capability_limit(field, value, &people);
-    if (limit != WEBHOOK_LIMIT_NONE)
-        return add_limit_command(out, field, entry, limit, people, now_ms);
+    if (limit != WEBHOOK_LIMIT_NONE) {
+        out->stats.limit_updates++;
+        return push_event(out, WEBHOOK_TOPIC_CAMPAIGN_COMMANDS, WEBHOOK_LIMIT_KEY,
+                          webhook_limit_command(entry, field, limit, people, now_ms));
+    }
+    struct webhook_template_status template;
+    if (webhook_template_status_read(field, value, &template)) {
+        char key[16 + WEBHOOK_TEMPLATE_NAME_MAX + WEBHOOK_TEMPLATE_LANGUAGE_MAX];
+        char *cmd = webhook_template_command(entry, &template, now_ms, key, sizeof(key));
+        out->stats.template_updates++;
+        return push_event(out, WEBHOOK_TOPIC_CAMPAIGN_COMMANDS, key, cmd);
+    }
     if (!field || strcmp(field, "messages") != 0) {
         out->stats.unknown_changes++;
         return 0;

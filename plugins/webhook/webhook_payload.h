@@ -4,7 +4,8 @@
  * Why: the HTTP handler must stay thin; all knowledge of Meta's payload shape (entries,
  * changes, statuses, inbound messages, biz_opaque_callback_data) lives here, pure and
  * unit-tested. Output payloads follow docs/architecture.md (`delivery-events`, `replies`, and
- * the `messaging_limit` command on `campaign-commands` for Meta's messaging limit).
+ * the `messaging_limit` and `template_status` commands on `campaign-commands`,
+ * webhook_commands.h).
  */
 #ifndef HERALD_WEBHOOK_PAYLOAD_H
 #define HERALD_WEBHOOK_PAYLOAD_H
@@ -27,12 +28,13 @@ struct webhook_event {
 
 /* What was seen but not turned into an event; exported as metrics by the plugin. */
 struct webhook_parse_stats {
-    size_t statuses;        /* statuses turned into delivery events */
-    size_t messages;        /* inbound messages turned into replies */
-    size_t limit_updates;   /* messaging limits Meta announced, turned into commands */
-    size_t unknown_fields;  /* keys of `value` Herald does not use (e.g. "errors") */
-    size_t unknown_changes; /* changes Herald does not use (no messages, no messaging limit) */
-    size_t ignored_items;   /* statuses/messages/entries missing required parts or unknown */
+    size_t statuses;         /* statuses turned into delivery events */
+    size_t messages;         /* inbound messages turned into replies */
+    size_t limit_updates;    /* messaging limits Meta announced, turned into commands */
+    size_t template_updates; /* template statuses Meta announced, turned into commands */
+    size_t unknown_fields;   /* keys of `value` Herald does not use (e.g. "errors") */
+    size_t unknown_changes;  /* changes Herald does not use (no messages, no messaging limit) */
+    size_t ignored_items;    /* statuses/messages/entries missing required parts or unknown */
 };
 
 struct webhook_events {

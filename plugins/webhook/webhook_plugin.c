@@ -62,6 +62,8 @@ static void register_metrics(struct webhook_ctx *ctx)
     m->replies = a->counter(h, "replies_total", "inbound messages produced");
     m->limit_updates = a->counter(h, "messaging_limit_updates_total",
                                   "messaging limits Meta announced, produced as commands");
+    m->template_updates = a->counter(h, "template_status_updates_total",
+                                     "template statuses Meta announced, produced as commands");
     m->unknown_fields = a->counter(h, "unknown_fields_total", "unused keys in change values");
     m->unknown_changes = a->counter(h, "unknown_changes_total",
                                     "changes Herald does not use (no messages, no limit)");

@@ -2,7 +2,8 @@
  * fuzz_command_parse.c - libFuzzer harness for the segmenter's command parser
  * (plugins/segmenter/command_parse.c) and, for create/update, the campaign definition parser
  * behind it (campaign_definition.c: template parameters and the audience compiler), and the
- * `messaging_limit` command the webhook gateway produces (messaging_limit_command.c).
+ * `messaging_limit` and `template_status` commands the webhook gateway produces
+ * (messaging_limit_command.c, template_status_command.c).
  *
  * Any producer on `campaign-commands` (the control API, herald-ctl, a stray tool) reaches this
  * code; a malformed command must become a rejection with a readable reason, never a crash that
@@ -16,6 +17,7 @@
 #include "command_parse.h"
 #include "fuzz_check.h"
 #include "messaging_limit_command.h"
+#include "template_status_command.h"
 
 static void check_definition(const struct campaign_command *cmd)
 {
@@ -41,13 +43,28 @@ static void check_messaging_limit(const json_t *root)
         FUZZ_CHECK(c.command_id && c.source && c.waba_id && c.people >= 0 && c.announced_at_ms > 0);
 }
 
+static void check_template_status(const json_t *root)
+{
+    struct template_status_command c;
+    char err[256] = "";
+    if (template_status_command_parse(root, &c, err, sizeof err) != 0)
+        FUZZ_CHECK(err[0] != '\0');
+    else
+        FUZZ_CHECK(c.command_id && c.name && c.language && c.event && c.announced_at_ms > 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct campaign_command cmd;
     char err[512] = "";
     int rc = command_parse((const char *)data, size, &cmd, err, sizeof err);
-    if (cmd.root && messaging_limit_command_is(cmd.root)) { /* the segmenter's own branch */
+    if (cmd.root && messaging_limit_command_is(cmd.root)) { /* the segmenter's own branches */
         check_messaging_limit(cmd.root);
+        command_free(&cmd);
+        return 0;
+    }
+    if (cmd.root && template_status_command_is(cmd.root)) {
+        check_template_status(cmd.root);
         command_free(&cmd);
         return 0;
     }

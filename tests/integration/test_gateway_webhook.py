@@ -303,10 +303,100 @@ def test_a_messaging_limit_meta_announces_is_followed_in_order_once(herald):
                     "announced_at_ms": 1, "source": "x"})
     assert post(url, capability_update(t + 120, max_daily_conversations_per_business=100000)
                 ).status_code == 200
-    wait_for(lambda: herald.sql(meta)[0][0] == 100000, what="100K recorded")
+    # a second segmenter joins the group the first left: the rebalance may take a while
+    wait_for(lambda: herald.sql(meta)[0][0] == 100000, timeout=60, what="100K recorded")
     assert limit() == 500
     log = seg.log_text()
     assert "command rejected: messaging_limit: people must be a positive integer" in log, log
     assert "follow_meta_messaging_limit is off, so the limit stays 500 people" in log, log
+    seg.stop()
+    st.stop()
+
+
+def template_status(at, event, name="spring_sale", language="en_US", **extra):
+    return json.dumps({"object": "whatsapp_business_account", "entry": [
+        {"id": "524126980791429", "time": at, "changes": [
+            {"field": "message_template_status_update",
+             "value": {"event": event, "message_template_id": 806312974732579,
+                       "message_template_name": name, "message_template_language": language,
+                       **extra}}]}]}).encode()
+
+
+def test_campaigns_follow_what_meta_says_of_their_template(herald):
+    """message_template_status_update through a real webhook stage and segmenter: PAUSED
+    pauses the running campaigns on that template (name and language), APPROVED resumes exactly
+    those and the ones the dispatcher paused on a 132015 answer (their queued recipients are
+    emitted again) but not one paused by hand, an older announcement changes nothing, and
+    DISABLED fails every campaign still waiting on the template."""
+    from test_segmenter import campaign, read_jobs, start_segmenter, wait_for
+    st, url = start_webhook(herald)
+    seg = start_segmenter(herald)
+
+    def make(name, status, template="spring_sale", language="en_US", template_paused=False,
+             queued=0):
+        (cid,), = herald.sql("SELECT nextval('campaign_ids')")
+        herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, "
+                   "template_language, status, template_paused_at) VALUES (%s, %s, '1098765', "
+                   "%s, %s, %s, CASE WHEN %s THEN now() END)", cid, name, template, language,
+                   status, template_paused)
+        for rid in range(1, queued + 1):
+            herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+                       "VALUES (%s, %s, %s, 'queued')", cid, rid, f"49151{cid:04d}{rid:04d}")
+        # one message on its way, so that a running campaign does not complete meanwhile
+        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+                   "VALUES (%s, 100, %s, 'sending')", cid, f"49152{cid:04d}0100")
+        return cid
+
+    running = make("on the template", "running")
+    other = make("another template", "running", template="welcome")
+    other_language = make("another language", "running", language="de")
+    by_hand = make("paused by hand", "paused")
+    by_dispatcher = make("paused on 132015", "paused", template_paused=True, queued=3)
+    status = lambda cid: campaign(herald, cid)["status"]  # noqa: E731
+    reason = lambda cid: herald.sql(  # noqa: E731
+        "SELECT status_reason FROM campaigns WHERE id = %s", cid)[0][0]
+    t = 1764300000
+    assert post(url, template_status(t, "PAUSED", reason="LOW_QUALITY")).status_code == 200
+    wait_for(lambda: status(running) == "paused", what="the campaign on the paused template")
+    assert reason(running) == ("template spring_sale (en_US) paused by Meta (LOW_QUALITY): Herald "
+                               "resumes the campaign when Meta approves the template again")
+    assert (status(other), status(other_language)) == ("running", "running")
+    assert f"campaign {running} paused: template spring_sale (en_US) paused by Meta" in \
+        seg.log_text()
+
+    assert post(url, template_status(t - 60, "APPROVED")).status_code == 200  # late, older
+    wait_for(lambda: "APPROVED of 2025-11-28 03:19:00 UTC ignored" in seg.log_text(),
+             what="the older approval ignored")
+    assert status(running) == "paused"
+
+    assert post(url, template_status(t + 60, "APPROVED")).status_code == 200
+    wait_for(lambda: status(running) == "running" and status(by_dispatcher) == "running",
+             what="both template pauses lifted")
+    assert status(by_hand) == "paused"
+    assert reason(running) is None
+    assert herald.sql("SELECT count(*) FROM campaigns WHERE template_paused_at IS NOT NULL") == \
+        [(0,)]
+    wait_for(lambda: sorted(j["recipient_id"] for j in read_jobs(herald)
+                            if j["campaign_id"] == by_dispatcher) == [1, 2, 3],
+             timeout=30, what="the resumed campaign's queued recipients emitted again")
+
+    assert post(url, template_status(t + 120, "DISABLED")).status_code == 200
+    wait_for(lambda: status(running) == "failed", what="the disabled template's campaigns failed")
+    assert status(by_hand) == "failed" and status(by_dispatcher) == "failed"
+    assert reason(by_hand) == ("template spring_sale (en_US) disabled by Meta: the campaign "
+                               "cannot be sent; duplicate it with another template")
+    assert (status(other), status(other_language)) == ("running", "running")
+    assert f"ALERT campaign {running} failed: template spring_sale (en_US) DISABLED" in \
+        seg.log_text()
+    assert st.metrics().get("herald_webhook_template_status_updates_total") == 4
+    seg.stop()
+
+    # follow_meta_template_status off: recorded and logged, campaigns untouched
+    seg = start_segmenter(herald, name="segmenter-2", follow_meta_template_status=False)
+    assert post(url, template_status(t + 180, "PAUSED", name="welcome")).status_code == 200
+    wait_for(lambda: herald.sql("SELECT event FROM template_status WHERE name = 'welcome'") ==
+             [("PAUSED",)], timeout=60, what="the pause recorded (after the group's rebalance)")
+    wait_for(lambda: "follow_meta_template_status is off" in seg.log_text(), what="the log")
+    assert status(other) == "running"
     seg.stop()
     st.stop()

@@ -13,6 +13,7 @@
 #include "campaign_definition.h"
 #include "command_parse.h"
 #include "messaging_limit_command.h"
+#include "template_status_command.h"
 
 static void rejected(const char *payload, const char *fragment)
 {
@@ -233,6 +234,58 @@ static void test_messaging_limit_command(void **state)
     json_decref(other);
 }
 
+static int template_parse(const char *json, struct template_status_command *c, char *err)
+{
+    json_t *root = json_loads(json, 0, NULL);
+    assert_non_null(root);
+    assert_true(template_status_command_is(root));
+    int rc = template_status_command_parse(root, c, err, 256);
+    json_decref(root);
+    return rc;
+}
+
+static void test_template_status_command(void **state)
+{
+    (void)state;
+    struct template_status_command c;
+    char err[256];
+    assert_int_equal(template_parse("{\"command_id\":\"t1\",\"type\":\"template_status\","
+                                    "\"template_name\":\"spring_sale\",\"template_language\":"
+                                    "\"en_US\",\"event\":\"PAUSED\",\"reason\":null,"
+                                    "\"announced_at_ms\":1764300000000}",
+                                    &c, err),
+                     0);
+    assert_int_equal(c.announced_at_ms, 1764300000000LL);
+    assert_null(c.reason);
+    static const struct {
+        const char *json, *reason;
+    } bad[] = {
+        {"{\"type\":\"template_status\",\"template_name\":\"a\",\"template_language\":\"en\","
+         "\"event\":\"PAUSED\",\"announced_at_ms\":1}",
+         "command_id"},
+        {"{\"command_id\":\"t\",\"type\":\"template_status\",\"template_language\":\"en\","
+         "\"event\":\"PAUSED\",\"announced_at_ms\":1}",
+         "template_name"},
+        {"{\"command_id\":\"t\",\"type\":\"template_status\",\"template_name\":\"a\","
+         "\"template_language\":\"\",\"event\":\"PAUSED\",\"announced_at_ms\":1}",
+         "template_language"},
+        {"{\"command_id\":\"t\",\"type\":\"template_status\",\"template_name\":\"a\","
+         "\"template_language\":\"en\",\"event\":\"paused\",\"announced_at_ms\":1}",
+         "event must be"},
+        {"{\"command_id\":\"t\",\"type\":\"template_status\",\"template_name\":\"a\","
+         "\"template_language\":\"en\",\"event\":\"PAUSED\",\"reason\":7,\"announced_at_ms\":1}",
+         "reason"},
+        {"{\"command_id\":\"t\",\"type\":\"template_status\",\"template_name\":\"a\","
+         "\"template_language\":\"en\",\"event\":\"PAUSED\",\"announced_at_ms\":0}",
+         "announced_at_ms"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(template_parse(bad[i].json, &c, err), -1);
+        assert_non_null(strstr(err, bad[i].reason));
+        assert_non_null(strstr(err, "template_status: "));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_partial_record_on_rejection),
         cmocka_unit_test(test_campaign_definition),
         cmocka_unit_test(test_messaging_limit_command),
+        cmocka_unit_test(test_template_status_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

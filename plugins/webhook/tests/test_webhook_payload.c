@@ -489,12 +489,57 @@ static void limit_announcements_become_ordered_commands(void **state)
     webhook_events_free(&ev);
 }
 
+static void template_statuses_become_commands_keyed_by_template(void **state)
+{
+    (void)state;
+    const char *body =
+        "{\"object\":\"whatsapp_business_account\",\"entry\":["
+        " {\"id\":\"5241\",\"time\":1764300000,\"changes\":["
+        "  {\"field\":\"message_template_status_update\",\"value\":{\"event\":\"PAUSED\","
+        "   \"message_template_id\":806312974732579,\"message_template_name\":\"spring_sale\","
+        "   \"message_template_language\":\"en_US\",\"reason\":\"LOW_QUALITY\"}},"
+        "  {\"field\":\"message_template_status_update\",\"value\":{\"event\":\"APPROVED\","
+        "   \"message_template_name\":\"spring_sale\",\"message_template_language\":\"en_US\"}},"
+        "  {\"field\":\"message_template_status_update\",\"value\":{\"event\":\"paused\","
+        "   \"message_template_name\":\"x\",\"message_template_language\":\"en\"}},"
+        "  {\"field\":\"message_template_status_update\",\"value\":{\"event\":\"PAUSED\","
+        "   \"message_template_language\":\"en\"}}"
+        " ]}]}";
+    struct webhook_events ev;
+    assert_int_equal(parse(body, &ev), WEBHOOK_PARSE_OK);
+    assert_int_equal(ev.n, 2);
+    assert_int_equal(ev.stats.template_updates, 2);
+    assert_int_equal(ev.stats.unknown_changes, 2); /* a lower-case event, no template name */
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(ev.items[i].topic, WEBHOOK_TOPIC_CAMPAIGN_COMMANDS);
+        assert_string_equal(ev.items[i].key, "template:spring_sale:en_US");
+    }
+    json_t *paused = payload_of(&ev, 0), *approved = payload_of(&ev, 1);
+    assert_str_field(
+        paused, "command_id",
+        "meta:message_template_status_update:5241:1764300000000:806312974732579:PAUSED");
+    assert_str_field(paused, "type", "template_status");
+    assert_str_field(paused, "template_name", "spring_sale");
+    assert_str_field(paused, "template_language", "en_US");
+    assert_str_field(paused, "event", "PAUSED");
+    assert_str_field(paused, "reason", "LOW_QUALITY");
+    assert_str_field(paused, "waba_id", "5241");
+    assert_int_field(paused, "announced_at_ms", 1764300000000LL);
+    assert_str_field(approved, "command_id",
+                     "meta:message_template_status_update:5241:1764300000000:-:APPROVED");
+    assert_null(json_object_get(approved, "reason"));
+    json_decref(paused);
+    json_decref(approved);
+    webhook_events_free(&ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sample_yields_events_in_order),
         cmocka_unit_test(limit_values_as_meta_writes_them),
         cmocka_unit_test(limit_announcements_become_ordered_commands),
+        cmocka_unit_test(template_statuses_become_commands_keyed_by_template),
         cmocka_unit_test(refuses_non_json_and_non_objects),
         cmocka_unit_test(refuses_other_objects),
         cmocka_unit_test(empty_entry_list_is_fine),
