@@ -231,3 +231,53 @@ def test_failure_guard_pauses_a_campaign_sent_to_a_stale_list(herald):
             st.stop()
     finally:
         mock.stop()
+
+
+def test_a_template_meta_pauses_and_approves_again_pauses_and_resumes_the_campaign(herald):
+    """End to end, Meta played by the mock: the campaign's template is paused (the mock answers
+    132015), so the dispatcher pauses the campaign and fails nobody; then the pause ends (the
+    mock takes the template back and posts a signed message_template_status_update APPROVED to
+    the webhook gateway), the segmenter resumes the campaign by itself, and every recipient is
+    sent exactly once."""
+    from test_gateway_webhook import SECRET, start_webhook
+    n = 300
+    add_contacts(herald, n, "tpl")
+    gateway, hook = start_webhook(herald)
+    mock = Mock("--paused-templates", "spring_sale", "--webhook-url", hook, "--app-secret", SECRET)
+    try:
+        seg = start_segmenter(herald, lookahead_min=100, lookahead_max=100)
+        disp = herald.start_stage(
+            "dispatcher", plugin="dispatcher", consume=["jobs"], name="dispatcher-tpl",
+            plugin_config={"api_base_url": mock.url, "rate_per_second": 200.0,
+                           "campaign_refresh_ms": 200},
+            env={"HERALD_WA_TOKEN": TOKEN})
+        disp.wait_healthy()
+        cid = create(herald, {"include_lists": [list_id(herald, "tpl")]})
+        command(herald, "start", cid)
+        wait_for(lambda: campaign(herald, cid)["status"] == "paused", timeout=60,
+                 what="the campaign paused on 132015")
+        (reason, marked), = herald.sql("SELECT status_reason, template_paused_at IS NOT NULL "
+                                       "FROM campaigns WHERE id = %s", cid)
+        assert reason.startswith("template paused by Meta (code 132015: ") and marked, reason
+        assert len(mock.sends()) == 0
+        wait_for(lambda: "failed" not in states(herald, cid) and "sending" not in
+                 states(herald, cid), what="what was in flight back in the queue")
+
+        requests.post(f"{mock.url}/mock/config", json={"paused_templates": ""}, timeout=10)
+        r = requests.post(f"{mock.url}/mock/announce", timeout=10, json={
+            "field": "message_template_status_update",
+            "value": {"event": "APPROVED", "message_template_id": 806312974732579,
+                      "message_template_name": "spring_sale", "message_template_language": "en",
+                      "reason": None}})
+        assert r.status_code == 200, r.text
+        wait_for(lambda: campaign(herald, cid)["status"] == "completed", timeout=90,
+                 what="the campaign resumed by Meta's approval and completed")
+        assert states(herald, cid) == {"accepted": n}
+        sends = [s["to"] for s in mock.sends()]
+        assert len(sends) == n and len(set(sends)) == n
+        assert f"campaign {cid} resumed: template spring_sale (en) approved again by Meta" in \
+            seg.log_text()
+        for st in (disp, seg, gateway):
+            st.stop()
+    finally:
+        mock.stop()

@@ -149,3 +149,40 @@ void mock_admin_metrics(mock_app_t *app, mock_http_reply_t *reply)
     mock_reply_set(reply, 200, t.data);
     reply->content_type = "text/plain; version=0.0.4";
 }
+
+static int webhook_url_set(mock_app_t *app)
+{
+    mock_config_t *cfg = mock_config_acquire(app->config);
+    int set = cfg->webhook_url[0] != '\0';
+    mock_config_unref(cfg);
+    return set;
+}
+
+/* Meta's field names: lower-case letters and '_'. */
+static int is_field_name(const char *s)
+{
+    if (!s || !*s || strlen(s) > 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+void mock_admin_announce(mock_app_t *app, const char *body, size_t len, mock_http_reply_t *reply)
+{
+    json_t *root = json_loadb(body ? body : "", len, 0, NULL);
+    const char *field = json_string_value(json_object_get(root, "field"));
+    json_t *value = json_object_get(root, "value");
+    if (!is_field_name(field) || !json_is_object(value) || strcmp(field, "messages") == 0)
+        reply_problem(reply, 400,
+                      "the body must be {\"field\": an account change such as "
+                      "message_template_status_update, \"value\": {...}}");
+    else if (!app->webhooks || !webhook_url_set(app))
+        reply_problem(reply, 409, "webhooks are off (no webhook_url)");
+    else if (mock_webhook_sender_announce(app->webhooks, field, value) != 0)
+        reply_problem(reply, 503, "too many announcements waiting");
+    else
+        mock_reply_json(reply, 200, json_pack("{s:b}", "queued", 1));
+    json_decref(root);
+}

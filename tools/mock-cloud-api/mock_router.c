@@ -67,6 +67,8 @@ static int route_admin(mock_app_t *app, const mock_http_request_t *req, mock_htt
         mock_admin_set_config(app, req->body, req->body_len, reply);
     else if (is(req, "POST", "/mock/reset"))
         mock_admin_reset(app, reply);
+    else if (is(req, "POST", "/mock/announce"))
+        mock_admin_announce(app, req->body, req->body_len, reply);
     else
         return 0;
     return 1;

@@ -32,6 +32,7 @@
 #define POLL_MS            20
 #define HEAP_LIMIT_RATIO   8
 #define BATCH_LOOKAHEAD_MS 150 /* scheduled events allowed per queue slot */
+#define ANNOUNCE_MAX       64  /* account changes waiting for the thread */
 
 typedef struct message {
     int refs; /* only touched by the sender thread after submit */
@@ -78,6 +79,8 @@ struct mock_webhook_sender {
     uint64_t next_seq;
     atomic_uint generation;
     atomic_bool stopping;
+    char *announce[ANNOUNCE_MAX]; /* complete bodies of account changes, under `lock` */
+    size_t n_announce;
     /* thread-only state */
     pthread_t thread;
     CURLM *multi;
@@ -140,6 +143,29 @@ int mock_webhook_sender_submit(mock_webhook_sender_t *s, const char *wamid,
     return 0;
 }
 
+int mock_webhook_sender_announce(mock_webhook_sender_t *s, const char *field, json_t *value)
+{
+    mock_config_t *cfg = mock_config_acquire(s->config);
+    json_t *root =
+        json_pack("{s:s, s:[{s:s, s:I, s:[{s:O, s:s}]}]}", "object", "whatsapp_business_account",
+                  "entry", "id", cfg->waba_id, "time", (json_int_t)(mock_wall_ms() / 1000),
+                  "changes", "value", value, "field", field);
+    mock_config_unref(cfg);
+    char *body = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_decref(root);
+    pthread_mutex_lock(&s->lock);
+    bool full = !body || s->n_announce == ANNOUNCE_MAX;
+    if (!full)
+        s->announce[s->n_announce++] = body;
+    pthread_mutex_unlock(&s->lock);
+    if (full) {
+        free(body);
+        return -1;
+    }
+    curl_multi_wakeup(s->multi);
+    return 0;
+}
+
 /* ---- scheduling -------------------------------------------------------------------- */
 
 static void item_free(item_t *it)
@@ -188,6 +214,24 @@ static void plan_message(mock_webhook_sender_t *s, const mock_config_t *cfg, mes
         schedule(s, now + e->plan.delay_ms, &e->hdr);
     }
     message_unref(m);
+}
+
+static post_t *post_new(const mock_config_t *cfg, char *body, uint32_t generation);
+
+/* Account changes go out at once, in the order they were announced. */
+static void drain_announcements(mock_webhook_sender_t *s, const mock_config_t *cfg, int64_t now)
+{
+    char *bodies[ANNOUNCE_MAX];
+    pthread_mutex_lock(&s->lock);
+    size_t n = s->n_announce;
+    memcpy(bodies, s->announce, n * sizeof(*bodies));
+    s->n_announce = 0;
+    pthread_mutex_unlock(&s->lock);
+    for (size_t i = 0; i < n; i++) {
+        post_t *p = post_new(cfg, bodies[i], s->seen_generation);
+        if (p)
+            schedule(s, now + (int64_t)i, &p->hdr); /* + i: the heap keeps them in order */
+    }
 }
 
 static void drain_ring(mock_webhook_sender_t *s, const mock_config_t *cfg, int64_t now)
@@ -473,6 +517,7 @@ static void *run(void *arg)
         flush_if_reset(s);
         int64_t now = mock_mono_ms();
         drain_ring(s, cfg, now);
+        drain_announcements(s, cfg, now);
         dispatch_due(s, cfg, now);
         int running;
         curl_multi_perform(s->multi, &running);
@@ -521,6 +566,13 @@ mock_webhook_sender_t *mock_webhook_sender_start(mock_config_holder_t *config,
     return s;
 }
 
+static void free_announcements(mock_webhook_sender_t *s)
+{
+    for (size_t i = 0; i < s->n_announce; i++)
+        free(s->announce[i]);
+    s->n_announce = 0;
+}
+
 void mock_webhook_sender_reset(mock_webhook_sender_t *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -529,6 +581,7 @@ void mock_webhook_sender_reset(mock_webhook_sender_t *s)
         s->head = (s->head + 1) % s->cap;
         s->len--;
     }
+    free_announcements(s);
     pthread_mutex_unlock(&s->lock);
     atomic_fetch_add(&s->generation, 1);
     curl_multi_wakeup(s->multi);
@@ -554,6 +607,7 @@ void mock_webhook_sender_stop(mock_webhook_sender_t *s)
     for (size_t i = 0; i < s->len; i++)
         free(s->ring[(s->head + i) % s->cap]);
     free(s->ring);
+    free_announcements(s);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->error_lock);
     free(s);

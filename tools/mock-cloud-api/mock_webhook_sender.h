@@ -13,6 +13,7 @@
 #include "mock_config.h"
 #include "mock_counters.h"
 
+#include <jansson.h>
 #include <stddef.h>
 
 typedef struct mock_webhook_sender mock_webhook_sender_t;
@@ -32,6 +33,14 @@ void mock_webhook_sender_stop(mock_webhook_sender_t *s);
 int mock_webhook_sender_submit(mock_webhook_sender_t *s, const char *wamid,
                                const char *phone_number_id, const char *to,
                                const char *callback_data, int fail_code);
+
+/*
+ * Queues one account change as Meta posts it (business_capability_update,
+ * message_template_status_update, ...): `value` (a JSON object, borrowed) is wrapped in the
+ * whatsapp_business_account envelope with waba_id and the current time, signed and POSTed
+ * like any webhook, retried the same way. Returns 0, or -1 when too many are waiting.
+ */
+int mock_webhook_sender_announce(mock_webhook_sender_t *s, const char *field, json_t *value);
 
 /* Drops everything queued or scheduled (POST /mock/reset). POSTs in flight finish. */
 void mock_webhook_sender_reset(mock_webhook_sender_t *s);
