@@ -46,7 +46,7 @@ static enum disp_action classify_code(int code)
         return DISP_ACT_RETRY;
     if (is_token_code(code))
         return DISP_ACT_STOP_NUMBER;
-    if (code == 131048 || code == 368)
+    if (disp_hold_reason(code))
         return DISP_ACT_PAUSE_NUMBER;
     if (is_template_code(code))
         return DISP_ACT_STOP_CAMPAIGN;
@@ -101,6 +101,27 @@ enum disp_transport disp_transport_of_curl(int curl_code, int request_sent)
         return DISP_TX_NOT_SENT;
     default:
         return request_sent ? DISP_TX_AMBIGUOUS : DISP_TX_NOT_SENT;
+    }
+}
+
+/* Errors of the number or the account, not of the recipient: every further send would fail
+ * the same way until the business fixes it (or Meta lifts it), so the audience is held, not
+ * failed. */
+const char *disp_hold_reason(int code)
+{
+    switch (code) {
+    case 131048:
+        return "spam rate limit hit";
+    case 368:
+        return "temporarily blocked for policy violations";
+    case 131031:
+        return "business account locked";
+    case 131042:
+        return "payment method problem (business eligibility)";
+    case 133010:
+        return "phone number not registered";
+    default:
+        return NULL;
     }
 }
 

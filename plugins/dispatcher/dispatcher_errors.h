@@ -24,7 +24,8 @@ enum disp_action {
     DISP_ACT_FAILED,          /* permanent for this recipient */
     DISP_ACT_FAILED_OPT_OUT,  /* permanent, and the contact opted out of marketing */
     DISP_ACT_STOP_NUMBER,     /* token invalid/expired or missing permission: hold + alert */
-    DISP_ACT_PAUSE_NUMBER,    /* spam limit / policy block: hold the number, report */
+    DISP_ACT_PAUSE_NUMBER,    /* spam limit, policy block, account locked or unpaid, number
+                                 not registered: hold the number, report */
     DISP_ACT_STOP_CAMPAIGN,   /* template missing/unapproved or parameters that do not fit */
     DISP_ACT_PAUSE_CAMPAIGN,  /* template paused by Meta (low quality) for some hours */
     DISP_ACT_UNCERTAIN,       /* may or may not have been sent: never retried blindly */
@@ -42,6 +43,10 @@ enum disp_action disp_classify(enum disp_transport tx, long http_status, int met
 /* Transport class of a libcurl result code. `request_sent` is 1 when libcurl reports having
  * written request bytes (CURLINFO_REQUEST_SIZE > 0). */
 enum disp_transport disp_transport_of_curl(int curl_code, int request_sent);
+
+/* Why a number is held for `code` (131048 spam rate limit, 368 policy block, 131031 account
+ * locked, 131042 payment problem, 133010 number not registered), or NULL: not a hold code. */
+const char *disp_hold_reason(int code);
 
 /* Stable lower-case name for logs and metrics ("retry", "stop_number", ...). */
 const char *disp_action_name(enum disp_action a);

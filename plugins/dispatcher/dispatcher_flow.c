@@ -247,9 +247,11 @@ static void act(struct disp_ctx *c, struct disp_entry *e, enum disp_action a,
     case DISP_ACT_STOP_NUMBER:
         block_number(c, e, "access token invalid or missing permission", now_ms);
         break;
-    case DISP_ACT_PAUSE_NUMBER:
-        block_number(c, e, "spam limit or policy block", now_ms);
+    case DISP_ACT_PAUSE_NUMBER: {
+        const char *why = disp_hold_reason(e->err_code);
+        block_number(c, e, why ? why : "number or account blocked", now_ms);
         break;
+    }
     case DISP_ACT_STOP_CAMPAIGN:
         stop_campaign(c, e, now_ms);
         break;

@@ -12,6 +12,7 @@ The campaign and its recipients are written directly in SQL and the jobs produce
 """
 import json
 import os
+import re
 import subprocess
 import time
 from collections import Counter
@@ -480,6 +481,29 @@ def test_expired_token_holds_the_number_then_resumes(herald, mock_api):
     assert herald.sql("SELECT max(attempts) FROM campaign_recipients WHERE campaign_id = %s",
                       cid)[0][0] == 0, "held attempts are not counted against the recipient"
     api.config(token_expired=False)
+    wait_final(herald, cid, n, timeout=20)
+    assert states(herald, cid) == {"accepted": n}
+    assert dispatcher_metric(st, "number_blocked") == 0
+    st.stop()
+
+
+def test_an_account_error_holds_the_number_and_fails_nobody(herald, mock_api):
+    """131042 (the account's payment method) answers every send, whoever the recipient: the
+    number is held with the reason, nobody is failed or charged an attempt, and the first
+    successful probe after the business fixed it sends everyone."""
+    n = 30
+    api = mock_api("--account-error", "131042")
+    cid = make_campaign(herald, n)
+    st = start_dispatcher(herald, api, number_recheck_ms=400)
+    produce_jobs(herald, cid)
+    st.wait_log(re.escape("ALERT number 1098765 stopped: payment method problem (business "
+                          "eligibility) (code 131042"))
+    time.sleep(1.5)  # several probes fail
+    s = states(herald, cid)
+    assert s.get("failed", 0) == 0 and s.get("queued", 0) == n, s
+    assert herald.sql("SELECT max(attempts) FROM campaign_recipients WHERE campaign_id = %s",
+                      cid)[0][0] == 0
+    api.config(account_error=0)
     wait_final(herald, cid, n, timeout=20)
     assert states(herald, cid) == {"accepted": n}
     assert dispatcher_metric(st, "number_blocked") == 0

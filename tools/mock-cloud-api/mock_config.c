@@ -44,6 +44,9 @@ static const option_t options[] = {
     {"seed", OPT_INT, OFF(seed), false, 0, BIG, "random seed (0 = from the clock)"},
     {"token", OPT_STRING, OFF(token), true, 0, 0, "expected bearer token (\"\" = accept any)"},
     {"token_expired", OPT_BOOL, OFF(token_expired), true, 0, 0, "answer 190 to every send"},
+    {"account_error", OPT_INT, OFF(account_error), true, 0, 999999,
+     "answer this error of the account or number to every send (131031 locked, 131042 "
+     "payment, 133010 not registered, 131048 spam limit, 368 policy block; 0 = none)"},
     {"token_expires_at_ms", OPT_INT, OFF(token_expires_at_ms), true, 0, BIG,
      "unix ms after which the token is expired (0 = never)"},
     {"rate_per_second", OPT_DOUBLE, OFF(rate_per_second), true, 0, 1e9,

@@ -47,6 +47,7 @@ typedef struct mock_config {
     /* access */
     char *token;
     bool token_expired;
+    int64_t account_error;       /* code answered to every send (131031, 131042, ...); 0 = none */
     int64_t token_expires_at_ms; /* unix ms; 0 = never */
 
     /* limits */

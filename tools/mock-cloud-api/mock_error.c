@@ -26,6 +26,8 @@ static const title_t titles[] = {
     {131026, "Message undeliverable"},
     {131047, "Re-engagement message"},
     {131048, "Spam rate limit hit"},
+    {131031, "Business Account locked"},
+    {131042, "Business eligibility payment issue"},
     {131049, "This message was not delivered to maintain healthy ecosystem engagement."},
     {131050, "Unable to deliver the message. This recipient has chosen to stop receiving "
              "marketing messages on WhatsApp from your business."},
@@ -37,6 +39,7 @@ static const title_t titles[] = {
     {132001, "Template name does not exist in the translation"},
     {132015, "Template is paused"},
     {132018, "There was an issue with the parameters in your template."},
+    {133010, "Phone number not registered"},
     {190, "Invalid OAuth access token - Cannot parse access token"},
     {368, "Temporarily blocked for policies violations"},
     {2500, "Unknown path components"},

@@ -120,6 +120,13 @@ static void handle_with_config(mock_app_t *app, const mock_config_t *cfg, const 
         reply_error(app, reply, &err);
         return;
     }
+    if (cfg->account_error) { /* the account or the number, whoever the recipient */
+        mock_error_set(&err, 400, (int)cfg->account_error, "%s",
+                       mock_error_title((int)cfg->account_error));
+        reply_error(app, reply, &err);
+        mock_send_request_clear(&req);
+        return;
+    }
     mock_fault_t fault = mock_faults_roll(cfg, &code);
     if (fault == MOCK_FAULT_5XX) {
         atomic_fetch_add(&app->counters.fault_5xx, 1);

@@ -87,6 +87,12 @@ static void policy_blocks_pause_the_number(void **state)
 {
     assert_int_equal(code(400, 131048), DISP_ACT_PAUSE_NUMBER);
     assert_int_equal(code(400, 368), DISP_ACT_PAUSE_NUMBER);
+    /* the account or the number, not the recipient: hold everything, fail nobody */
+    assert_int_equal(code(400, 131031), DISP_ACT_PAUSE_NUMBER);
+    assert_int_equal(code(400, 131042), DISP_ACT_PAUSE_NUMBER);
+    assert_int_equal(code(400, 133010), DISP_ACT_PAUSE_NUMBER);
+    assert_string_equal(disp_hold_reason(131042), "payment method problem (business eligibility)");
+    assert_null(disp_hold_reason(131026));
 }
 
 static void transport_failures(void **state)
