@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "meta_command.h"
 #include "segmenter_pg.h"
 
 /* Any number no other Herald lock uses (migrations.c holds 7243019871). */
@@ -105,8 +106,9 @@ static const char *limit_text(const char *people, char *buf, size_t len)
 
 static void log_follow(struct segmenter *s, const struct messaging_limit_command *c, PGresult *res)
 {
-    const char *outcome = PQgetvalue(res, 0, 0), *when = PQgetvalue(res, 0, 3);
-    char num[24], said_buf[48], was_buf[48], now_buf[48], from[80] = "";
+    const char *outcome = PQgetvalue(res, 0, 0);
+    char num[24], said_buf[48], was_buf[48], now_buf[48], from[80] = "", when[40];
+    meta_command_time_text(c->announced_at_ms, when, sizeof(when));
     snprintf(num, sizeof(num), "%lld", (long long)c->people);
     const char *said = limit_text(num, said_buf, sizeof(said_buf));
     const char *was = limit_text(PQgetvalue(res, 0, 1), was_buf, sizeof(was_buf));
@@ -136,32 +138,18 @@ static void log_follow(struct segmenter *s, const struct messaging_limit_command
 
 herald_status messaging_limit_follow(struct segmenter *s, const struct messaging_limit_command *c)
 {
-    PGconn *conn = s->api->pg_main(s->host);
-    if (!conn)
-        return HERALD_RETRY;
-    char people[24], at[24], err[256];
+    char people[24], at[24];
     snprintf(people, sizeof(people), "%lld", (long long)c->people);
     snprintf(at, sizeof(at), "%lld", (long long)c->announced_at_ms);
     const char *params[] = {people, at, c->source, s->follow_meta_messaging_limit ? "t" : "f"};
-    PGresult *res = NULL;
-    enum pgx_outcome o = pgx_exec(
-        conn,
-        "SELECT a.outcome, a.was, a.people, to_char(to_timestamp($2::bigint / 1000.0) "
-        "AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') FROM messaging_limit_announced("
-        "$1::integer, to_timestamp($2::bigint / 1000.0), $3, $4::boolean) a",
-        4, params, &res, err, sizeof(err));
-    if (o == PGX_TRANSIENT) {
-        s->api->log(s->host, HERALD_LOG_WARN, "command %s: database error, will retry: %s",
-                    c->command_id, err);
-        return HERALD_RETRY;
-    }
-    if (o == PGX_DATA) {
-        s->api->counter_add(s->commands_rejected, 1);
-        s->api->log(s->host, HERALD_LOG_WARN, "command %s (messaging_limit) rejected: %s",
-                    c->command_id, err);
-        return HERALD_OK;
-    }
-    log_follow(s, c, res);
+    PGresult *res;
+    herald_status st = segmenter_announcement_exec(
+        s, c->command_id, MESSAGING_LIMIT_COMMAND,
+        "SELECT a.outcome, a.was, a.people FROM messaging_limit_announced($1::integer, "
+        "to_timestamp($2::bigint / 1000.0), $3, $4::boolean) a",
+        4, params, &res);
+    if (res)
+        log_follow(s, c, res);
     PQclear(res);
-    return HERALD_OK;
+    return st;
 }

@@ -58,6 +58,14 @@ struct segmenter {
  * command_results row. Returns the status to complete the message with. */
 herald_status segmenter_handle_command(struct segmenter *s, struct herald_message *msg);
 
+/* segmenter_commands.c: runs the statement that applies one of Meta's announcements (a command
+ * of no campaign, without a command_results row). HERALD_OK with *res set, or with *res NULL
+ * when the database refused the values (logged and counted as rejected: the command is
+ * skipped); HERALD_RETRY when the database did not answer. */
+herald_status segmenter_announcement_exec(struct segmenter *s, const char *command_id,
+                                          const char *type, const char *sql, int nparams,
+                                          const char *const *params, PGresult **res);
+
 /* audience_snapshot.c: inside an open transaction that holds the campaign row lock, snapshot
  * the audience into campaign_recipients and mark the campaign running. Returns 0, or -1 with
  * *data_error = 1 when the definition itself is at fault (reason in err) and 0 when the

@@ -442,6 +442,29 @@ out:
     return st;
 }
 
+herald_status segmenter_announcement_exec(struct segmenter *s, const char *command_id,
+                                          const char *type, const char *sql, int nparams,
+                                          const char *const *params, PGresult **res)
+{
+    *res = NULL;
+    PGconn *conn = s->api->pg_main(s->host);
+    if (!conn)
+        return HERALD_RETRY;
+    char err[256];
+    enum pgx_outcome o = pgx_exec(conn, sql, nparams, params, res, err, sizeof(err));
+    if (o == PGX_TRANSIENT) {
+        s->api->log(s->host, HERALD_LOG_WARN, "command %s: database error, will retry: %s",
+                    command_id, err);
+        return HERALD_RETRY;
+    }
+    if (o == PGX_DATA) {
+        s->api->counter_add(s->commands_rejected, 1);
+        s->api->log(s->host, HERALD_LOG_WARN, "command %s (%s) rejected: %s", command_id, type,
+                    err);
+    }
+    return HERALD_OK;
+}
+
 static herald_status handle_messaging_limit(struct segmenter *s, const json_t *root)
 {
     struct messaging_limit_command c;

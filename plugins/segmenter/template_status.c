@@ -5,9 +5,8 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "segmenter_pg.h"
+#include "meta_command.h"
 
 static void log_campaign(struct segmenter *s, const struct template_status_command *c,
                          const char *action, const char *campaign_id, const char *when)
@@ -57,36 +56,20 @@ static void log_outcome(struct segmenter *s, const struct template_status_comman
 
 herald_status template_status_follow(struct segmenter *s, const struct template_status_command *c)
 {
-    PGconn *conn = s->api->pg_main(s->host);
-    if (!conn)
-        return HERALD_RETRY;
-    char at[24], err[256];
+    char at[24], when[40];
     snprintf(at, sizeof(at), "%lld", (long long)c->announced_at_ms);
     const char *params[] = {c->name,   c->language, c->event,
                             c->reason, at,          s->follow_meta_template_status ? "t" : "f"};
-    PGresult *res = NULL;
-    enum pgx_outcome o = pgx_exec(
-        conn,
+    PGresult *res;
+    herald_status st = segmenter_announcement_exec(
+        s, c->command_id, TEMPLATE_STATUS_COMMAND,
         "SELECT a.action, a.campaign_id::text FROM template_status_announced($1, $2, $3, $4, "
         "to_timestamp($5::bigint / 1000.0), $6::boolean) a",
-        6, params, &res, err, sizeof(err));
-    if (o == PGX_TRANSIENT) {
-        s->api->log(s->host, HERALD_LOG_WARN, "command %s: database error, will retry: %s",
-                    c->command_id, err);
-        return HERALD_RETRY;
+        6, params, &res);
+    if (res) {
+        meta_command_time_text(c->announced_at_ms, when, sizeof(when));
+        log_outcome(s, c, res, when);
     }
-    if (o == PGX_DATA) {
-        s->api->counter_add(s->commands_rejected, 1);
-        s->api->log(s->host, HERALD_LOG_WARN, "command %s (template_status) rejected: %s",
-                    c->command_id, err);
-        return HERALD_OK;
-    }
-    char when[40];
-    time_t secs = (time_t)(c->announced_at_ms / 1000);
-    struct tm tm;
-    if (!gmtime_r(&secs, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
-        snprintf(when, sizeof(when), "%lld ms", (long long)c->announced_at_ms);
-    log_outcome(s, c, res, when);
     PQclear(res);
-    return HERALD_OK;
+    return st;
 }

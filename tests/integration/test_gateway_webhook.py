@@ -337,14 +337,15 @@ def test_campaigns_follow_what_meta_says_of_their_template(herald):
         (cid,), = herald.sql("SELECT nextval('campaign_ids')")
         herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, "
                    "template_language, status, template_paused_at) VALUES (%s, %s, '1098765', "
-                   "%s, %s, %s, CASE WHEN %s THEN now() END)", cid, name, template, language,
-                   status, template_paused)
+                   "%s, %s, 'draft', CASE WHEN %s THEN now() END)", cid, name, template, language,
+                   template_paused)
         for rid in range(1, queued + 1):
             herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
                        "VALUES (%s, %s, %s, 'queued')", cid, rid, f"49151{cid:04d}{rid:04d}")
         # one message on its way, so that a running campaign does not complete meanwhile
         herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
                    "VALUES (%s, 100, %s, 'sending')", cid, f"49152{cid:04d}0100")
+        herald.sql("UPDATE campaigns SET status = %s WHERE id = %s", status, cid)
         return cid
 
     running = make("on the template", "running")
