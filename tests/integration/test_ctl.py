@@ -685,6 +685,29 @@ def test_messaging_limit_shows_and_sets_the_24_hour_budget(herald):
     assert rc == 0 and json.loads(out)["messaging_limit_next_room_at"] is None, (out, err)
 
 
+def test_templates_shows_what_meta_said_and_the_campaigns_waiting(herald):
+    rc, out, err = ctl(herald, "templates", "--json")
+    assert rc == 0 and json.loads(out) == [], (out, err)
+    running = make_campaign(herald, "running")  # spring_sale / en, as every campaign here
+    other = make_campaign(herald, "running")
+    herald.sql("UPDATE campaigns SET template_name = 'welcome' WHERE id = %s", other)
+    herald.sql("SELECT * FROM template_status_announced('spring_sale', 'en', 'PAUSED', "
+               "'LOW_QUALITY', '2026-11-28 09:20:00+00', true)")
+    herald.sql("SELECT * FROM template_status_announced('welcome', 'en', 'FLAGGED', NULL, "
+               "'2026-11-28 08:00:00+00', true)")
+    rc, out, err = ctl(herald, "templates", "--json")
+    assert rc == 0, err
+    assert json.loads(out) == [
+        {"name": "spring_sale", "language": "en", "event": "PAUSED", "reason": "LOW_QUALITY",
+         "announced_at": "2026-11-28T09:20:00Z", "campaigns_waiting": 1},
+        {"name": "welcome", "language": "en", "event": "FLAGGED", "reason": None,
+         "announced_at": "2026-11-28T08:00:00Z", "campaigns_waiting": 0}]
+    assert herald.sql("SELECT status FROM campaigns WHERE id IN (%s, %s) ORDER BY id", running,
+                      other) == [("paused",), ("running",)]
+    rc, out, err = ctl(herald, "templates")
+    assert rc == 0 and "spring_sale" in out and "campaigns_waiting" in out, (out, err)
+
+
 def test_contacts_opt_out_and_opt_in_by_hand(herald):
     herald.sql("INSERT INTO contacts (phone, name) VALUES ('4915100000001', 'Asha'), "
                "('4915100000002', 'Ben')")

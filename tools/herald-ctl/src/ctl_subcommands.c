@@ -98,8 +98,17 @@ static const char messaging_limit_details[] =
     "order; the rest of a campaign waits, pending, and goes on as earlier contacts age out.\n"
     "Someone contacted in that time costs nothing more. Prints the limit, the people contacted\n"
     "in the last 24 h, the room left and, when there is none, when the next one may go (UTC).\n"
-    "Turning it on counts whom campaigns reached in the last 24 h. Example:\n"
+    "Turning it on counts whom campaigns reached in the last 24 h. A new limit Meta announces\n"
+    "by webhook is set by the segmenters themselves (meta_announced shows the last one).\n"
+    "Example:\n"
     "  herald-ctl messaging-limit --set 2000\n";
+
+static const char templates_details[] =
+    "What Meta last said of each message template by webhook (message_template_status_update):\n"
+    "PAUSED for low quality (3 hours the first time, 6 the second), APPROVED again, DISABLED,\n"
+    "REJECTED, ..., when, and how many paused campaigns wait for its approval. The segmenters\n"
+    "pause the campaigns on a paused template, resume them on its approval and fail them when\n"
+    "it is gone for good (follow_meta_template_status).\n";
 
 static const struct ctl_opt_spec replies_opts[] = {
     {"limit", 'n', CTL_OPT_VALUE, "N", "at most N replies, newest first (default 50)"},
@@ -205,6 +214,9 @@ const struct ctl_subcommand ctl_subcommands[] = {
     {"messaging-limit", "", 0, 0, messaging_limit_opts,
      "Meta's 24-hour messaging limit: show it and what is used, or --set it",
      messaging_limit_details, ctl_cmd_messaging_limit},
+    {"templates", "", 0, 0, json_opts,
+     "what Meta last said of each template, and the campaigns waiting for its approval",
+     templates_details, ctl_cmd_templates},
     /* `campaign <verb>` spellings of the lifecycle verbs, for those who expect them. */
     {"campaign schedule", "ID", 1, 1, schedule_opts, "same as `schedule`", NULL, ctl_cmd_schedule},
     LIFECYCLE("campaign start", ctl_cmd_start, "same as `start`"),

@@ -69,5 +69,6 @@ int ctl_cmd_recalculate(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_watch(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_command(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 int ctl_cmd_messaging_limit(struct ctl_ctx *ctx, const struct ctl_opts *opts);
+int ctl_cmd_templates(struct ctl_ctx *ctx, const struct ctl_opts *opts);
 
 #endif
