@@ -3,7 +3,7 @@
  *
  * Why: a campaign on a template Meta paused for low quality only collects 132015 answers until
  * Meta approves the template again (3 hours the first time, 6 the second), and one on a
- * template Meta disabled, rejected or deleted can never be sent. With
+ * template Meta disabled or deleted can never be sent. With
  * follow_meta_template_status on (the default) the segmenter pauses the running campaigns on a
  * paused template, resumes exactly those when it is approved again (not one somebody paused by
  * hand; the dispatcher marks a campaign it paused on a 132015 answer the same way), and fails
