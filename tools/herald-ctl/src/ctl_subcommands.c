@@ -215,7 +215,7 @@ const struct ctl_subcommand ctl_subcommands[] = {
      "Meta's 24-hour messaging limit: show it and what is used, or --set it",
      messaging_limit_details, ctl_cmd_messaging_limit},
     {"templates", "", 0, 0, json_opts,
-     "what Meta last said of each template, and the campaigns waiting for its approval",
+     "what Meta said of each template; campaigns waiting on it",
      templates_details, ctl_cmd_templates},
     /* `campaign <verb>` spellings of the lifecycle verbs, for those who expect them. */
     {"campaign schedule", "ID", 1, 1, schedule_opts, "same as `schedule`", NULL, ctl_cmd_schedule},
