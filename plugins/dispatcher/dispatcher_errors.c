@@ -120,6 +120,10 @@ const char *disp_hold_reason(int code)
         return "payment method problem (business eligibility)";
     case 133010:
         return "phone number not registered";
+    case 131045:
+        return "phone number registration error (certificate)";
+    case 131037:
+        return "display name not approved yet";
     default:
         return NULL;
     }

@@ -45,7 +45,8 @@ enum disp_action disp_classify(enum disp_transport tx, long http_status, int met
 enum disp_transport disp_transport_of_curl(int curl_code, int request_sent);
 
 /* Why a number is held for `code` (131048 spam rate limit, 368 policy block, 131031 account
- * locked, 131042 payment problem, 133010 number not registered), or NULL: not a hold code. */
+ * locked, 131042 payment problem, 133010 number not registered, 131045 registration
+ * certificate, 131037 display name not approved), or NULL: not a hold code. */
 const char *disp_hold_reason(int code);
 
 /* Stable lower-case name for logs and metrics ("retry", "stop_number", ...). */

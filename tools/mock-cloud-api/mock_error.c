@@ -27,7 +27,9 @@ static const title_t titles[] = {
     {131047, "Re-engagement message"},
     {131048, "Spam rate limit hit"},
     {131031, "Business Account locked"},
+    {131037, "WhatsApp provided number needs display name approval before message can be sent."},
     {131042, "Business eligibility payment issue"},
+    {131045, "Incorrect certificate"},
     {131049, "This message was not delivered to maintain healthy ecosystem engagement."},
     {131050, "Unable to deliver the message. This recipient has chosen to stop receiving "
              "marketing messages on WhatsApp from your business."},

@@ -91,6 +91,8 @@ static void policy_blocks_pause_the_number(void **state)
     assert_int_equal(code(400, 131031), DISP_ACT_PAUSE_NUMBER);
     assert_int_equal(code(400, 131042), DISP_ACT_PAUSE_NUMBER);
     assert_int_equal(code(400, 133010), DISP_ACT_PAUSE_NUMBER);
+    assert_int_equal(code(400, 131045), DISP_ACT_PAUSE_NUMBER);
+    assert_int_equal(code(400, 131037), DISP_ACT_PAUSE_NUMBER);
     assert_string_equal(disp_hold_reason(131042), "payment method problem (business eligibility)");
     assert_null(disp_hold_reason(131026));
 }
