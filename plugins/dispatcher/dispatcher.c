@@ -101,6 +101,10 @@ static void register_metrics(struct disp_ctx *c)
     m->opted_out = a->counter(h, "skipped_opted_out",
                               "recipients failed unsent: contact opted out after the snapshot");
     m->invalid_jobs = a->counter(h, "invalid_jobs", "malformed jobs refused");
+    m->campaigns_stopped = a->counter(h, "campaigns_stopped",
+                                      "campaigns set failed: template rejected (132000, 132001)");
+    m->campaigns_paused =
+        a->counter(h, "campaigns_paused", "campaigns paused: template paused by Meta (132015)");
     m->pg_errors = a->counter(h, "pg_errors", "failed PostgreSQL statements");
     m->http_requests = a->counter(h, "http_requests", "requests sent to the Cloud API");
     m->in_flight = a->gauge(h, "in_flight", "requests in flight");

@@ -170,8 +170,10 @@ static void stop_campaign(struct disp_ctx *c, struct disp_entry *e, int64_t now_
                  e->err_code, e->err_title);
         c->api->log(c->host, HERALD_LOG_ERROR, "ALERT campaign %lld stopped: %s",
                     (long long)e->job.campaign_id, reason);
-        if (disp_campaign_stop(c, e->job.campaign_id, reason, 0) == 0)
+        if (disp_campaign_stop(c, e->job.campaign_id, reason, 0) == 0) {
             k->running = 0;
+            c->api->counter_add(c->m.campaigns_stopped, 1);
+        }
     }
     to_resolve(c, e, DISP_RES_FAILED);
 }
@@ -191,8 +193,10 @@ static void pause_campaign(struct disp_ctx *c, struct disp_entry *e, int64_t now
                  e->err_code, e->err_title);
         c->api->log(c->host, HERALD_LOG_ERROR, "ALERT campaign %lld paused: %s",
                     (long long)e->job.campaign_id, reason);
-        if (disp_campaign_stop(c, e->job.campaign_id, reason, 1) == 0)
+        if (disp_campaign_stop(c, e->job.campaign_id, reason, 1) == 0) {
             k->running = 0;
+            c->api->counter_add(c->m.campaigns_paused, 1);
+        }
     }
     e->hold = 0;
     e->refund_attempt = 1;

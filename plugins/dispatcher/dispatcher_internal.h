@@ -110,7 +110,7 @@ struct disp_campaign {
 struct disp_metrics {
     herald_counter *sent, *failed, *retried, *uncertain, *throttled, *skipped_not_running,
         *duplicates, *reproduced, *claim_waits, *invalid_jobs, *pg_errors, *http_requests,
-        *opted_out;
+        *opted_out, *campaigns_stopped, *campaigns_paused;
     herald_counter *in_flight, *queued, *delayed, *rate, *number_blocked, *share, *window_peak,
         *cap_window_peak;
 };

@@ -124,6 +124,12 @@ static int cb_init(void *ctx, herald_host *host)
     s->campaigns_completed = a->counter(host, "campaigns_completed_total", "campaigns completed");
     s->campaigns_guarded = a->counter(host, "campaigns_paused_by_failure_guard_total",
                                       "campaigns paused because too many of their messages failed");
+    s->template_paused = a->counter(host, "campaigns_template_paused_total",
+                                    "campaigns paused: Meta paused their template");
+    s->template_resumed = a->counter(host, "campaigns_template_resumed_total",
+                                     "campaigns resumed: Meta approved their template again");
+    s->template_failed = a->counter(host, "campaigns_template_failed_total",
+                                    "campaigns failed: Meta disabled or deleted their template");
     s->inflight_gauge = a->gauge(host, "jobs_in_flight", "jobs produced, not yet acknowledged");
     s->parked_gauge = a->gauge(host, "commands_parked",
                                "commands waiting for an earlier command of their campaign that "

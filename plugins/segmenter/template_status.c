@@ -11,19 +11,23 @@
 static void log_campaign(struct segmenter *s, const struct template_status_command *c,
                          const char *action, const char *campaign_id, const char *when)
 {
-    if (strcmp(action, "paused") == 0)
+    if (strcmp(action, "paused") == 0) {
+        s->api->counter_add(s->template_paused, 1);
         s->api->log(s->host, HERALD_LOG_WARN,
                     "campaign %s paused: template %s (%s) paused by Meta at %s; it resumes when "
                     "Meta approves the template again",
                     campaign_id, c->name, c->language, when);
-    else if (strcmp(action, "resumed") == 0)
+    } else if (strcmp(action, "resumed") == 0) {
+        s->api->counter_add(s->template_resumed, 1);
         s->api->log(s->host, HERALD_LOG_INFO,
                     "campaign %s resumed: template %s (%s) approved again by Meta at %s",
                     campaign_id, c->name, c->language, when);
-    else
+    } else {
+        s->api->counter_add(s->template_failed, 1);
         s->api->log(s->host, HERALD_LOG_ERROR,
                     "ALERT campaign %s failed: template %s (%s) %s by Meta at %s", campaign_id,
                     c->name, c->language, c->event, when);
+    }
 }
 
 static void log_outcome(struct segmenter *s, const struct template_status_command *c, PGresult *res,

@@ -435,6 +435,7 @@ def test_template_rejection_stops_the_campaign(herald, mock_api):
     assert 1 <= s.get("failed", 0) <= 5, s  # only what was in flight before the stop
     assert s.get("queued", 0) >= n - 5, "the rest is left unsent, not failed"
     st.wait_log("ALERT campaign")
+    assert dispatcher_metric(st, "campaigns_stopped") == 1
     st.stop()
 
 
@@ -453,6 +454,7 @@ def test_a_template_meta_paused_pauses_the_campaign_and_it_goes_on_after(herald,
     (reason,), = herald.sql("SELECT status_reason FROM campaigns WHERE id = %s", cid)
     assert reason.startswith("template paused by Meta (code 132015: "), reason
     st.wait_log("ALERT campaign")
+    assert dispatcher_metric(st, "campaigns_paused") == 1
     wait_for(lambda: states(herald, cid) == {"queued": n}, 15, 0.1, "every recipient queued")
     assert herald.sql("SELECT max(attempts) FROM campaign_recipients WHERE campaign_id = %s",
                       cid) == [(0,)]

@@ -390,6 +390,10 @@ def test_campaigns_follow_what_meta_says_of_their_template(herald):
     assert f"ALERT campaign {running} failed: template spring_sale (en_US) DISABLED" in \
         seg.log_text()
     assert st.metrics().get("herald_webhook_template_status_updates_total") == 4
+    m = seg.metrics()
+    assert (m.get("herald_segmenter_campaigns_template_paused_total"),
+            m.get("herald_segmenter_campaigns_template_resumed_total"),
+            m.get("herald_segmenter_campaigns_template_failed_total")) == (1, 2, 3), m
     seg.stop()
 
     # follow_meta_template_status off: recorded and logged, campaigns untouched
