@@ -3,17 +3,14 @@
  */
 #include "webhook_commands.h"
 
+#include "webhook_payload.h"
+
 #include <herald/json_writer.h>
 #include <stdio.h>
-#include <string.h>
 
 int64_t webhook_entry_time_ms(const json_t *entry, int64_t now_ms)
 {
-    const json_t *t = json_object_get(entry, "time");
-    /* at most 12 digits, like message timestamps: a larger number would overflow the product */
-    if (json_is_integer(t) && json_integer_value(t) > 0 && json_integer_value(t) <= 999999999999)
-        return (int64_t)json_integer_value(t) * 1000;
-    return now_ms;
+    return webhook_unix_ms(json_object_get(entry, "time"), now_ms);
 }
 
 /* The entry's WABA id when short and plain enough to name the announcement (the segmenter
@@ -21,11 +18,7 @@ int64_t webhook_entry_time_ms(const json_t *entry, int64_t now_ms)
  * NULL. */
 static const json_t *waba_id_of(const json_t *entry)
 {
-    const json_t *id = json_object_get(entry, "id");
-    if (!json_is_string(id))
-        return NULL;
-    size_t n = json_string_length(id);
-    return n && n <= 64 && strlen(json_string_value(id)) == n ? id : NULL;
+    return webhook_bounded_string(json_object_get(entry, "id"), 64);
 }
 
 /* The fields every such command has; the writer is left open for the type's own. */

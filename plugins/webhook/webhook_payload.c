@@ -72,10 +72,8 @@ static const char *str_field(const json_t *obj, const char *name)
     return json_string_value(str_json(obj, name));
 }
 
-/* Meta sends unix seconds as a string; accept an integer too. Falls back to now_ms. */
-static int64_t timestamp_ms(const json_t *obj, int64_t now_ms)
+int64_t webhook_unix_ms(const json_t *v, int64_t now_ms)
 {
-    const json_t *v = json_object_get(obj, "timestamp");
     /* at most 12 digits, like the string form: a larger number would overflow the product */
     if (json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) <= 999999999999)
         return (int64_t)json_integer_value(v) * 1000;
@@ -91,6 +89,11 @@ static int64_t timestamp_ms(const json_t *obj, int64_t now_ms)
         secs = secs * 10 + (*p - '0');
     }
     return secs * 1000;
+}
+
+static int64_t timestamp_ms(const json_t *obj, int64_t now_ms)
+{
+    return webhook_unix_ms(json_object_get(obj, "timestamp"), now_ms);
 }
 
 static void write_id_or_null(struct json_writer *w, int64_t id)

@@ -10,6 +10,7 @@
 #ifndef HERALD_WEBHOOK_PAYLOAD_H
 #define HERALD_WEBHOOK_PAYLOAD_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,10 @@ enum webhook_parse_result webhook_payload_parse(const char *body, size_t len, in
                                                 struct webhook_events *out);
 
 void webhook_events_free(struct webhook_events *events);
+
+/* Meta's unix seconds (a string, as statuses and messages carry them, or an integer, as
+ * entry times do, of at most 12 digits) in milliseconds; now_ms for anything else. */
+int64_t webhook_unix_ms(const json_t *v, int64_t now_ms);
 
 /* Logical topic name for the host's produce(). */
 const char *webhook_topic_name(enum webhook_topic topic);

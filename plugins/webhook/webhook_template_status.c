@@ -5,8 +5,7 @@
 
 #include <string.h>
 
-/* A non-empty string of at most max bytes without NUL, else NULL. */
-static const json_t *bounded(const json_t *v, size_t max)
+const json_t *webhook_bounded_string(const json_t *v, size_t max)
 {
     if (!json_is_string(v))
         return NULL;
@@ -27,11 +26,14 @@ int webhook_template_status_read(const char *field, const json_t *value,
 {
     if (!field || strcmp(field, "message_template_status_update") != 0 || !json_is_object(value))
         return 0;
-    out->name = bounded(json_object_get(value, "message_template_name"), WEBHOOK_TEMPLATE_NAME_MAX);
-    out->language =
-        bounded(json_object_get(value, "message_template_language"), WEBHOOK_TEMPLATE_LANGUAGE_MAX);
-    out->event = bounded(json_object_get(value, "event"), WEBHOOK_TEMPLATE_EVENT_MAX);
-    out->reason = bounded(json_object_get(value, "reason"), WEBHOOK_TEMPLATE_REASON_MAX);
+    out->name = webhook_bounded_string(json_object_get(value, "message_template_name"),
+                                       WEBHOOK_TEMPLATE_NAME_MAX);
+    out->language = webhook_bounded_string(json_object_get(value, "message_template_language"),
+                                           WEBHOOK_TEMPLATE_LANGUAGE_MAX);
+    out->event =
+        webhook_bounded_string(json_object_get(value, "event"), WEBHOOK_TEMPLATE_EVENT_MAX);
+    out->reason =
+        webhook_bounded_string(json_object_get(value, "reason"), WEBHOOK_TEMPLATE_REASON_MAX);
     const json_t *id = json_object_get(value, "message_template_id");
     out->template_id = json_is_integer(id) ? id : NULL;
     return out->name && out->language && out->event && is_event_name(out->event);

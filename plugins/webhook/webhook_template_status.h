@@ -26,6 +26,10 @@ struct webhook_template_status {
     const json_t *template_id; /* an integer, or NULL */
 };
 
+/* `v` when it is a non-empty string of at most max bytes without NUL, else NULL (also for the
+ * WABA id that names an announcement, webhook_commands.c). */
+const json_t *webhook_bounded_string(const json_t *v, size_t max);
+
 /* 1 and *out filled when a change of `field` with `value` announces a template status. */
 int webhook_template_status_read(const char *field, const json_t *value,
                                  struct webhook_template_status *out);
