@@ -16,4 +16,4 @@ ALTER TABLE campaigns
     ADD COLUMN failure_guard_from_at timestamptz;
 
 COMMENT ON COLUMN campaigns.failure_guard_tripped_at IS
-    'when the failure guard last paused the campaign (migration 017: it may trip again after a resume)';
+    'when the failure guard last paused the campaign (017: it may trip again after a resume)';

@@ -2,15 +2,17 @@
 --
 -- Why: Meta pauses a message template whose quality dropped (3 hours the first time, 6 the
 -- second, disabled the third) and says so by a message_template_status_update webhook
--- (PAUSED), and again when it is usable (APPROVED); it also disables and deletes templates. A campaign on a paused template only collects 132015 answers, and one on a
--- disabled template can never be sent. The webhook gateway turns these webhooks into
+-- (PAUSED), and again when it is usable (APPROVED); it also disables and deletes templates.
+-- A campaign on a paused template only collects 132015 answers, and one on a disabled template
+-- can never be sent. The webhook gateway turns these webhooks into
 -- `template_status` commands and the segmenter applies them here
 -- (plugins/segmenter/template_status.c): a pause pauses the running campaigns on the template,
 -- the approval resumes exactly those (not a campaign somebody paused by hand), and a template
 -- gone for good (disabled, deleted) fails the campaigns still waiting on it. REJECTED is only
 -- recorded: it may concern an edit while the approved version stays usable, and a template that
--- cannot be sent stops its campaign at the first answer anyway (the dispatcher, 132001). The dispatcher marks a campaign it
--- paused on a 132015 answer the same way, so the approval resumes it too.
+-- cannot be sent stops its campaign at the first answer anyway (the dispatcher, 132001). The
+-- dispatcher marks a campaign it paused on a 132015 answer the same way, so the approval
+-- resumes it too.
 
 -- The newest word per template: events arrive late and twice; an older one changes nothing.
 CREATE TABLE template_status (

@@ -465,28 +465,23 @@ herald_status segmenter_announcement_exec(struct segmenter *s, const char *comma
     return HERALD_OK;
 }
 
-static herald_status handle_messaging_limit(struct segmenter *s, const json_t *root)
+/* One of Meta's announcements (no campaign: shapes of their own); a malformed one is logged,
+ * counted and skipped. */
+static herald_status handle_announcement(struct segmenter *s, const json_t *root)
 {
-    struct messaging_limit_command c;
     char err[256];
-    if (messaging_limit_command_parse(root, &c, err, sizeof(err)) != 0) {
-        s->api->counter_add(s->commands_rejected, 1);
-        s->api->log(s->host, HERALD_LOG_WARN, "command rejected: %s", err);
-        return HERALD_OK;
+    if (messaging_limit_command_is(root)) {
+        struct messaging_limit_command c;
+        if (messaging_limit_command_parse(root, &c, err, sizeof(err)) == 0)
+            return messaging_limit_follow(s, &c);
+    } else {
+        struct template_status_command c;
+        if (template_status_command_parse(root, &c, err, sizeof(err)) == 0)
+            return template_status_follow(s, &c);
     }
-    return messaging_limit_follow(s, &c);
-}
-
-static herald_status handle_template_status(struct segmenter *s, const json_t *root)
-{
-    struct template_status_command c;
-    char err[256];
-    if (template_status_command_parse(root, &c, err, sizeof(err)) != 0) {
-        s->api->counter_add(s->commands_rejected, 1);
-        s->api->log(s->host, HERALD_LOG_WARN, "command rejected: %s", err);
-        return HERALD_OK;
-    }
-    return template_status_follow(s, &c);
+    s->api->counter_add(s->commands_rejected, 1);
+    s->api->log(s->host, HERALD_LOG_WARN, "command rejected: %s", err);
+    return HERALD_OK;
 }
 
 herald_status segmenter_handle_command(struct segmenter *s, struct herald_message *m)
@@ -500,10 +495,7 @@ herald_status segmenter_handle_command(struct segmenter *s, struct herald_messag
     }
     if (cmd.root &&
         (messaging_limit_command_is(cmd.root) || template_status_command_is(cmd.root))) {
-        /* Meta's announcements belong to no campaign: shapes of their own */
-        herald_status st = messaging_limit_command_is(cmd.root)
-                               ? handle_messaging_limit(s, cmd.root)
-                               : handle_template_status(s, cmd.root);
+        herald_status st = handle_announcement(s, cmd.root);
         command_free(&cmd);
         return st;
     }
