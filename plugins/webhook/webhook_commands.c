@@ -8,7 +8,8 @@
 #include <herald/json_writer.h>
 #include <stdio.h>
 
-int64_t webhook_entry_time_ms(const json_t *entry, int64_t now_ms)
+/* The entry's time (unix seconds) in ms, or now_ms when it has none. */
+static int64_t entry_time_ms(const json_t *entry, int64_t now_ms)
 {
     return webhook_unix_ms(json_object_get(entry, "time"), now_ms);
 }
@@ -42,7 +43,7 @@ char *webhook_limit_command(const json_t *entry, const char *source, enum webhoo
                             int64_t people, int64_t now_ms)
 {
     const json_t *waba = waba_id_of(entry);
-    int64_t at_ms = webhook_entry_time_ms(entry, now_ms);
+    int64_t at_ms = entry_time_ms(entry, now_ms);
     char id[200];
     snprintf(id, sizeof(id), "meta:%s:%s:%lld:%lld", source, waba ? json_string_value(waba) : "-",
              (long long)at_ms, limit == WEBHOOK_LIMIT_PEOPLE ? (long long)people : -1LL);
@@ -62,7 +63,7 @@ char *webhook_template_command(const json_t *entry, const struct webhook_templat
                                int64_t now_ms, char *key, size_t keylen)
 {
     const json_t *waba = waba_id_of(entry);
-    int64_t at_ms = webhook_entry_time_ms(entry, now_ms);
+    int64_t at_ms = entry_time_ms(entry, now_ms);
     char id[200], tid[24] = "-";
     if (t->template_id)
         snprintf(tid, sizeof(tid), "%lld", (long long)json_integer_value(t->template_id));

@@ -22,9 +22,6 @@
 
 #define WEBHOOK_LIMIT_KEY "messaging-limit"
 
-/* The entry's time (unix seconds) in ms, or now_ms when it has none. */
-int64_t webhook_entry_time_ms(const json_t *entry, int64_t now_ms);
-
 /* {"type":"messaging_limit","people":N|null,...}; `source` is the change's field. */
 char *webhook_limit_command(const json_t *entry, const char *source, enum webhook_limit limit,
                             int64_t people, int64_t now_ms);
