@@ -7,11 +7,23 @@
 
 #include "segmenter_pg.h"
 
+/* A campaign's settled and failed messages as the guard counts them: the analytics stage's
+ * counters without the recipients who stopped marketing messages (131050, whether Meta refused
+ * the message or Herald skipped a contact that opted out after the snapshot). They say nothing
+ * of a stale list or a broken template, and do not cost the number's quality rating; a
+ * campaign sent after a wave of STOP replies must not be paused for obeying them. */
+#define GUARD_COUNTS                                                                               \
+    "(SELECT s.campaign_id, greatest(s.settled - coalesce(f.recipients, 0), 0) AS settled, "       \
+    "greatest(s.failed - coalesce(f.recipients, 0), 0) AS failed "                                 \
+    "FROM analytics_campaign_stats s LEFT JOIN analytics_campaign_failures f "                     \
+    "ON f.campaign_id = s.campaign_id AND f.error_code = 131050)"
+
 /* $1 the segmenter's share (0 = none), $2 least settled messages. A campaign's own
- * max_failure_rate wins over $1. The counters are analytics_campaign_stats (a primary-key row
- * per campaign, kept by the analytics stage), so a tick costs a lookup per running campaign,
- * not a count of its recipients. Judged: what settled since the counting point, unless the
- * campaign was resumed after it (the REBASE below moves the point first). */
+ * max_failure_rate wins over $1. The counters are analytics_campaign_stats and one row of
+ * analytics_campaign_failures (primary-key rows kept by the analytics stage), so a tick costs
+ * two lookups per running campaign, not a count of its recipients. Judged: what settled since the
+ * counting point, unless the campaign was resumed after it (the REBASE below moves the point
+ * first). */
 static const char TRIP_SQL[] =
     "UPDATE campaigns c SET status = 'paused', paused_at = now(), updated_at = now(), "
     "failure_guard_tripped_at = now(), status_reason = format('paused by the failure guard: %s "
@@ -24,7 +36,7 @@ static const char TRIP_SQL[] =
     "(s.settled - c.failure_guard_from_settled), 1), "
     "CASE WHEN c.max_failure_rate IS NULL THEN 'pause_above_failure_rate' ELSE "
     "'max_failure_rate' END, round(100 * coalesce(c.max_failure_rate, $1::float8)::numeric, 1)) "
-    "FROM analytics_campaign_stats s "
+    "FROM " GUARD_COUNTS " s "
     "WHERE s.campaign_id = c.id AND c.status = 'running' "
     "AND (c.resumed_at IS NULL OR c.resumed_at <= c.failure_guard_from_at) "
     "AND coalesce(c.max_failure_rate, nullif($1::float8, 0)) IS NOT NULL "
@@ -38,7 +50,7 @@ static const char TRIP_SQL[] =
  * TRIP judged it), and one whose counters went below the point (an analytics recalculation). */
 static const char REBASE_SQL[] =
     "WITH n AS (SELECT c.id, coalesce(s.settled, 0) AS settled, coalesce(s.failed, 0) AS failed "
-    "FROM campaigns c LEFT JOIN analytics_campaign_stats s ON s.campaign_id = c.id "
+    "FROM campaigns c LEFT JOIN " GUARD_COUNTS " s ON s.campaign_id = c.id "
     "WHERE c.status = 'running') "
     "UPDATE campaigns c SET failure_guard_from_settled = n.settled, "
     "failure_guard_from_failed = n.failed, failure_guard_from_at = now() FROM n "

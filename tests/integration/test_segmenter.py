@@ -855,6 +855,36 @@ def test_failure_guard_counts_afresh_every_window_so_a_late_surge_is_not_diluted
     st.stop()
 
 
+def test_failure_guard_does_not_count_recipients_who_stopped_marketing_messages(herald):
+    """131050 (the person stopped marketing messages: Meta refused, or Herald skipped a contact
+    that opted out after the snapshot) says nothing of the list or the template: those
+    recipients leave both counts. 60 of 200 failed with 50 of them 131050 is 10 of 150 (goes
+    on); 60 of 200 with 20 of them 131050 is 40 of 180 (22.2 %: paused, and the reason says
+    40 of 180)."""
+    st = start_segmenter(herald, pause_above_failure_rate=0.2, failure_guard_min_settled=100)
+    cids = {}
+    for name, stopped in (("mostly-stop", 50), ("some-stop", 20)):
+        cid = cids[name] = new_campaign_id(herald)
+        herald.sql("INSERT INTO analytics_campaign_failures (campaign_id, error_code, "
+                   "error_title, recipients) VALUES (%s, 131050, 'stopped marketing', %s), "
+                   "(%s, 131026, 'undeliverable', %s)", cid, stopped, cid, 60 - stopped)
+    for name, cid in cids.items():  # the counters exist before the campaign runs
+        herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
+                   "VALUES (%s, %s, '1098765', 'spring_sale', 'draft')", cid, name)
+        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+                   "VALUES (%s, 1, '4915100000001', 'sending')", cid)
+        stats(herald, cid, 200, 60)
+        herald.sql("UPDATE campaigns SET status = 'running' WHERE id = %s", cid)
+    wait_for(lambda: campaign(herald, cids["some-stop"])["status"] == "paused", timeout=15,
+             what="the campaign with 22 % counted failures paused")
+    reason = status_reason(herald, cids["some-stop"])
+    assert reason.startswith("paused by the failure guard: 40 of 180 settled messages failed "
+                             "(22.2 %, more than pause_above_failure_rate 20.0 %)"), reason
+    time.sleep(1.0)
+    assert campaign(herald, cids["mostly-stop"])["status"] == "running"
+    st.stop()
+
+
 def test_failure_guard_window_shorter_than_its_minimum_is_refused(herald):
     st = herald.start_stage("segmenter", consume=["campaign-commands"], plugin="segmenter",
                             plugin_config=dict(SEGMENTER_CONFIG, pause_above_failure_rate=0.2,
