@@ -130,6 +130,9 @@ static int cb_init(void *ctx, herald_host *host)
                                      "campaigns resumed: Meta approved their template again");
     s->template_failed = a->counter(host, "campaigns_template_failed_total",
                                     "campaigns failed: Meta disabled or deleted their template");
+    s->template_flagged =
+        a->counter(host, "templates_flagged_total",
+                   "templates Meta flagged for low quality (paused if it goes on)");
     s->inflight_gauge = a->gauge(host, "jobs_in_flight", "jobs produced, not yet acknowledged");
     s->parked_gauge = a->gauge(host, "commands_parked",
                                "commands waiting for an earlier command of their campaign that "

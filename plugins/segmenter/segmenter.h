@@ -50,7 +50,8 @@ struct segmenter {
     herald_counter *commands_accepted, *commands_rejected, *commands_duplicate;
     herald_counter *jobs_emitted, *jobs_failed, *campaigns_started, *campaigns_completed;
     herald_counter *campaigns_guarded;
-    herald_counter *template_paused, *template_resumed, *template_failed; /* template_status.h */
+    /* template_status.h */
+    herald_counter *template_paused, *template_resumed, *template_failed, *template_flagged;
     herald_counter *inflight_gauge, *parked_gauge, *messaging_limit_gauge;
     herald_counter *messaging_limit_setting;
 };

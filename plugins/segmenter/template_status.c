@@ -44,6 +44,16 @@ static void log_outcome(struct segmenter *s, const struct template_status_comman
         return;
     }
     s->api->counter_add(s->commands_accepted, 1);
+    if (strcmp(c->event, "FLAGGED") == 0) {
+        /* Nothing to change yet, but the last moment to act: Meta pauses a template whose
+         * quality stays low, and disables it the third time. */
+        s->api->counter_add(s->template_flagged, 1);
+        s->api->log(s->host, HERALD_LOG_WARN,
+                    "template %s (%s) flagged by Meta at %s (%s): its quality is low; Meta pauses "
+                    "it if that goes on, and its campaigns with it (herald-ctl templates)",
+                    c->name, c->language, when, c->reason ? c->reason : "no reason given");
+        return;
+    }
     if (n == 0 || strcmp(first, "recorded") == 0) {
         const char *note = "";
         if (n == 0)

@@ -327,7 +327,7 @@ def test_campaigns_follow_what_meta_says_of_their_template(herald):
     pauses the running campaigns on that template (name and language), APPROVED resumes exactly
     those and the ones the dispatcher paused on a 132015 answer (their queued recipients are
     emitted again) but not one paused by hand, an older announcement changes nothing, and
-    DISABLED fails every campaign still waiting on the template."""
+    DISABLED fails every campaign still waiting on the template. FLAGGED only warns."""
     from test_segmenter import campaign, read_jobs, start_segmenter, wait_for
     st, url = start_webhook(herald)
     seg = start_segmenter(herald)
@@ -357,6 +357,14 @@ def test_campaigns_follow_what_meta_says_of_their_template(herald):
     reason = lambda cid: herald.sql(  # noqa: E731
         "SELECT status_reason FROM campaigns WHERE id = %s", cid)[0][0]
     t = 1764300000
+    # FLAGGED changes nothing yet but is the last warning before a pause
+    assert post(url, template_status(t - 120, "FLAGGED")).status_code == 200
+    wait_for(lambda: "template spring_sale (en_US) flagged by Meta at 2025-11-28 03:18:00 UTC "
+             "(no reason given): its quality is low" in seg.log_text(), what="the flag warned")
+    assert '"level":"warn"' in next(line for line in seg.log_text().splitlines()
+                                    if "flagged by Meta" in line)
+    assert status(running) == "running"
+    assert seg.metrics().get("herald_segmenter_templates_flagged_total") == 1
     assert post(url, template_status(t, "PAUSED", reason="LOW_QUALITY")).status_code == 200
     wait_for(lambda: status(running) == "paused", what="the campaign on the paused template")
     assert reason(running) == ("template spring_sale (en_US) paused by Meta (LOW_QUALITY): Herald "
@@ -389,7 +397,7 @@ def test_campaigns_follow_what_meta_says_of_their_template(herald):
     assert (status(other), status(other_language)) == ("running", "running")
     assert f"ALERT campaign {running} failed: template spring_sale (en_US) DISABLED" in \
         seg.log_text()
-    assert st.metrics().get("herald_webhook_template_status_updates_total") == 4
+    assert st.metrics().get("herald_webhook_template_status_updates_total") == 5
     m = seg.metrics()
     assert (m.get("herald_segmenter_campaigns_template_paused_total"),
             m.get("herald_segmenter_campaigns_template_resumed_total"),
