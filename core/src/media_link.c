@@ -16,3 +16,14 @@ int herald_media_link_valid(const char *s)
             return 0;
     return 1;
 }
+
+int herald_media_id_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}

@@ -1,5 +1,5 @@
 /*
- * test_media_link.c - the media link rule: scheme, length, characters.
+ * test_media_link.c - the media link rule (scheme, length, characters) and the media ID rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,6 +49,26 @@ static void at_most_2048_characters(void **state)
     assert_false(herald_media_link_valid(link));
 }
 
+static void media_ids_are_1_to_64_digits(void **state)
+{
+    (void)state;
+    char id[66];
+    assert_true(herald_media_id_valid("1"));
+    assert_true(herald_media_id_valid("1013859600285441"));
+    memset(id, '7', 64);
+    id[64] = '\0';
+    assert_true(herald_media_id_valid(id));
+    id[64] = '7';
+    id[65] = '\0';
+    assert_false(herald_media_id_valid(id));
+    assert_false(herald_media_id_valid(NULL));
+    assert_false(herald_media_id_valid(""));
+    assert_false(herald_media_id_valid("12a4"));
+    assert_false(herald_media_id_valid("-12"));
+    assert_false(herald_media_id_valid(" 12"));
+    assert_false(herald_media_id_valid("https://cdn.example.com/a.png"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -56,6 +76,7 @@ int main(void)
         cmocka_unit_test(other_schemes_empty_and_null_fail),
         cmocka_unit_test(spaces_controls_and_non_ascii_fail),
         cmocka_unit_test(at_most_2048_characters),
+        cmocka_unit_test(media_ids_are_1_to_64_digits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

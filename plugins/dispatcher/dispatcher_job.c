@@ -113,18 +113,20 @@ static int parse_header(json_t *h, struct disp_job *out, char *err, size_t errle
     if (out->header == DISP_HEADER_TEXT)
         return 0;
     const char *link = json_string_value(json_object_get(h, "link"));
+    const char *id = json_string_value(json_object_get(h, "id"));
     const char *name = json_string_value(json_object_get(h, "filename"));
-    if (!herald_media_link_valid(link)) {
-        snprintf(err, errlen, "template.header.link must be an http(s) URL");
+    if (link ? !herald_media_link_valid(link) || id : !herald_media_id_valid(id)) {
+        snprintf(err, errlen, "template.header needs an http(s) link or a media ID (digits)");
         return -1;
     }
     if (name && (strlen(name) == 0 || strlen(name) > 240)) {
         snprintf(err, errlen, "template.header.filename must be 1-240 bytes");
         return -1;
     }
-    out->header_link = strdup(link);
+    out->header_media = strdup(link ? link : id);
+    out->header_media_is_id = link == NULL;
     out->header_filename = name ? strdup(name) : NULL;
-    if (!out->header_link || (name && !out->header_filename)) {
+    if (!out->header_media || (name && !out->header_filename)) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -282,7 +284,7 @@ void disp_job_free(struct disp_job *job)
     free(job->phone_number_id);
     free(job->template_name);
     free(job->template_language);
-    free(job->header_link);
+    free(job->header_media);
     free(job->header_filename);
     for (size_t i = 0; i < job->n_params; i++)
         free(job->params[i]);

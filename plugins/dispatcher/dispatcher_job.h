@@ -44,8 +44,9 @@ struct disp_job {
     size_t n_params;
     size_t n_body_params; /* the first n_body_params of params */
     enum disp_header_kind header;
-    char *header_link;     /* media headers: https URL */
-    char *header_filename; /* document headers, optional */
+    char *header_media;     /* media headers: the http(s) link, or the media ID */
+    int header_media_is_id; /* 1: header_media is an uploaded media's ID */
+    char *header_filename;  /* document headers, optional */
     struct disp_button buttons[DISP_MAX_BUTTONS];
     size_t n_buttons;
     double rate_limit; /* campaign cap in msg/s; 0 = none */

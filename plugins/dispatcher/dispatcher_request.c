@@ -36,7 +36,8 @@ static void component_begin(struct json_writer *w, const char *type)
     json_writer_literal(w, type);
 }
 
-/* {"type":"header","parameters":[{"type":"image","image":{"link":...}}]} (or text). */
+/* {"type":"header","parameters":[{"type":"image","image":{"link":...}}]} ("id" for uploaded
+ * media; or text). */
 static void header_component(struct json_writer *w, const struct disp_job *job)
 {
     static const char *const media[] = {"", "", "image", "video", "document"};
@@ -52,8 +53,8 @@ static void header_component(struct json_writer *w, const struct disp_job *job)
         json_writer_literal(w, kind);
         json_writer_key(w, kind);
         json_writer_open(w);
-        json_writer_key(w, "link");
-        json_writer_cstring(w, job->header_link);
+        json_writer_key(w, job->header_media_is_id ? "id" : "link");
+        json_writer_cstring(w, job->header_media);
         if (job->header_filename) {
             json_writer_key(w, "filename");
             json_writer_cstring(w, job->header_filename);

@@ -23,7 +23,7 @@ static int param_ok(const json_t *param, const char *label, char *err, size_t er
 
 static json_t *parse_header(const json_t *h, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"type", "link", "filename", "param", NULL};
+    static const char *const keys[] = {"type", "link", "id", "filename", "param", NULL};
     const char *type = json_string_value(json_object_get(h, "type"));
     if (!json_is_object(h) || !type) {
         snprintf(err, errlen, "template.header must be an object with a type");
@@ -31,12 +31,13 @@ static json_t *parse_header(const json_t *h, char *err, size_t errlen)
     }
     if (json_only_keys(h, keys, "template.header", err, errlen) != 0)
         return NULL;
+    const json_t *link = json_object_get(h, "link"), *id = json_object_get(h, "id");
     if (strcmp(type, "text") == 0) {
         const json_t *param = json_object_get(h, "param");
         if (param_ok(param, "template.header", err, errlen) != 0)
             return NULL;
-        if (json_object_get(h, "link") || json_object_get(h, "filename")) {
-            snprintf(err, errlen, "template.header: a text header has a param, no link");
+        if (link || id || json_object_get(h, "filename")) {
+            snprintf(err, errlen, "template.header: a text header has a param, no link or id");
             return NULL;
         }
         return json_pack("{s:s, s:O}", "type", "text", "param", param);
@@ -45,9 +46,18 @@ static json_t *parse_header(const json_t *h, char *err, size_t errlen)
         snprintf(err, errlen, "template.header.type must be text, image, video or document");
         return NULL;
     }
-    const char *link = json_string_value(json_object_get(h, "link"));
-    if (!herald_media_link_valid(link)) {
+    /* Meta fetches a link for every message; an ID names media uploaded once beforehand. */
+    if ((link != NULL) == (id != NULL)) {
+        snprintf(err, errlen, "template.header: a media header (%s) takes a link or an id: one",
+                 type);
+        return NULL;
+    }
+    if (link && !herald_media_link_valid(json_string_value(link))) {
         snprintf(err, errlen, "template.header.link must be an http(s) URL without spaces");
+        return NULL;
+    }
+    if (id && !herald_media_id_valid(json_string_value(id))) {
+        snprintf(err, errlen, "template.header.id must be a media ID: 1-64 digits, as a string");
         return NULL;
     }
     const json_t *filename = json_object_get(h, "filename");
@@ -57,10 +67,10 @@ static json_t *parse_header(const json_t *h, char *err, size_t errlen)
         return NULL;
     }
     if (json_object_get(h, "param")) {
-        snprintf(err, errlen, "template.header: a %s header has a link, no param", type);
+        snprintf(err, errlen, "template.header: a %s header has a link or id, no param", type);
         return NULL;
     }
-    json_t *out = json_pack("{s:s, s:s}", "type", type, "link", link);
+    json_t *out = json_pack("{s:s, s:O}", "type", type, link ? "link" : "id", link ? link : id);
     if (out && filename)
         json_object_set(out, "filename", (json_t *)filename);
     return out;

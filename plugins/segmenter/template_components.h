@@ -10,7 +10,8 @@
  * dispatcher learns from the job which value goes where.
  *
  * Definition (both optional, inside `template`):
- *   "header": {"type": "image"|"video"|"document", "link": "https://...", "filename"?: "..."}
+ *   "header": {"type": "image"|"video"|"document", "link": "https://..." | "id": "<media ID>",
+ *              "filename"?: "..."}
  *           | {"type": "text", "param": <mapping entry>}
  *   "buttons": [{"sub_type": "url"|"copy_code"|"quick_reply", "param": <mapping entry>,
  *                "index"?: 0-9 (default: its position)}]   at most 10, indexes distinct
@@ -34,7 +35,7 @@ json_t *template_components_parse(const json_t *header, const json_t *buttons, c
  * each button's), appended to `mapping` (a JSON array). Returns 0, -1 on a malformed value. */
 int template_components_mapping(const json_t *stored, json_t *mapping);
 
-/* What a job's `template` carries besides name and language: {"header": {type, link,
+/* What a job's `template` carries besides name and language: {"header": {type, link | id,
  * filename?}, "buttons": [{sub_type, index}]} without the params; an empty object when the
  * stored form is null. New reference; NULL on a malformed value. */
 json_t *template_components_job(const json_t *stored);

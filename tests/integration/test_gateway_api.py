@@ -271,6 +271,8 @@ def test_create_accepts_a_template_header_and_buttons(herald, api):
     tpl = next_command(herald)[1]["campaign"]["template"]
     assert tpl["header"] == header and tpl["buttons"] == buttons
     for bad, field in (({"type": "image", "link": "javascript:x"}, "template.header.link"),
+                       ({"type": "image", "id": "12ab"}, "template.header.id"),
+                       ({"type": "image", "link": "https://a", "id": "12"}, "template.header"),
                        ({"type": "text"}, "template.header.param")):
         r = api.call("POST", "/api/campaigns", {**GOOD, "template": {**GOOD["template"],
                                                                     "header": bad}})

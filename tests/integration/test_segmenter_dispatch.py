@@ -97,7 +97,8 @@ def test_a_template_with_header_and_buttons_goes_out_whole(herald):
     """End to end: a campaign whose template has an image header, a text-from-attribute URL
     button and a literal quick reply, defined through campaign-commands, snapshotted,
     emitted, sent: the mock (which checks each component as Meta does) records every
-    recipient's own values, and nothing fails."""
+    recipient's own values, and nothing fails. Then the same with the image as an uploaded
+    media's ID."""
     n = 20
     add_contacts(herald, n, "hb")
     # the approved template, as the mock checks it: 1 body parameter, an image header, a URL
@@ -125,6 +126,18 @@ def test_a_template_with_header_and_buttons_goes_out_whole(herald):
             [f"c{g}"], ["header:image:https://cdn.example.com/a.png",
                         f"button0:url:{g % 50}%", "button2:quick_reply:stop"])
             for g in range(1, n + 1)}
+
+        # the same image uploaded once beforehand: its media ID instead of the link
+        by_id = new_campaign_id(herald)
+        d["template"]["header"] = {"type": "image", "id": "1013859600285441"}
+        command(herald, "create", by_id, campaign=d)
+        command(herald, "start", by_id)
+        wait_for(lambda: campaign(herald, by_id)["status"] == "completed", timeout=60,
+                 what=f"completion (now {states(herald, by_id)})")
+        assert states(herald, by_id) == {"accepted": n}
+        headers = Counter(s["components"][0] for s in mock.sends())
+        assert headers == {"header:image:https://cdn.example.com/a.png": n,
+                           "header:image:1013859600285441": n}, headers
         disp.stop()
         seg.stop()
     finally:

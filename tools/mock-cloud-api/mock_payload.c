@@ -118,7 +118,7 @@ static json_t *only_parameter(json_t *comp, mock_error_t *err)
     return json_array_get(params, 0);
 }
 
-/* header: one text parameter, or image / video / document with an http(s) link. */
+/* header: one text parameter, or image / video / document with an http(s) link or a media ID. */
 static int check_header(json_t *comp, mock_send_request_t *req, mock_error_t *err)
 {
     json_t *param = only_parameter(comp, err);
@@ -133,13 +133,20 @@ static int check_header(json_t *comp, mock_send_request_t *req, mock_error_t *er
     }
     if (strcmp(type, "image") != 0 && strcmp(type, "video") != 0 && strcmp(type, "document") != 0)
         return fail_invalid(err, "Invalid %s.", "header parameter type");
-    const char *link = json_string_value(json_object_get(json_object_get(param, type), "link"));
-    if (!link)
-        return fail_missing(err, "header media link");
-    if (strncmp(link, "https://", 8) != 0 && strncmp(link, "http://", 7) != 0)
+    /* Meta takes the media as a link it fetches or as the ID of media uploaded before */
+    json_t *media = json_object_get(param, type);
+    const char *link = json_string_value(json_object_get(media, "link"));
+    const char *id = json_string_value(json_object_get(media, "id"));
+    if (!link && !id)
+        return fail_missing(err, "header media link or id");
+    if (link && id)
+        return fail_invalid(err, "%s: send a link or an id, not both.", "header media");
+    if (link && strncmp(link, "https://", 8) != 0 && strncmp(link, "http://", 7) != 0)
         return fail_invalid(err, "%s must be an http(s) URL.", "header media link");
+    if (id && (!*id || strspn(id, "0123456789") != strlen(id)))
+        return fail_invalid(err, "%s must be a media ID.", "header media id");
     req->header_kind = type[0]; /* image, video, document: 'i', 'v', 'd' */
-    note_component(req, "header", type, link);
+    note_component(req, "header", type, link ? link : id);
     return 0;
 }
 

@@ -158,6 +158,22 @@ static void header_and_buttons_become_components(void **state)
     free(body);
     disp_job_free(&job);
 
+    /* uploaded media: Meta's {"id": ...} instead of a link */
+    s = "{\"campaign_id\":1,\"recipient_id\":2,\"phone\":\"4915112345678\",\"phone_number_id\":"
+        "\"1\",\"template\":{\"name\":\"t\",\"language\":\"en\",\"header\":{\"type\":"
+        "\"video\",\"id\":\"1013859600285441\"}},\"params\":[]}";
+    assert_int_equal(parse(s, &job, err), 0);
+    body = disp_request_body(&job);
+    b = json_loads(body, 0, NULL);
+    want = json_loads("[{\"type\":\"header\",\"parameters\":[{\"type\":\"video\",\"video\":"
+                      "{\"id\":\"1013859600285441\"}}]}]",
+                      0, NULL);
+    assert_true(json_equal(json_object_get(json_object_get(b, "template"), "components"), want));
+    json_decref(want);
+    json_decref(b);
+    free(body);
+    disp_job_free(&job);
+
     /* a text header takes the value after the body's; no body parameters, no body component */
     s = "{\"campaign_id\":1,\"recipient_id\":2,\"phone\":\"4915112345678\",\"phone_number_id\":"
         "\"1\",\"template\":{\"name\":\"t\",\"language\":\"en\",\"header\":{\"type\":\"text\"}},"
@@ -185,6 +201,10 @@ static void bad_headers_and_buttons_are_refused(void **state)
         "{\"template\":{\"header\":{\"type\":\"image\",\"link\":\"file:///etc/passwd\"}}}",
         "{\"template\":{\"header\":{\"type\":\"image\",\"link\":\"https://a b\"}}}",
         "{\"template\":{\"header\":{\"type\":\"sticker\",\"link\":\"https://a\"}}}",
+        /* a media ID that is not digits; a link and an ID; neither */
+        "{\"template\":{\"header\":{\"type\":\"image\",\"id\":\"12a\"}}}",
+        "{\"template\":{\"header\":{\"type\":\"image\",\"link\":\"https://a\",\"id\":\"12\"}}}",
+        "{\"template\":{\"header\":{\"type\":\"image\"}}}",
         "{\"template\":{\"buttons\":[{\"sub_type\":\"call\",\"index\":0}]},\"params\":[\"1\"]}",
         "{\"template\":{\"buttons\":[{\"sub_type\":\"url\",\"index\":10}]},\"params\":[\"1\"]}",
         "{\"template\":{\"buttons\":[{\"sub_type\":\"url\",\"index\":\"0\"}]},\"params\":[\"1\"]}",
@@ -201,7 +221,7 @@ static void bad_headers_and_buttons_are_refused(void **state)
         char err[200];
         assert_int_equal(parse(job_text, &job, err), -1);
         assert_true(strlen(err) > 0);
-        assert_null(job.header_link);
+        assert_null(job.header_media);
     }
 }
 

@@ -63,6 +63,14 @@ static void test_stored_mapping_and_job_forms(void **state)
     json_decref(mapping);
     json_decref(c);
 
+    /* media uploaded beforehand: the ID goes to the job as it was given */
+    c = parse("{\"type\":\"image\",\"id\":\"1013859600285441\"}", NULL, err);
+    assert_non_null(c);
+    job = template_components_job(c);
+    assert_json(job, "{\"header\":{\"type\":\"image\",\"id\":\"1013859600285441\"}}");
+    json_decref(job);
+    json_decref(c);
+
     /* a text header's value comes first, before the buttons' */
     c = parse("{\"type\":\"text\",\"param\":\"name\"}",
               "[{\"sub_type\":\"copy_code\","
@@ -100,7 +108,12 @@ static void test_refusals_name_the_field(void **state)
         {"{\"type\":\"sticker\",\"link\":\"https://a\"}", NULL, "template.header.type"},
         {"{\"type\":\"image\",\"link\":\"ftp://a\"}", NULL, "template.header.link"},
         {"{\"type\":\"image\",\"link\":\"https://a b\"}", NULL, "template.header.link"},
-        {"{\"type\":\"image\"}", NULL, "template.header.link"},
+        {"{\"type\":\"image\"}", NULL, "takes a link or an id"},
+        {"{\"type\":\"image\",\"link\":\"https://a\",\"id\":\"12\"}", NULL,
+         "takes a link or an id"},
+        {"{\"type\":\"video\",\"id\":\"12a\"}", NULL, "template.header.id"},
+        {"{\"type\":\"video\",\"id\":12}", NULL, "template.header.id"},
+        {"{\"type\":\"text\",\"param\":\"name\",\"id\":\"12\"}", NULL, "no link or id"},
         {"{\"type\":\"image\",\"link\":\"https://a\",\"filename\":\"x.png\"}", NULL,
          "template.header.filename"},
         {"{\"type\":\"image\",\"link\":\"https://a\",\"param\":\"name\"}", NULL, "no param"},

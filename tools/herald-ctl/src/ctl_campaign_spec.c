@@ -106,7 +106,8 @@ static int apply_template(const struct ctl_opts *opts, json_t *c)
     return 0;
 }
 
-/* "image:https://..." -> {"type":"image","link":...}; "text:name" -> {"type":"text",
+/* "image:https://..." -> {"type":"image","link":...}; "image:1013859600285441" (digits: the ID
+ * of media uploaded before) -> {"type":"image","id":...}; "text:name" -> {"type":"text",
  * "param":"name"}; "none" -> null. The segmenter checks the rest (template_components.c). */
 static json_t *header_from_flag(const char *arg, char *err, size_t errlen)
 {
@@ -118,9 +119,13 @@ static json_t *header_from_flag(const char *arg, char *err, size_t errlen)
         return json_pack("{s:s, s:s}", "type", "text", "param", colon + 1);
     if (colon &&
         ((n == 5 && strncmp(arg, "image", 5) == 0) || (n == 5 && strncmp(arg, "video", 5) == 0) ||
-         (n == 8 && strncmp(arg, "document", 8) == 0)))
-        return json_pack("{s:s%, s:s}", "type", arg, n, "link", colon + 1);
-    fail(err, errlen, "--header %s: image:URL, video:URL, document:URL, text:FIELD or none", arg);
+         (n == 8 && strncmp(arg, "document", 8) == 0))) {
+        const char *media = colon + 1;
+        int is_id = *media && strspn(media, "0123456789") == strlen(media);
+        return json_pack("{s:s%, s:s}", "type", arg, n, is_id ? "id" : "link", media);
+    }
+    fail(err, errlen,
+         "--header %s: image:URL|ID, video:URL|ID, document:URL|ID, text:FIELD or none", arg);
     return NULL;
 }
 

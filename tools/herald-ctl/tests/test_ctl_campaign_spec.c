@@ -244,8 +244,13 @@ static void test_header_and_button_flags(void **state)
     c = build(4, none, 0, err);
     assert_json(c, "{\"template\":{\"header\":null,\"buttons\":null}}");
     json_decref(c);
+    char *by_id[] = {"--header", "image:1013859600285441"};
+    c = build(2, by_id, 0, err);
+    assert_json(c, "{\"template\":{\"header\":{\"type\":\"image\",\"id\":"
+                   "\"1013859600285441\"}}}");
+    json_decref(c);
     char *bad[] = {"--header", "gif:https://a"};
-    expect_error(2, bad, 0, "--header gif:https://a: image:URL, video:URL, document:URL");
+    expect_error(2, bad, 0, "--header gif:https://a: image:URL|ID, video:URL|ID, document:URL|ID");
     char *bad_button[] = {"--button", "url"};
     expect_error(2, bad_button, 0, "--button url: url:FIELD");
 }

@@ -147,6 +147,14 @@ static void header_and_button_components(void **state)
                                         "button0:url:c/42\x1f"
                                         "button1:copy_code:SAVE20");
     mock_send_request_clear(&req);
+    /* media uploaded before: its ID instead of a link */
+    const char *by_id =
+        variant("{\"type\":\"header\",\"parameters\":[{\"type\":\"text\",\"text\":\"H\"}]}",
+                "{\"type\":\"header\",\"parameters\":[{\"type\":\"video\",\"video\":{\"id\":"
+                "\"1013859600285441\"}}]}");
+    assert_int_equal(validate(by_id, cfg, &err, &req), 0);
+    assert_string_equal(req.components, "header:video:1013859600285441");
+    mock_send_request_clear(&req);
 
     static const struct {
         const char *from, *to;
@@ -156,6 +164,10 @@ static void header_and_button_components(void **state)
         {"{\"type\":\"text\",\"text\":\"H\"}",
          "{\"type\":\"image\",\"image\":{\"link\":\"ftp://x\"}}", 100},
         {"{\"type\":\"text\",\"text\":\"H\"}", "{\"type\":\"location\"}", 100},
+        {"{\"type\":\"text\",\"text\":\"H\"}", "{\"type\":\"image\",\"image\":{\"id\":\"12a\"}}",
+         100},
+        {"{\"type\":\"text\",\"text\":\"H\"}",
+         "{\"type\":\"image\",\"image\":{\"id\":\"12\",\"link\":\"https://a\"}}", 100},
         {"\"parameters\":[{\"type\":\"text\",\"text\":\"H\"}]",
          "\"parameters\":[{\"type\":\"text\",\"text\":\"H\"},{\"type\":\"text\",\"text\":\"I\"}]",
          100},
