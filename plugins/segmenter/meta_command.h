@@ -1,10 +1,11 @@
 /*
- * meta_command.h - what the two commands of Meta's announcements have in common.
+ * meta_command.h - what the commands of Meta's announcements have in common.
  *
- * Why: `messaging_limit` and `template_status` (messaging_limit_command.h,
- * template_status_command.h) are the commands on campaign-commands that belong to no campaign;
- * both carry a command_id and the announcement's time, and both are refused with a reason
- * naming the type. One place reads those parts, pure, so the two parsers only read their own.
+ * Why: `messaging_limit`, `template_status` and `waba_number` (messaging_limit_command.h,
+ * template_status_command.h, waba_number_command.h) are the commands on campaign-commands that
+ * belong to no campaign; each carries a command_id and the announcement's time, and each is
+ * refused with a reason naming the type. One place reads those parts, pure, so the parsers
+ * only read their own.
  */
 #ifndef HERALD_SEGMENTER_META_COMMAND_H
 #define HERALD_SEGMENTER_META_COMMAND_H

@@ -21,6 +21,7 @@
 #include "segmenter.h"
 #include "segmenter_pg.h"
 #include "template_status.h"
+#include "waba_number.h"
 
 #define PAYLOAD_RECORD_MAX 65536
 
@@ -474,6 +475,10 @@ static herald_status handle_announcement(struct segmenter *s, const json_t *root
         struct messaging_limit_command c;
         if (messaging_limit_command_parse(root, &c, err, sizeof(err)) == 0)
             return messaging_limit_follow(s, &c);
+    } else if (waba_number_command_is(root)) {
+        struct waba_number_command c;
+        if (waba_number_command_parse(root, &c, err, sizeof(err)) == 0)
+            return waba_number_follow(s, &c);
     } else {
         struct template_status_command c;
         if (template_status_command_parse(root, &c, err, sizeof(err)) == 0)
@@ -493,8 +498,8 @@ herald_status segmenter_handle_command(struct segmenter *s, struct herald_messag
         command_free(&cmd);
         return HERALD_OK;
     }
-    if (cmd.root &&
-        (messaging_limit_command_is(cmd.root) || template_status_command_is(cmd.root))) {
+    if (cmd.root && (messaging_limit_command_is(cmd.root) || template_status_command_is(cmd.root) ||
+                     waba_number_command_is(cmd.root))) {
         herald_status st = handle_announcement(s, cmd.root);
         command_free(&cmd);
         return st;

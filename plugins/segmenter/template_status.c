@@ -73,13 +73,14 @@ herald_status template_status_follow(struct segmenter *s, const struct template_
     char at[24], when[40];
     snprintf(at, sizeof(at), "%lld", (long long)c->announced_at_ms);
     const char *params[] = {c->name,   c->language, c->event,
-                            c->reason, at,          s->follow_meta_template_status ? "t" : "f"};
+                            c->reason, at,          s->follow_meta_template_status ? "t" : "f",
+                            c->waba_id};
     PGresult *res;
     herald_status st = segmenter_announcement_exec(
         s, c->command_id, TEMPLATE_STATUS_COMMAND,
         "SELECT a.action, a.campaign_id::text FROM template_status_announced($1, $2, $3, $4, "
-        "to_timestamp($5::bigint / 1000.0), $6::boolean) a",
-        6, params, &res);
+        "to_timestamp($5::bigint / 1000.0), $6::boolean, $7) a",
+        7, params, &res);
     if (res) {
         meta_command_time_text(c->announced_at_ms, when, sizeof(when));
         log_outcome(s, c, res, when);

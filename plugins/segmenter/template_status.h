@@ -9,7 +9,8 @@
  * hand; the dispatcher marks a campaign it paused on a 132015 answer the same way), and fails
  * the campaigns still waiting on a template gone for good, with a reason each
  * (migrations/019_template_status.sql). An announcement older than the last one for the
- * template changes nothing.
+ * template changes nothing. A WABA's announcement leaves alone the campaigns whose number is
+ * known to belong to another WABA (migrations/070, waba_number.h).
  */
 #ifndef HERALD_SEGMENTER_TEMPLATE_STATUS_H
 #define HERALD_SEGMENTER_TEMPLATE_STATUS_H

@@ -45,5 +45,8 @@ int template_status_command_parse(const json_t *root, struct template_status_com
     const json_t *reason = json_object_get(root, "reason");
     if (reason && !json_is_null(reason) && !(out->reason = meta_command_string(reason, 256)))
         return fail("reason must be a string of at most 256 bytes", err, errlen);
+    const json_t *waba = json_object_get(root, "waba_id");
+    if (waba && !json_is_null(waba) && !(out->waba_id = meta_command_string(waba, 64)))
+        return fail("waba_id must be a string of at most 64 bytes", err, errlen);
     return 0;
 }

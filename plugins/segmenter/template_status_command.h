@@ -22,8 +22,9 @@ struct template_status_command {
     const char *command_id; /* borrowed from the parsed JSON, like every string below */
     const char *name;
     const char *language;
-    const char *event;  /* upper case, e.g. PAUSED, APPROVED, DISABLED */
-    const char *reason; /* NULL when not given */
+    const char *event;   /* upper case, e.g. PAUSED, APPROVED, DISABLED */
+    const char *reason;  /* NULL when not given */
+    const char *waba_id; /* the WABA whose template it is; NULL when not given */
     int64_t announced_at_ms;
 };
 

@@ -24,7 +24,7 @@ static const json_t *waba_id_of(const json_t *entry)
 
 /* The fields every such command has; the writer is left open for the type's own. */
 static void begin(struct json_writer *w, const char *id, const char *type, int64_t at_ms,
-                  const json_t *waba)
+                  const char *waba)
 {
     json_writer_begin(w, 256);
     json_writer_key(w, "command_id");
@@ -35,7 +35,7 @@ static void begin(struct json_writer *w, const char *id, const char *type, int64
     json_writer_int(w, at_ms);
     if (waba) {
         json_writer_key(w, "waba_id");
-        json_writer_value(w, waba);
+        json_writer_cstring(w, waba);
     }
 }
 
@@ -48,7 +48,7 @@ char *webhook_limit_command(const json_t *entry, const char *source, enum webhoo
     snprintf(id, sizeof(id), "meta:%s:%s:%lld:%lld", source, waba ? json_string_value(waba) : "-",
              (long long)at_ms, limit == WEBHOOK_LIMIT_PEOPLE ? (long long)people : -1LL);
     struct json_writer w;
-    begin(&w, id, "messaging_limit", at_ms, waba);
+    begin(&w, id, "messaging_limit", at_ms, json_string_value(waba));
     json_writer_key(&w, "people");
     if (limit == WEBHOOK_LIMIT_PEOPLE)
         json_writer_int(&w, people);
@@ -73,7 +73,7 @@ char *webhook_template_command(const json_t *entry, const struct webhook_templat
     snprintf(key, keylen, "template:%s:%s", json_string_value(t->name),
              json_string_value(t->language));
     struct json_writer w;
-    begin(&w, id, "template_status", at_ms, waba);
+    begin(&w, id, "template_status", at_ms, json_string_value(waba));
     json_writer_key(&w, "template_name");
     json_writer_value(&w, t->name);
     json_writer_key(&w, "template_language");
@@ -84,5 +84,18 @@ char *webhook_template_command(const json_t *entry, const struct webhook_templat
         json_writer_key(&w, "reason");
         json_writer_value(&w, t->reason);
     }
+    return json_writer_finish(&w);
+}
+
+char *webhook_number_command(const struct webhook_number *n, char *key, size_t keylen)
+{
+    char id[200];
+    snprintf(id, sizeof(id), "meta:waba_number:%s:%s:%lld", n->waba_id, n->phone_number_id,
+             (long long)n->at_ms);
+    snprintf(key, keylen, "number:%s", n->phone_number_id);
+    struct json_writer w;
+    begin(&w, id, "waba_number", n->at_ms, n->waba_id);
+    json_writer_key(&w, "phone_number_id");
+    json_writer_cstring(&w, n->phone_number_id);
     return json_writer_finish(&w);
 }

@@ -2,9 +2,10 @@
  * webhook_commands.h - the commands the webhook gateway puts on `campaign-commands`.
  *
  * Why: most of what Meta posts is about messages (statuses, replies: delivery-events and
- * replies), but two kinds of change are about the account and belong to the segmenter, which
- * owns campaigns and the messaging limit: a new messaging limit (webhook_capability.h) and a
- * template's new status (webhook_template_status.h). They travel as commands that belong to no
+ * replies), but some of it is about the account and belongs to the segmenter, which owns
+ * campaigns and the messaging limit: a new messaging limit (webhook_capability.h), a template's
+ * new status (webhook_template_status.h) and which WABA a business number belongs to
+ * (webhook_numbers.h). They travel as commands that belong to no
  * campaign (docs/architecture.md), keyed so that one subject's announcements stay in order,
  * each stamped with the entry's time so the segmenter can ignore one older than what it
  * already applied, and named after the announcement so a redelivered webhook is the same
@@ -20,6 +21,8 @@
 #include "webhook_capability.h"
 #include "webhook_template_status.h"
 
+struct webhook_number;
+
 #define WEBHOOK_LIMIT_KEY "messaging-limit"
 
 /* {"type":"messaging_limit","people":N|null,...}; `source` is the change's field. */
@@ -30,5 +33,9 @@ char *webhook_limit_command(const json_t *entry, const char *source, enum webhoo
  * is written to key (keylen bytes). */
 char *webhook_template_command(const json_t *entry, const struct webhook_template_status *t,
                                int64_t now_ms, char *key, size_t keylen);
+
+/* {"type":"waba_number","phone_number_id":...,"waba_id":...}: the number belongs to that WABA
+ * (webhook_numbers.h); its key ("number:<phone_number_id>") is written to key (keylen bytes). */
+char *webhook_number_command(const struct webhook_number *n, char *key, size_t keylen);
 
 #endif

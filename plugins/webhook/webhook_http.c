@@ -13,7 +13,9 @@
  * Memory: a webhook_request lives until both MHD reported the connection finished and every
  * delivery callback it is owed has fired, whichever comes last (see release_locked()).
  */
+#include "webhook_commands.h"
 #include "webhook_internal.h"
+#include "webhook_numbers.h"
 #include "webhook_payload.h"
 #include "webhook_signature.h"
 #include "webhook_verification.h"
@@ -29,6 +31,8 @@
 
 #define FIRST_ALLOC_DEFAULT 16384        /* chunked body: no length announced */
 #define FIRST_ALLOC_MAX     (256 * 1024) /* declared length trusted up to this much */
+#define NUMBERS_REMEMBERED  1024         /* business numbers; more are announced afresh */
+#define NUMBERS_EVERY_MS    3600000      /* a number's WABA is passed on again hourly */
 
 enum request_state {
     REQ_RECEIVING = 0, /* reading the body */
@@ -393,6 +397,23 @@ static enum MHD_Result produce_and_wait(struct webhook_ctx *ctx, struct webhook_
     return MHD_YES;
 }
 
+/* The (number, WABA) pairs of this webhook that are due (webhook_numbers.h), as commands after
+ * its other events. Returns -1 when out of memory. */
+static int add_number_commands(struct webhook_ctx *ctx, struct webhook_events *ev)
+{
+    for (size_t i = 0; i < ev->n_numbers; i++) {
+        const struct webhook_number *n = &ev->numbers[i];
+        if (!webhook_numbers_due(ctx->numbers, n->phone_number_id, n->waba_id, wallclock_ms()))
+            continue;
+        char key[16 + WEBHOOK_ID_MAX];
+        char *cmd = webhook_number_command(n, key, sizeof(key));
+        if (webhook_events_push(ev, WEBHOOK_TOPIC_CAMPAIGN_COMMANDS, key, cmd) != 0)
+            return -1;
+        ctx->api->counter_add(ctx->m.number_updates, 1);
+    }
+    return 0;
+}
+
 static enum MHD_Result finish_post(struct webhook_ctx *ctx, struct webhook_request *req)
 {
     if (req->too_large) {
@@ -417,6 +438,10 @@ static enum MHD_Result finish_post(struct webhook_ctx *ctx, struct webhook_reque
         return respond_status(ctx, req->conn,
                               rc == WEBHOOK_PARSE_NO_MEMORY ? MHD_HTTP_SERVICE_UNAVAILABLE
                                                             : MHD_HTTP_BAD_REQUEST);
+    }
+    if (add_number_commands(ctx, &ev) != 0) {
+        webhook_events_free(&ev);
+        return respond_status(ctx, req->conn, MHD_HTTP_SERVICE_UNAVAILABLE);
     }
     count_parse_stats(ctx, &ev.stats);
     enum MHD_Result r = produce_and_wait(ctx, req, &ev);
@@ -499,6 +524,8 @@ static void release_prepared(struct webhook_ctx *ctx)
     answers_free(ctx);
     webhook_signer_free(ctx->signer);
     ctx->signer = NULL;
+    webhook_numbers_free(ctx->numbers);
+    ctx->numbers = NULL;
 }
 
 int webhook_http_start(struct webhook_ctx *ctx)
@@ -511,7 +538,8 @@ int webhook_http_start(struct webhook_ctx *ctx)
         return -1;
     }
     ctx->signer = webhook_signer_new(ctx->app_secret);
-    if (!ctx->signer || answers_build(ctx) != 0) {
+    ctx->numbers = webhook_numbers_new(NUMBERS_REMEMBERED, NUMBERS_EVERY_MS);
+    if (!ctx->signer || !ctx->numbers || answers_build(ctx) != 0) {
         ctx->api->log(ctx->host, HERALD_LOG_ERROR,
                       "webhook: cannot prepare the HMAC key or the answers (OpenSSL/memory)");
         release_prepared(ctx);

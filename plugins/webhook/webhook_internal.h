@@ -18,6 +18,7 @@ struct MHD_Daemon;
 struct MHD_Response;
 struct webhook_request;
 struct webhook_signer;
+struct webhook_numbers;
 
 struct webhook_metrics {
     herald_counter *requests;
@@ -34,6 +35,7 @@ struct webhook_metrics {
     herald_counter *unknown_changes;
     herald_counter *limit_updates;
     herald_counter *template_updates;
+    herald_counter *number_updates;
     herald_counter *ignored_items;
     herald_counter *verifications_ok;
     herald_counter *verifications_refused;
@@ -58,7 +60,8 @@ struct webhook_ctx {
     herald_host *host;
     const struct herald_host_api *api;
     struct MHD_Daemon *daemon;
-    struct webhook_signer *signer; /* keyed with app_secret once */
+    struct webhook_signer *signer;   /* keyed with app_secret once */
+    struct webhook_numbers *numbers; /* (number, WABA) pairs passed on to the segmenter */
     /* the fixed answers, built once and queued by every request (MHD reference-counts them) */
     struct MHD_Response *answers[8];
     struct webhook_metrics m;

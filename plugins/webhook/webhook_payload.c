@@ -35,9 +35,8 @@ void webhook_events_free(struct webhook_events *events)
     memset(events, 0, sizeof(*events));
 }
 
-/* Takes ownership of `text` (the event's JSON, NULL when writing it ran out of memory). */
-static int push_event(struct webhook_events *out, enum webhook_topic topic, const char *key,
-                      char *text)
+int webhook_events_push(struct webhook_events *out, enum webhook_topic topic, const char *key,
+                        char *text)
 {
     char *key_copy = strdup(key);
     if (!text || !key_copy || (out->n == out->cap && out->cap > SIZE_MAX / 2)) {
@@ -171,8 +170,8 @@ static int add_status(struct webhook_events *out, const json_t *st, int64_t now_
     if (known)
         snprintf(key, sizeof(key), "%lld", (long long)campaign_id);
     out->stats.statuses++;
-    return push_event(out, WEBHOOK_TOPIC_DELIVERY_EVENTS, known ? key : json_string_value(wamid),
-                      json_writer_finish(&w));
+    return webhook_events_push(out, WEBHOOK_TOPIC_DELIVERY_EVENTS,
+                               known ? key : json_string_value(wamid), json_writer_finish(&w));
 }
 
 /* The human-readable part of an inbound message, whatever its type. */
@@ -242,13 +241,37 @@ static int add_message(struct webhook_events *out, const json_t *msg, const json
         json_writer_value(&w, button_payload);
     }
     out->stats.messages++;
-    return push_event(out, WEBHOOK_TOPIC_REPLIES, json_string_value(from), json_writer_finish(&w));
+    return webhook_events_push(out, WEBHOOK_TOPIC_REPLIES, json_string_value(from),
+                               json_writer_finish(&w));
 }
 
 static int is_known_value_key(const char *key)
 {
     return !strcmp(key, "messaging_product") || !strcmp(key, "metadata") ||
            !strcmp(key, "contacts") || !strcmp(key, "statuses") || !strcmp(key, "messages");
+}
+
+/* Remembers which WABA (entry.id) the change's number (metadata.phone_number_id) belongs to. */
+static void note_number(struct webhook_events *out, const json_t *entry, const json_t *value,
+                        int64_t now_ms)
+{
+    const json_t *metadata = json_object_get(value, "metadata");
+    const char *number = json_string_value(
+        webhook_bounded_string(json_object_get(metadata, "phone_number_id"), WEBHOOK_ID_MAX));
+    const char *waba =
+        json_string_value(webhook_bounded_string(json_object_get(entry, "id"), WEBHOOK_ID_MAX));
+    if (!number || !waba)
+        return;
+    for (size_t i = 0; i < out->n_numbers; i++)
+        if (!strcmp(out->numbers[i].phone_number_id, number) &&
+            !strcmp(out->numbers[i].waba_id, waba))
+            return;
+    if (out->n_numbers == WEBHOOK_NUMBERS_MAX)
+        return; /* the rest is announced by a later webhook */
+    struct webhook_number *n = &out->numbers[out->n_numbers++];
+    snprintf(n->phone_number_id, sizeof(n->phone_number_id), "%s", number);
+    snprintf(n->waba_id, sizeof(n->waba_id), "%s", waba);
+    n->at_ms = webhook_unix_ms(json_object_get(entry, "time"), now_ms);
 }
 
 static int add_change(struct webhook_events *out, const json_t *entry, const json_t *change,
@@ -260,15 +283,15 @@ static int add_change(struct webhook_events *out, const json_t *entry, const jso
     enum webhook_limit limit = webhook_capability_limit(field, value, &people);
     if (limit != WEBHOOK_LIMIT_NONE) {
         out->stats.limit_updates++;
-        return push_event(out, WEBHOOK_TOPIC_CAMPAIGN_COMMANDS, WEBHOOK_LIMIT_KEY,
-                          webhook_limit_command(entry, field, limit, people, now_ms));
+        return webhook_events_push(out, WEBHOOK_TOPIC_CAMPAIGN_COMMANDS, WEBHOOK_LIMIT_KEY,
+                                   webhook_limit_command(entry, field, limit, people, now_ms));
     }
     struct webhook_template_status template;
     if (webhook_template_status_read(field, value, &template)) {
         char key[16 + WEBHOOK_TEMPLATE_NAME_MAX + WEBHOOK_TEMPLATE_LANGUAGE_MAX];
         char *cmd = webhook_template_command(entry, &template, now_ms, key, sizeof(key));
         out->stats.template_updates++;
-        return push_event(out, WEBHOOK_TOPIC_CAMPAIGN_COMMANDS, key, cmd);
+        return webhook_events_push(out, WEBHOOK_TOPIC_CAMPAIGN_COMMANDS, key, cmd);
     }
     if (!field || strcmp(field, "messages") != 0) {
         out->stats.unknown_changes++;
@@ -278,6 +301,7 @@ static int add_change(struct webhook_events *out, const json_t *entry, const jso
         out->stats.ignored_items++;
         return 0;
     }
+    note_number(out, entry, value, now_ms);
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)value, key, v)

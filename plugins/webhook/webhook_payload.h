@@ -38,11 +38,23 @@ struct webhook_parse_stats {
     size_t ignored_items;    /* statuses/messages/entries missing required parts or unknown */
 };
 
+/* A business phone number and the WABA it belongs to, as a `messages` change names them
+ * (metadata.phone_number_id, entry.id); the gateway passes new pairs on (webhook_numbers.h). */
+#define WEBHOOK_NUMBERS_MAX 4 /* per body; a body names one or a few numbers */
+#define WEBHOOK_ID_MAX      64
+struct webhook_number {
+    char phone_number_id[WEBHOOK_ID_MAX + 1];
+    char waba_id[WEBHOOK_ID_MAX + 1];
+    int64_t at_ms; /* the entry's time */
+};
+
 struct webhook_events {
     struct webhook_event *items;
     size_t n;
     size_t cap;
     struct webhook_parse_stats stats;
+    struct webhook_number numbers[WEBHOOK_NUMBERS_MAX]; /* distinct pairs, in payload order */
+    size_t n_numbers;
 };
 
 enum webhook_parse_result {
@@ -59,6 +71,11 @@ enum webhook_parse_result webhook_payload_parse(const char *body, size_t len, in
                                                 struct webhook_events *out);
 
 void webhook_events_free(struct webhook_events *events);
+
+/* Appends one event; takes ownership of `payload` (freed on failure; NULL counts as out of
+ * memory). Returns 0, or -1 when out of memory. */
+int webhook_events_push(struct webhook_events *out, enum webhook_topic topic, const char *key,
+                        char *payload);
 
 /* Meta's unix seconds (a string, as statuses and messages carry them, or an integer, as
  * entry times do, of at most 12 digits) in milliseconds; now_ms for anything else. */

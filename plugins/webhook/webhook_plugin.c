@@ -64,6 +64,9 @@ static void register_metrics(struct webhook_ctx *ctx)
                                   "messaging limits Meta announced, produced as commands");
     m->template_updates = a->counter(h, "template_status_updates_total",
                                      "template statuses Meta announced, produced as commands");
+    m->number_updates =
+        a->counter(h, "waba_number_updates_total",
+                   "phone numbers' WABAs passed on as commands (webhook_numbers.h)");
     m->unknown_fields = a->counter(h, "unknown_fields_total", "unused keys in change values");
     m->unknown_changes = a->counter(h, "unknown_changes_total",
                                     "changes Herald does not use (no messages, no limit)");

@@ -2,8 +2,8 @@
  * fuzz_command_parse.c - libFuzzer harness for the segmenter's command parser
  * (plugins/segmenter/command_parse.c) and, for create/update, the campaign definition parser
  * behind it (campaign_definition.c: template parameters and the audience compiler), and the
- * `messaging_limit` and `template_status` commands the webhook gateway produces
- * (messaging_limit_command.c, template_status_command.c).
+ * `messaging_limit`, `template_status` and `waba_number` commands the webhook gateway produces
+ * (messaging_limit_command.c, template_status_command.c, waba_number_command.c).
  *
  * Any producer on `campaign-commands` (the control API, herald-ctl, a stray tool) reaches this
  * code; a malformed command must become a rejection with a readable reason, never a crash that
@@ -18,6 +18,7 @@
 #include "fuzz_check.h"
 #include "messaging_limit_command.h"
 #include "template_status_command.h"
+#include "waba_number_command.h"
 
 static void check_definition(const struct campaign_command *cmd)
 {
@@ -53,6 +54,16 @@ static void check_template_status(const json_t *root)
         FUZZ_CHECK(c.command_id && c.name && c.language && c.event && c.announced_at_ms > 0);
 }
 
+static void check_waba_number(const json_t *root)
+{
+    struct waba_number_command c;
+    char err[256] = "";
+    if (waba_number_command_parse(root, &c, err, sizeof err) != 0)
+        FUZZ_CHECK(err[0] != '\0');
+    else
+        FUZZ_CHECK(c.command_id && c.phone_number_id && c.waba_id && c.announced_at_ms > 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct campaign_command cmd;
@@ -65,6 +76,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (cmd.root && template_status_command_is(cmd.root)) {
         check_template_status(cmd.root);
+        command_free(&cmd);
+        return 0;
+    }
+    if (cmd.root && waba_number_command_is(cmd.root)) {
+        check_waba_number(cmd.root);
         command_free(&cmd);
         return 0;
     }

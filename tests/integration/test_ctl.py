@@ -692,15 +692,15 @@ def test_templates_shows_what_meta_said_and_the_campaigns_waiting(herald):
     other = make_campaign(herald, "running")
     herald.sql("UPDATE campaigns SET template_name = 'welcome' WHERE id = %s", other)
     herald.sql("SELECT * FROM template_status_announced('spring_sale', 'en', 'PAUSED', "
-               "'LOW_QUALITY', '2026-11-28 09:20:00+00', true)")
+               "'LOW_QUALITY', '2026-11-28 09:20:00+00', true, '5241')")
     herald.sql("SELECT * FROM template_status_announced('welcome', 'en', 'FLAGGED', NULL, "
-               "'2026-11-28 08:00:00+00', true)")
+               "'2026-11-28 08:00:00+00', true, NULL)")
     rc, out, err = ctl(herald, "templates", "--json")
     assert rc == 0, err
     assert json.loads(out) == [
-        {"name": "spring_sale", "language": "en", "event": "PAUSED", "reason": "LOW_QUALITY",
-         "announced_at": "2026-11-28T09:20:00Z", "campaigns_waiting": 1},
-        {"name": "welcome", "language": "en", "event": "FLAGGED", "reason": None,
+        {"name": "spring_sale", "language": "en", "waba_id": "5241", "event": "PAUSED",
+         "reason": "LOW_QUALITY", "announced_at": "2026-11-28T09:20:00Z", "campaigns_waiting": 1},
+        {"name": "welcome", "language": "en", "waba_id": None, "event": "FLAGGED", "reason": None,
          "announced_at": "2026-11-28T08:00:00Z", "campaigns_waiting": 0}]
     assert herald.sql("SELECT status FROM campaigns WHERE id IN (%s, %s) ORDER BY id", running,
                       other) == [("paused",), ("running",)]

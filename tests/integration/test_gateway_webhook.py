@@ -313,9 +313,10 @@ def test_a_messaging_limit_meta_announces_is_followed_in_order_once(herald):
     st.stop()
 
 
-def template_status(at, event, name="spring_sale", language="en_US", **extra):
+def template_status(at, event, name="spring_sale", language="en_US", waba="524126980791429",
+                    **extra):
     return json.dumps({"object": "whatsapp_business_account", "entry": [
-        {"id": "524126980791429", "time": at, "changes": [
+        {"id": waba, "time": at, "changes": [
             {"field": "message_template_status_update",
              "value": {"event": event, "message_template_id": 806312974732579,
                        "message_template_name": name, "message_template_language": language,
@@ -411,5 +412,67 @@ def test_campaigns_follow_what_meta_says_of_their_template(herald):
              [("PAUSED",)], timeout=60, what="the pause recorded (after the group's rebalance)")
     wait_for(lambda: "follow_meta_template_status is off" in seg.log_text(), what="the log")
     assert status(other) == "running"
+    seg.stop()
+    st.stop()
+
+
+def status_of_number(waba, phone_number_id, at, wamid):
+    """A status webhook of one business number: it names the WABA the number belongs to."""
+    return json.dumps({"object": "whatsapp_business_account", "entry": [
+        {"id": waba, "time": at, "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550001", "phone_number_id": phone_number_id},
+            "statuses": [{"id": wamid, "status": "delivered", "timestamp": str(at),
+                          "recipient_id": "4915112345678"}]}}]}]}).encode()
+
+
+def test_a_template_announcement_reaches_only_its_own_wabas_campaigns(herald):
+    """Two WABAs of one portfolio each have a spring_sale (en_US). The status webhooks tell the
+    gateway which WABA each number belongs to; it passes each pair on once (not with every
+    webhook), the segmenter records it, and a PAUSED or APPROVED of one WABA's template then
+    leaves the other WABA's campaigns alone. A campaign on a number no webhook has named yet is
+    matched by name and language, as before."""
+    from test_segmenter import campaign, start_segmenter, wait_for
+    st, url = start_webhook(herald)
+    seg = start_segmenter(herald)
+    t = 1764300000
+    for i, (waba, number) in enumerate((("WABA-A", "111"), ("WABA-B", "222"))):
+        for n in range(3):  # the same pair again: passed on once
+            assert post(url, status_of_number(waba, number, t, f"wamid.{i}{n}")).status_code == 200
+    wait_for(lambda: herald.sql("SELECT phone_number_id, waba_id FROM whatsapp_numbers "
+                                "ORDER BY 1") == [("111", "WABA-A"), ("222", "WABA-B")],
+             what="both numbers' WABAs recorded")
+    assert st.metrics().get("herald_webhook_waba_number_updates_total") == 2
+
+    def make(name, number):
+        (cid,), = herald.sql("SELECT nextval('campaign_ids')")
+        herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, "
+                   "template_language, status) VALUES (%s, %s, %s, 'spring_sale', 'en_US', "
+                   "'draft')", cid, name, number)
+        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
+                   "VALUES (%s, 1, %s, 'sending')", cid, f"4915200{cid:06d}")
+        herald.sql("UPDATE campaigns SET status = 'running' WHERE id = %s", cid)
+        return cid
+
+    a, b, unknown = make("brand A", "111"), make("brand B", "222"), make("new number", "333")
+    status = lambda cid: campaign(herald, cid)["status"]  # noqa: E731
+    assert post(url, template_status(t + 10, "PAUSED", waba="WABA-B")).status_code == 200
+    wait_for(lambda: status(b) == "paused" and status(unknown) == "paused",
+             what="WABA-B's pause reached its campaign and the unknown number's")
+    time.sleep(1.0)
+    assert status(a) == "running"
+    # an approval of WABA-A's template is no answer to WABA-B's pause (and not "older" than it)
+    assert post(url, template_status(t + 20, "APPROVED", waba="WABA-A")).status_code == 200
+    wait_for(lambda: status(unknown) == "running", what="the unknown number's campaign resumed")
+    assert status(b) == "paused"
+    assert post(url, template_status(t + 30, "APPROVED", waba="WABA-B")).status_code == 200
+    wait_for(lambda: status(b) == "running", what="WABA-B's approval resumed its campaign")
+    assert herald.sql("SELECT waba_id, event FROM template_status ORDER BY 1") == [
+        ("WABA-A", "APPROVED"), ("WABA-B", "APPROVED")]
+    # the number moved to WABA-A: passed on again at once
+    assert post(url, status_of_number("WABA-A", "222", t + 40, "wamid.moved")).status_code == 200
+    wait_for(lambda: herald.sql("SELECT waba_id FROM whatsapp_numbers WHERE phone_number_id = "
+                                "'222'") == [("WABA-A",)], what="the move recorded")
+    assert "phone number 222 now belongs to WABA WABA-A" in seg.log_text()
     seg.stop()
     st.stop()

@@ -14,6 +14,7 @@
 #include "command_parse.h"
 #include "messaging_limit_command.h"
 #include "template_status_command.h"
+#include "waba_number_command.h"
 
 static void rejected(const char *payload, const char *fragment)
 {
@@ -257,6 +258,15 @@ static void test_template_status_command(void **state)
                      0);
     assert_int_equal(c.announced_at_ms, 1764300000000LL);
     assert_null(c.reason);
+    assert_null(c.waba_id);
+    json_t *with_waba = json_loads("{\"command_id\":\"t1\",\"type\":\"template_status\","
+                                   "\"template_name\":\"a\",\"template_language\":\"en\","
+                                   "\"event\":\"PAUSED\",\"waba_id\":\"5241\","
+                                   "\"announced_at_ms\":1}",
+                                   0, NULL);
+    assert_int_equal(template_status_command_parse(with_waba, &c, err, sizeof(err)), 0);
+    assert_string_equal(c.waba_id, "5241"); /* borrowed: read before the decref */
+    json_decref(with_waba);
     static const struct {
         const char *json, *reason;
     } bad[] = {
@@ -278,11 +288,56 @@ static void test_template_status_command(void **state)
         {"{\"command_id\":\"t\",\"type\":\"template_status\",\"template_name\":\"a\","
          "\"template_language\":\"en\",\"event\":\"PAUSED\",\"announced_at_ms\":0}",
          "announced_at_ms"},
+        {"{\"command_id\":\"t\",\"type\":\"template_status\",\"template_name\":\"a\","
+         "\"template_language\":\"en\",\"event\":\"PAUSED\",\"waba_id\":5241,"
+         "\"announced_at_ms\":1}",
+         "waba_id"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(template_parse(bad[i].json, &c, err), -1);
         assert_non_null(strstr(err, bad[i].reason));
         assert_non_null(strstr(err, "template_status: "));
+    }
+}
+
+static void test_waba_number_command(void **state)
+{
+    (void)state;
+    json_t *root = json_loads("{\"command_id\":\"n1\",\"type\":\"waba_number\","
+                              "\"phone_number_id\":\"1098765\",\"waba_id\":\"5241\","
+                              "\"announced_at_ms\":1764300000000}",
+                              0, NULL);
+    assert_true(waba_number_command_is(root));
+    struct waba_number_command c;
+    char err[256];
+    assert_int_equal(waba_number_command_parse(root, &c, err, sizeof(err)), 0);
+    assert_string_equal(c.phone_number_id, "1098765");
+    assert_string_equal(c.waba_id, "5241");
+    assert_int_equal(c.announced_at_ms, 1764300000000LL);
+    json_decref(root);
+    static const struct {
+        const char *json, *reason;
+    } bad[] = {
+        {"{\"command_id\":\"n\",\"type\":\"waba_number\",\"waba_id\":\"5\","
+         "\"announced_at_ms\":1}",
+         "phone_number_id"},
+        {"{\"command_id\":\"n\",\"type\":\"waba_number\",\"phone_number_id\":\"1\","
+         "\"waba_id\":\"\",\"announced_at_ms\":1}",
+         "waba_id"},
+        {"{\"type\":\"waba_number\",\"phone_number_id\":\"1\",\"waba_id\":\"5\","
+         "\"announced_at_ms\":1}",
+         "command_id"},
+        {"{\"command_id\":\"n\",\"type\":\"waba_number\",\"phone_number_id\":\"1\","
+         "\"waba_id\":\"5\"}",
+         "announced_at_ms"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        root = json_loads(bad[i].json, 0, NULL);
+        assert_non_null(root);
+        assert_int_equal(waba_number_command_parse(root, &c, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, bad[i].reason));
+        assert_non_null(strstr(err, "waba_number: "));
+        json_decref(root);
     }
 }
 
@@ -295,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_campaign_definition),
         cmocka_unit_test(test_messaging_limit_command),
         cmocka_unit_test(test_template_status_command),
+        cmocka_unit_test(test_waba_number_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 
 #include "webhook_callback_data.h"
 #include "webhook_capability.h"
+#include "webhook_commands.h"
 #include "webhook_payload.h"
 
 #define NOW 1764100000999LL
@@ -533,6 +534,59 @@ static void template_statuses_become_commands_keyed_by_template(void **state)
     webhook_events_free(&ev);
 }
 
+/* Which WABA each business number belongs to: one pair per distinct (number, WABA) of the
+ * body's messages changes, with the entry's time; the command that passes one on. */
+static void numbers_and_their_waba_are_noted(void **state)
+{
+    (void)state;
+    struct webhook_events ev;
+    assert_int_equal(parse(SAMPLE, &ev), WEBHOOK_PARSE_OK);
+    assert_int_equal(ev.n_numbers, 1); /* WABA2's change names no number */
+    assert_string_equal(ev.numbers[0].phone_number_id, "1098765");
+    assert_string_equal(ev.numbers[0].waba_id, "WABA1");
+    assert_int_equal(ev.numbers[0].at_ms, NOW);
+    webhook_events_free(&ev);
+
+    char long_id[80];
+    memset(long_id, '9', 65);
+    long_id[65] = '\0';
+    char body[2048];
+    snprintf(body, sizeof(body),
+             "{\"object\":\"whatsapp_business_account\",\"entry\":["
+             " {\"id\":\"5241\",\"time\":1764300000,\"changes\":["
+             "  {\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":\"11\"}}},"
+             "  {\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":\"11\"}}},"
+             "  {\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":\"%s\"}}},"
+             "  {\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":22}}}]},"
+             " {\"id\":\"7777\",\"changes\":["
+             "  {\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":\"11\"}}}]},"
+             " {\"changes\":["
+             "  {\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":\"33\"}}}]}"
+             "]}",
+             long_id);
+    assert_int_equal(parse(body, &ev), WEBHOOK_PARSE_OK);
+    assert_int_equal(ev.n, 0);
+    assert_int_equal(ev.n_numbers, 2);
+    assert_string_equal(ev.numbers[0].phone_number_id, "11");
+    assert_string_equal(ev.numbers[0].waba_id, "5241");
+    assert_int_equal(ev.numbers[0].at_ms, 1764300000000LL);
+    assert_string_equal(ev.numbers[1].waba_id, "7777");
+
+    char key[100];
+    char *cmd = webhook_number_command(&ev.numbers[0], key, sizeof(key));
+    assert_string_equal(key, "number:11");
+    json_t *j = json_loads(cmd, 0, NULL);
+    assert_non_null(j);
+    assert_str_field(j, "command_id", "meta:waba_number:5241:11:1764300000000");
+    assert_str_field(j, "type", "waba_number");
+    assert_str_field(j, "phone_number_id", "11");
+    assert_str_field(j, "waba_id", "5241");
+    assert_int_field(j, "announced_at_ms", 1764300000000LL);
+    json_decref(j);
+    free(cmd);
+    webhook_events_free(&ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +594,7 @@ int main(void)
         cmocka_unit_test(limit_values_as_meta_writes_them),
         cmocka_unit_test(limit_announcements_become_ordered_commands),
         cmocka_unit_test(template_statuses_become_commands_keyed_by_template),
+        cmocka_unit_test(numbers_and_their_waba_are_noted),
         cmocka_unit_test(refuses_non_json_and_non_objects),
         cmocka_unit_test(refuses_other_objects),
         cmocka_unit_test(empty_entry_list_is_fine),

@@ -4,8 +4,8 @@
  *
  * Why: Meta pauses a template whose quality dropped and approves it again hours later, or
  * disables it; the segmenters pause, resume and fail campaigns on it as its webhooks arrive
- * (migrations/019_template_status.sql). An operator asking "why is my campaign paused, and
- * until when?" wants that word and its time next to the campaigns it holds.
+ * (migrations/019_template_status.sql, per WABA since 070). An operator asking "why is my campaign
+ * paused, and until when?" wants that word and its time next to the campaigns it holds.
  */
 #include "ctl_db.h"
 #include "ctl_result_print.h"
@@ -22,11 +22,13 @@ int ctl_cmd_templates(struct ctl_ctx *ctx, const struct ctl_opts *opts)
     PGresult *res;
     enum ctl_db_status st = ctl_db_query(
         pg,
-        "SELECT t.name, t.language, t.event, t.reason, to_char(t.announced_at AT TIME ZONE "
-        "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS announced_at, (SELECT count(*) FROM "
-        "campaigns c WHERE c.template_name = t.name AND c.template_language = t.language AND "
-        "c.status = 'paused' AND c.template_paused_at IS NOT NULL) AS campaigns_waiting "
-        "FROM template_status t ORDER BY t.announced_at DESC, t.name, t.language",
+        "SELECT t.name, t.language, nullif(t.waba_id, '') AS waba_id, t.event, t.reason, "
+        "to_char(t.announced_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS "
+        "announced_at, (SELECT count(*) FROM campaigns c WHERE c.template_name = t.name AND "
+        "c.template_language = t.language AND c.status = 'paused' AND c.template_paused_at IS "
+        "NOT NULL AND campaign_may_belong_to_waba(c.phone_number_id, nullif(t.waba_id, ''))) "
+        "AS campaigns_waiting FROM template_status t ORDER BY t.announced_at DESC, t.name, "
+        "t.language, t.waba_id",
         0, NULL, &res, err, sizeof(err));
     if (st != CTL_DB_OK) {
         ctl_errorf("templates: %s", err);
