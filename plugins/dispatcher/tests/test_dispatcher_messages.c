@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +123,26 @@ static void body_matches_the_cloud_api_shape(void **state)
     disp_job_free(&job);
 }
 
+/* The request's components for a job whose template (and params) are `template_and_params`. */
+static void assert_components(const char *template_and_params, const char *want_json)
+{
+    char s[1024], err[200];
+    snprintf(s, sizeof(s),
+             "{\"campaign_id\":1,\"recipient_id\":2,\"phone\":\"4915112345678\","
+             "\"phone_number_id\":\"1\",\"template\":%s}",
+             template_and_params);
+    struct disp_job job;
+    assert_int_equal(parse(s, &job, err), 0);
+    char *body = disp_request_body(&job);
+    json_t *b = json_loads(body, 0, NULL), *want = json_loads(want_json, 0, NULL);
+    assert_non_null(want);
+    assert_true(json_equal(json_object_get(json_object_get(b, "template"), "components"), want));
+    json_decref(want);
+    json_decref(b);
+    free(body);
+    disp_job_free(&job);
+}
+
 /* A media header, a text header, URL / coupon / quick-reply buttons: the values follow the
  * body's in `params`, and the request carries each component in Meta's shape. */
 static void header_and_buttons_become_components(void **state)
@@ -159,36 +180,15 @@ static void header_and_buttons_become_components(void **state)
     disp_job_free(&job);
 
     /* uploaded media: Meta's {"id": ...} instead of a link */
-    s = "{\"campaign_id\":1,\"recipient_id\":2,\"phone\":\"4915112345678\",\"phone_number_id\":"
-        "\"1\",\"template\":{\"name\":\"t\",\"language\":\"en\",\"header\":{\"type\":"
-        "\"video\",\"id\":\"1013859600285441\"}},\"params\":[]}";
-    assert_int_equal(parse(s, &job, err), 0);
-    body = disp_request_body(&job);
-    b = json_loads(body, 0, NULL);
-    want = json_loads("[{\"type\":\"header\",\"parameters\":[{\"type\":\"video\",\"video\":"
-                      "{\"id\":\"1013859600285441\"}}]}]",
-                      0, NULL);
-    assert_true(json_equal(json_object_get(json_object_get(b, "template"), "components"), want));
-    json_decref(want);
-    json_decref(b);
-    free(body);
-    disp_job_free(&job);
-
+    assert_components("{\"name\":\"t\",\"language\":\"en\",\"header\":{\"type\":\"video\","
+                      "\"id\":\"1013859600285441\"}},\"params\":[]",
+                      "[{\"type\":\"header\",\"parameters\":[{\"type\":\"video\",\"video\":"
+                      "{\"id\":\"1013859600285441\"}}]}]");
     /* a text header takes the value after the body's; no body parameters, no body component */
-    s = "{\"campaign_id\":1,\"recipient_id\":2,\"phone\":\"4915112345678\",\"phone_number_id\":"
-        "\"1\",\"template\":{\"name\":\"t\",\"language\":\"en\",\"header\":{\"type\":\"text\"}},"
-        "\"params\":[\"Hi Asha\"]}";
-    assert_int_equal(parse(s, &job, err), 0);
-    body = disp_request_body(&job);
-    b = json_loads(body, 0, NULL);
-    want = json_loads("[{\"type\":\"header\",\"parameters\":[{\"type\":\"text\",\"text\":"
-                      "\"Hi Asha\"}]}]",
-                      0, NULL);
-    assert_true(json_equal(json_object_get(json_object_get(b, "template"), "components"), want));
-    json_decref(want);
-    json_decref(b);
-    free(body);
-    disp_job_free(&job);
+    assert_components("{\"name\":\"t\",\"language\":\"en\",\"header\":{\"type\":\"text\"}},"
+                      "\"params\":[\"Hi Asha\"]",
+                      "[{\"type\":\"header\",\"parameters\":[{\"type\":\"text\",\"text\":"
+                      "\"Hi Asha\"}]}]");
 }
 
 static void bad_headers_and_buttons_are_refused(void **state)
