@@ -541,7 +541,8 @@ int webhook_http_start(struct webhook_ctx *ctx)
     ctx->numbers = webhook_numbers_new(NUMBERS_REMEMBERED, NUMBERS_EVERY_MS);
     if (!ctx->signer || !ctx->numbers || answers_build(ctx) != 0) {
         ctx->api->log(ctx->host, HERALD_LOG_ERROR,
-                      "webhook: cannot prepare the HMAC key or the answers (OpenSSL/memory)");
+                      "webhook: cannot prepare the HMAC key, the answers or the numbers "
+                      "(OpenSSL/memory)");
         release_prepared(ctx);
         return -1;
     }
