@@ -55,6 +55,9 @@ struct webhook_request {
     int failed;      /* a produce failed or was not acknowledged in time */
     unsigned status; /* the answer once decided */
     int64_t deadline_ms;
+    /* the (number, WABA) pairs this request passes on: forgotten if it ends in 503 */
+    struct webhook_number announced[WEBHOOK_NUMBERS_MAX];
+    size_t n_announced;
     struct webhook_request *prev, *next;               /* ctx->waiting while REQ_WAITING */
     struct webhook_request *wake_next;                 /* decided, to be resumed after unlock */
     struct webhook_request *orphan_prev, *orphan_next; /* ctx->orphans once conn is gone */
@@ -187,10 +190,21 @@ static void list_remove_locked(struct webhook_ctx *ctx, struct webhook_request *
  * connections after unlocking (wake_all), so MHD's internal locks are never taken while
  * ctx->lock is held. A queued request cannot be freed before it is resumed: MHD reports a
  * suspended connection finished only after resuming it. */
+/* A request answered 503 is redelivered: its pairs must go again with it. */
+static void forget_announced(struct webhook_ctx *ctx, struct webhook_request *req)
+{
+    for (size_t i = 0; i < req->n_announced; i++)
+        webhook_numbers_forget(ctx->numbers, req->announced[i].phone_number_id,
+                               req->announced[i].waba_id);
+    req->n_announced = 0;
+}
+
 static void decide_locked(struct webhook_ctx *ctx, struct webhook_request *req,
                           struct webhook_request **wake)
 {
     list_remove_locked(ctx, req);
+    if (req->failed)
+        forget_announced(ctx, req);
     req->status = req->failed ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK;
     req->state = REQ_DECIDED;
     req->wake_next = *wake;
@@ -384,6 +398,8 @@ static enum MHD_Result produce_and_wait(struct webhook_ctx *ctx, struct webhook_
     pthread_mutex_lock(&ctx->lock);
     if (req->outstanding == 0 || req->failed) {
         unsigned status = req->failed ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK;
+        if (req->failed)
+            forget_announced(ctx, req);
         req->state = REQ_DECIDED;
         pthread_mutex_unlock(&ctx->lock);
         ctx->api->counter_add(status == MHD_HTTP_OK ? ctx->m.accepted : ctx->m.unavailable, 1);
@@ -399,12 +415,14 @@ static enum MHD_Result produce_and_wait(struct webhook_ctx *ctx, struct webhook_
 
 /* The (number, WABA) pairs of this webhook that are due (webhook_numbers.h), as commands after
  * its other events. Returns -1 when out of memory. */
-static int add_number_commands(struct webhook_ctx *ctx, struct webhook_events *ev)
+static int add_number_commands(struct webhook_ctx *ctx, struct webhook_request *req,
+                               struct webhook_events *ev)
 {
     for (size_t i = 0; i < ev->n_numbers; i++) {
         const struct webhook_number *n = &ev->numbers[i];
         if (!webhook_numbers_due(ctx->numbers, n->phone_number_id, n->waba_id, wallclock_ms()))
             continue;
+        req->announced[req->n_announced++] = *n;
         char key[16 + WEBHOOK_ID_MAX];
         char *cmd = webhook_number_command(n, key, sizeof(key));
         if (webhook_events_push(ev, WEBHOOK_TOPIC_CAMPAIGN_COMMANDS, key, cmd) != 0)
@@ -439,7 +457,8 @@ static enum MHD_Result finish_post(struct webhook_ctx *ctx, struct webhook_reque
                               rc == WEBHOOK_PARSE_NO_MEMORY ? MHD_HTTP_SERVICE_UNAVAILABLE
                                                             : MHD_HTTP_BAD_REQUEST);
     }
-    if (add_number_commands(ctx, &ev) != 0) {
+    if (add_number_commands(ctx, req, &ev) != 0) {
+        forget_announced(ctx, req);
         webhook_events_free(&ev);
         return respond_status(ctx, req->conn, MHD_HTTP_SERVICE_UNAVAILABLE);
     }

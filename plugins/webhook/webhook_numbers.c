@@ -74,3 +74,14 @@ int webhook_numbers_due(struct webhook_numbers *w, const char *phone_number_id, 
     pthread_mutex_unlock(&w->lock);
     return due;
 }
+
+void webhook_numbers_forget(struct webhook_numbers *w, const char *phone_number_id,
+                            const char *waba_id)
+{
+    pthread_mutex_lock(&w->lock);
+    for (size_t i = 0; i < w->n; i++)
+        if (strcmp(w->items[i].phone_number_id, phone_number_id) == 0 &&
+            strcmp(w->items[i].waba_id, waba_id) == 0)
+            w->items[i].waba_id[0] = '\0';
+    pthread_mutex_unlock(&w->lock);
+}

@@ -4,10 +4,10 @@
  * Why: every status and message webhook says which WABA its business number belongs to, and
  * the segmenter needs that to keep one WABA's template announcements away from another WABA's
  * campaigns (migrations/070_template_status_per_waba.sql). Passing it on with every webhook
- * would be thousands of commands a second for one fact; once per process would lose it for good
- * when its produce failed (the webhook is answered 503 and redelivered, but the pair counted as
- * passed on). So each pair is due again after `every_ms`, or at once when the number shows up
- * under another WABA. Bounded: past `capacity` pairs everything is forgotten and announced
+ * would be thousands of commands a second for one fact. So a pair is due the first time, again
+ * after `every_ms`, and at once when the number shows up under another WABA; a pair whose
+ * command Kafka did not take (the webhook is answered 503 and redelivered) is forgotten, so the
+ * redelivery passes it on again. Bounded: past `capacity` pairs everything is forgotten and announced
  * afresh. Thread-safe (libmicrohttpd's workers share one).
  */
 #ifndef HERALD_WEBHOOK_NUMBERS_H
@@ -25,5 +25,10 @@ void webhook_numbers_free(struct webhook_numbers *numbers);
 /* 1 when the pair is to be passed on now (and counts as passed on at now_ms), else 0. */
 int webhook_numbers_due(struct webhook_numbers *numbers, const char *phone_number_id,
                         const char *waba_id, int64_t now_ms);
+
+/* The pair was not passed on after all (its produce failed): due again at once. Nothing happens
+ * when the number has since been passed on under another WABA. */
+void webhook_numbers_forget(struct webhook_numbers *numbers, const char *phone_number_id,
+                            const char *waba_id);
 
 #endif

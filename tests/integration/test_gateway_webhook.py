@@ -476,3 +476,36 @@ def test_a_template_announcement_reaches_only_its_own_wabas_campaigns(herald):
     assert "phone number 222 now belongs to WABA WABA-A" in seg.log_text()
     seg.stop()
     st.stop()
+
+
+def test_a_pair_whose_command_kafka_refused_goes_again_with_the_redelivery(herald):
+    """A (number, WABA) pair counts as passed on only if Kafka took its command: while
+    campaign-commands refuses it (a topic whose max.message.bytes is too small for it), the
+    webhook is answered 503 and every redelivery carries the pair again; once the topic takes
+    it, the next delivery lands it exactly once."""
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+    topic = herald.topic("campaign-commands")
+
+    def max_message_bytes(n):
+        entry = ConfigEntry("max.message.bytes", str(n),
+                            incremental_operation=AlterConfigOpType.SET)
+        for f in herald.admin().incremental_alter_configs(
+                [ConfigResource("topic", topic, incremental_configs=[entry])]).values():
+            f.result(timeout=30)
+    max_message_bytes(64)
+    st, url = start_webhook(herald, ack_timeout_ms=5000)
+    body = status_of_number("WABA-A", "111", 1764300000, "wamid.refused")
+    for attempt in (1, 2):
+        assert post(url, body).status_code == 503, attempt
+        assert st.metrics().get("herald_webhook_waba_number_updates_total") == attempt
+    max_message_bytes(1048588)
+    wait_for_ok = time.monotonic() + 30
+    while post(url, body).status_code != 200:  # until the broker applied the new limit
+        assert time.monotonic() < wait_for_ok, "campaign-commands still refuses the command"
+        time.sleep(0.5)
+    (key, cmd), = consume_exactly(herald, "campaign-commands", 1)
+    assert key == "number:111"
+    assert json.loads(cmd)["waba_id"] == "WABA-A"
+    assert post(url, body).status_code == 200  # passed on: not again within the hour
+    consume_exactly(herald, "campaign-commands", 1)
+    st.stop()

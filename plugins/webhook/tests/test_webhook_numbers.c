@@ -53,12 +53,29 @@ static void past_capacity_everything_is_forgotten(void **state)
     webhook_numbers_free(NULL);
 }
 
+static void a_forgotten_pair_is_due_again(void **state)
+{
+    (void)state;
+    struct webhook_numbers *w = webhook_numbers_new(8, HOUR);
+    assert_true(webhook_numbers_due(w, "1098765", "5241", 1000));
+    webhook_numbers_forget(w, "1098765", "5241"); /* its produce failed */
+    assert_true(webhook_numbers_due(w, "1098765", "5241", 1001));
+    assert_false(webhook_numbers_due(w, "1098765", "5241", 1002));
+    /* a failure of the old pair does not undo the number's newer WABA */
+    assert_true(webhook_numbers_due(w, "1098765", "7777", 1003));
+    webhook_numbers_forget(w, "1098765", "5241");
+    assert_false(webhook_numbers_due(w, "1098765", "7777", 1004));
+    webhook_numbers_forget(w, "unknown", "5241"); /* nothing to forget */
+    webhook_numbers_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_pair_is_due_once_then_hourly),
         cmocka_unit_test(a_number_under_another_waba_is_due_at_once),
         cmocka_unit_test(past_capacity_everything_is_forgotten),
+        cmocka_unit_test(a_forgotten_pair_is_due_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
