@@ -10,15 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct passed_on {
-    char phone_number_id[WEBHOOK_ID_MAX + 1];
-    char waba_id[WEBHOOK_ID_MAX + 1];
-    int64_t at_ms;
-};
-
 struct webhook_numbers {
     pthread_mutex_t lock;
-    struct passed_on *items;
+    struct webhook_number *items; /* at_ms: when the pair was passed on */
     size_t n, capacity;
     int64_t every_ms;
 };
@@ -46,14 +40,14 @@ void webhook_numbers_free(struct webhook_numbers *w)
 }
 
 /* The entry of that number, or a new one (NULL-free: a full table is emptied first). */
-static struct passed_on *entry_for(struct webhook_numbers *w, const char *phone_number_id)
+static struct webhook_number *entry_for(struct webhook_numbers *w, const char *phone_number_id)
 {
     for (size_t i = 0; i < w->n; i++)
         if (strcmp(w->items[i].phone_number_id, phone_number_id) == 0)
             return &w->items[i];
     if (w->n == w->capacity)
         w->n = 0;
-    struct passed_on *e = &w->items[w->n++];
+    struct webhook_number *e = &w->items[w->n++];
     snprintf(e->phone_number_id, sizeof(e->phone_number_id), "%s", phone_number_id);
     e->waba_id[0] = '\0';
     e->at_ms = 0;
@@ -64,7 +58,7 @@ int webhook_numbers_due(struct webhook_numbers *w, const char *phone_number_id, 
                         int64_t now_ms)
 {
     pthread_mutex_lock(&w->lock);
-    struct passed_on *e = entry_for(w, phone_number_id);
+    struct webhook_number *e = entry_for(w, phone_number_id);
     int due = e->waba_id[0] == '\0' || strcmp(e->waba_id, waba_id) != 0 ||
               now_ms - e->at_ms >= w->every_ms;
     if (due) {

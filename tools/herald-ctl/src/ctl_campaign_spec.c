@@ -6,6 +6,7 @@
 #include "ctl_json_arg.h"
 #include "ctl_parse.h"
 
+#include <herald/media_link.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -121,8 +122,8 @@ static json_t *header_from_flag(const char *arg, char *err, size_t errlen)
         ((n == 5 && strncmp(arg, "image", 5) == 0) || (n == 5 && strncmp(arg, "video", 5) == 0) ||
          (n == 8 && strncmp(arg, "document", 8) == 0))) {
         const char *media = colon + 1;
-        int is_id = *media && strspn(media, "0123456789") == strlen(media);
-        return json_pack("{s:s%, s:s}", "type", arg, n, is_id ? "id" : "link", media);
+        return json_pack("{s:s%, s:s}", "type", arg, n,
+                         herald_media_id_valid(media) ? "id" : "link", media);
     }
     fail(err, errlen,
          "--header %s: image:URL|ID, video:URL|ID, document:URL|ID, text:FIELD or none", arg);
