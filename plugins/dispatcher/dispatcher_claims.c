@@ -19,6 +19,11 @@
 #include "dispatcher_pg_array.h"
 #include "dispatcher_pg_worker.h"
 
+/* A claimed row ("sending" to its readers, migration 080): the claim sets claim_open and leaves
+ * `state` alone, so that PostgreSQL can write it as a HOT update (no index entry). */
+#define CLAIMED   "claim_open AND state IN ('pending', 'queued')"
+#define R_CLAIMED "r.claim_open AND r.state IN ('pending', 'queued')"
+
 /* The claim refuses what the lookup reports as opted out: one condition for both, since the
  * policy retries a refused row whose contact is NOT opted out (migration 056's index). */
 #define CONTACT_OPTED_OUT                                                                          \
@@ -26,17 +31,18 @@
 
 /* clang-format off */
 static const char *const CLAIM_SQL =
-    "UPDATE campaign_recipients r SET state = 'sending', claimed_at = now(), claimed_by = $3, "
+    "UPDATE campaign_recipients r SET claim_open = true, claimed_at = now(), claimed_by = $3, "
     "first_claimed_at = COALESCE(r.first_claimed_at, now()), attempts = r.attempts + 1, "
     "updated_at = now() "
     "FROM campaigns c, unnest($1::bigint[], $2::bigint[]) AS j(cid, rid) "
     "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid AND c.id = r.campaign_id "
-    "AND c.status = 'running' AND r.state IN ('pending', 'queued') "
+    "AND c.status = 'running' AND r.state IN ('pending', 'queued') AND NOT r.claim_open "
     "AND NOT " CONTACT_OPTED_OUT " "
     "RETURNING r.campaign_id, r.recipient_id, r.attempts";
 
 static const char *const LOOKUP_SQL =
-    "SELECT r.campaign_id, r.recipient_id, r.state, r.claimed_by, "
+    "SELECT r.campaign_id, r.recipient_id, campaign_recipient_state(r.state, r.claim_open), "
+    "r.claimed_by, "
     "COALESCE((extract(epoch FROM now() - r.claimed_at) * 1000)::bigint, -1), "
     "COALESCE(r.wamid, ''), r.attempts, "
     "COALESCE((extract(epoch FROM r.accepted_at) * 1000)::bigint, 0), "
@@ -47,61 +53,64 @@ static const char *const LOOKUP_SQL =
     "JOIN campaigns c ON c.id = r.campaign_id";
 /* clang-format on */
 
+/* An uncertain row claimed again is queued and claimed, like any claimed row. */
 static const char *const TAKEOVER_SQL =
-    "UPDATE campaign_recipients r SET state = 'sending', claimed_at = now(), claimed_by = $3, "
+    "UPDATE campaign_recipients r SET state = CASE r.state WHEN 'uncertain' THEN 'queued' "
+    "ELSE r.state END, claim_open = true, claimed_at = now(), claimed_by = $3, "
     "first_claimed_at = COALESCE(r.first_claimed_at, now()), attempts = r.attempts + 1, "
     "updated_at = now() FROM campaigns c "
     "WHERE r.campaign_id = $1 AND r.recipient_id = $2 AND c.id = r.campaign_id "
-    "AND c.status = 'running' AND r.state IN ('sending', 'uncertain') "
+    "AND c.status = 'running' AND (" R_CLAIMED " OR r.state = 'uncertain') "
     "AND r.claimed_by IS NOT DISTINCT FROM $4 RETURNING r.attempts";
 
 static const char *const LEFTOVER_SQL =
-    "UPDATE campaign_recipients SET state = 'uncertain', error_title = $4, updated_at = now() "
-    "WHERE campaign_id = $1 AND recipient_id = $2 AND state = 'sending' "
+    "UPDATE campaign_recipients SET state = 'uncertain', claim_open = false, error_title = $4, "
+    "updated_at = now() WHERE campaign_id = $1 AND recipient_id = $2 AND " CLAIMED " "
     "AND claimed_by IS NOT DISTINCT FROM $3";
 
 /* Our own orphaned claim (its COMMIT's answer was lost) in a campaign that is not running:
  * back to queued, so a resume emits it again like any queued recipient. Nothing was sent under
  * that claim, so its time is no send time (first_claimed_at, see migration 054). */
 static const char *const RELEASE_OWN_SQL =
-    "UPDATE campaign_recipients SET state = 'queued', first_claimed_at = NULL, updated_at = now() "
-    "WHERE campaign_id = $1 AND recipient_id = $2 AND state = 'sending' AND claimed_by = $3";
+    "UPDATE campaign_recipients SET state = 'queued', claim_open = false, first_claimed_at = NULL, "
+    "updated_at = now() WHERE campaign_id = $1 AND recipient_id = $2 AND " CLAIMED " "
+    "AND claimed_by = $3";
 
 static const char *const ACCEPTED_SQL =
-    "UPDATE campaign_recipients r SET state = 'accepted', wamid = j.w, accepted_at = now(), "
-    "error_code = NULL, error_title = NULL, updated_at = now() "
+    "UPDATE campaign_recipients r SET state = 'accepted', claim_open = false, wamid = j.w, "
+    "accepted_at = now(), error_code = NULL, error_title = NULL, updated_at = now() "
     "FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS j(cid, rid, w) "
     "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid "
-    "AND r.state IN ('sending', 'uncertain')";
+    "AND (" R_CLAIMED " OR r.state = 'uncertain')";
 
 static const char *const FAILED_SQL =
-    "UPDATE campaign_recipients r SET state = 'failed', error_code = j.code, "
+    "UPDATE campaign_recipients r SET state = 'failed', claim_open = false, error_code = j.code, "
     "error_title = j.title, updated_at = now() "
     "FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[]) AS j(cid, rid, code, title) "
     "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid "
-    "AND r.state IN ('sending', 'uncertain')";
+    "AND (" R_CLAIMED " OR r.state = 'uncertain')";
 
 static const char *const UNCERTAIN_SQL =
-    "UPDATE campaign_recipients r SET state = 'uncertain', error_code = NULLIF(j.code, 0), "
-    "error_title = j.title, updated_at = now() "
+    "UPDATE campaign_recipients r SET state = 'uncertain', claim_open = false, "
+    "error_code = NULLIF(j.code, 0), error_title = j.title, updated_at = now() "
     "FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[]) AS j(cid, rid, code, title) "
-    "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid AND r.state = 'sending' "
+    "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid AND " R_CLAIMED " "
     "AND r.claimed_by = $5";
 
 static const char *const RELEASE_SQL =
-    "UPDATE campaign_recipients r SET state = 'queued', "
+    "UPDATE campaign_recipients r SET state = 'queued', claim_open = false, "
     "attempts = GREATEST(r.attempts - j.refund, 0), updated_at = now() "
     "FROM unnest($1::bigint[], $2::bigint[], $3::int[]) AS j(cid, rid, refund) "
-    "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid AND r.state = 'sending' "
+    "WHERE r.campaign_id = j.cid AND r.recipient_id = j.rid AND " R_CLAIMED " "
     "AND r.claimed_by = $4";
 
 /* A recipient whose contact opted out after the snapshot (a STOP reply, herald-ctl contacts
  * opt-out): never claimed, settled as failed with Meta's code for "stopped marketing
  * messages" and a title that says Herald did not send it. */
 static const char *const OPTED_OUT_SQL =
-    "UPDATE campaign_recipients SET state = 'failed', error_code = $3::int, error_title = $4, "
-    "updated_at = now() WHERE campaign_id = $1 AND recipient_id = $2 "
-    "AND state IN ('pending', 'queued') RETURNING attempts";
+    "UPDATE campaign_recipients SET state = 'failed', claim_open = false, error_code = $3::int, "
+    "error_title = $4, updated_at = now() WHERE campaign_id = $1 AND recipient_id = $2 "
+    "AND state IN ('pending', 'queued') AND NOT claim_open RETURNING attempts";
 #define OPTED_OUT_CODE  131050
 #define OPTED_OUT_TITLE "not sent: the contact opted out after the audience snapshot"
 

@@ -6,7 +6,7 @@
  *   cb_process (dispatcher.c) parses it and files it in its number's lane (dispatcher_lanes.c)
  *   -> admission takes a token from the number's bucket and the campaign's cap, respects the
  *      pair interval (dispatcher_flow.c)
- *   -> a batch claim in PostgreSQL (dispatcher_claims.c) marks it `sending`
+ *   -> a batch claim in PostgreSQL (dispatcher_claims.c) marks it `sending` (claim_open)
  *   -> libcurl multi sends it (dispatcher_http.c)
  *   -> the outcome is classified (dispatcher_errors.c) and resolved in PostgreSQL in batches;
  *      retries wait in the delay queue with their claim released to `queued`

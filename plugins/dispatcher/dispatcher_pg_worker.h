@@ -11,7 +11,9 @@
  * job is still completed only after its resolution is durable.
  *
  * Ownership: disp_pg_submit() takes the `params` strings (malloc'd, freed by the worker
- * whatever happens). The PGresult handed to a completion is borrowed (NULL = failed).
+ * whatever happens); `sql` must be a string constant: it is kept, not copied, and its address
+ * names the statement prepared for it on the worker's backend. The PGresult handed to a
+ * completion is borrowed (NULL = failed).
  */
 #ifndef HERALD_DISPATCHER_PG_WORKER_H
 #define HERALD_DISPATCHER_PG_WORKER_H
@@ -21,6 +23,8 @@
 #include <stddef.h>
 
 #define DISP_PG_MAX_PARAMS 6
+/* Distinct statements prepared per backend; any beyond run unprepared. */
+#define DISP_PG_MAX_PREPARED 32
 
 struct disp_pg_worker;
 

@@ -19,7 +19,8 @@
 
 #define PENDING_IN_ORDER                                                                           \
     "SELECT recipient_id, phone FROM campaign_recipients WHERE campaign_id = $1::bigint "          \
-    "AND state = 'pending' ORDER BY recipient_id LIMIT $2::bigint FOR UPDATE SKIP LOCKED"
+    "AND state = 'pending' AND NOT claim_open ORDER BY recipient_id LIMIT $2::bigint "             \
+    "FOR UPDATE SKIP LOCKED"
 
 const char EMISSION_QUEUE_NEXT_SQL[] =
     "WITH next AS (" PENDING_IN_ORDER "), " QUEUE_NEXT_AND_BUILD_JOBS;

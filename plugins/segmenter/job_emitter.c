@@ -45,7 +45,7 @@ static void revert_to_pending(struct segmenter *s, const char *campaign, const c
     if (!conn || pgx_exec(conn,
                           "UPDATE campaign_recipients SET state = 'pending', updated_at = now() "
                           "WHERE campaign_id = $1::bigint AND recipient_id = ANY($2::bigint[]) "
-                          "AND state = 'queued'",
+                          "AND state = 'queued' AND NOT claim_open",
                           2, params, NULL, err, sizeof(err)) != PGX_OK) {
         s->api->log(s->host, HERALD_LOG_WARN,
                     "campaign %s: could not return unsent recipients %.200s to pending; every "
@@ -136,7 +136,7 @@ static long long queued_count(PGconn *conn, const char *id, char *err, size_t er
     PGresult *res = NULL;
     if (pgx_exec(conn,
                  "SELECT count(*) FROM campaign_recipients WHERE campaign_id = $1::bigint AND "
-                 "state = 'queued'",
+                 "state = 'queued' AND NOT claim_open",
                  1, params, &res, err, errlen) != PGX_OK)
         return -1;
     long long n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -241,7 +241,8 @@ static void emit_campaign(struct segmenter *s, PGconn *conn, const char *id)
 static const char RUNNING_SQL[] =
     "SELECT c.id FROM campaigns c WHERE c.status = 'running' AND "
     "campaign_send_window_open(c.send_window, now()) AND EXISTS (SELECT 1 FROM "
-    "campaign_recipients r WHERE r.campaign_id = c.id AND r.state = 'pending') ORDER BY c.id";
+    "campaign_recipients r WHERE r.campaign_id = c.id AND r.state = 'pending' AND NOT "
+    "r.claim_open) ORDER BY c.id";
 
 void job_emitter_tick(struct segmenter *s)
 {
@@ -274,7 +275,8 @@ void job_emitter_tick(struct segmenter *s)
  * (the emission takes them again; a duplicate job is harmless, the claim is idempotent). */
 #define QUEUED_BACK_TO_PENDING                                                                     \
     "UPDATE campaign_recipients r SET state = 'pending', updated_at = now() FROM campaigns c "     \
-    "WHERE c.id = r.campaign_id AND c.status = 'running' AND r.state = 'queued'"
+    "WHERE c.id = r.campaign_id AND c.status = 'running' AND r.state = 'queued' AND NOT "          \
+    "r.claim_open"
 
 #define OUTSIDE_SEND_WINDOW                                                                        \
     " AND c.send_window IS NOT NULL AND NOT campaign_send_window_open(c.send_window, now())"

@@ -234,7 +234,8 @@ static enum apply_result apply_status_change(struct apply *a)
      * dispatcher's claim makes a second job for the same recipient harmless). */
     return from_pgx(pgx_exec(a->conn,
                              "UPDATE campaign_recipients SET state = 'pending', updated_at = "
-                             "now() WHERE campaign_id = $1::bigint AND state = 'queued'",
+                             "now() WHERE campaign_id = $1::bigint AND state = 'queued' "
+                             "AND NOT claim_open",
                              1, params, NULL, a->reason, sizeof(a->reason)));
 }
 

@@ -231,7 +231,8 @@ class Pipeline:
         if role.startswith("dispatcher"):
             self.kills += 1
             rows = self.sql("SELECT recipient_id FROM campaign_recipients WHERE campaign_id = %s "
-                            "AND state = 'sending' AND claimed_by LIKE %s",
+                            "AND claim_open AND state IN ('pending', 'queued') "
+                            "AND claimed_by LIKE %s",
                             self.cid, f"{role}#{pid}.%")
             self.in_flight |= {r for r, in rows}
             assert len(rows) <= self.window, f"{len(rows)} claims open > window {self.window}"

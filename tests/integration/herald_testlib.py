@@ -738,15 +738,16 @@ def seed_recipient_outcomes(herald: "Herald", cid: int) -> None:
     would leave them: 5 failed at the dispatcher (131026), 7-11 accepted with webhook steps
     (10: `failed` after `sent`; 11: `failed` after `delivered`, which stays delivered), 9 read
     and answered twice, once "STOP". Recipient 8's name needs CSV quoting."""
-    states = {1: "pending", 2: "queued", 3: "sending", 4: "uncertain", 5: "failed"}
+    # recipient 3 is claimed: `sending` to readers (migration 080)
+    states = {1: "pending", 2: "queued", 3: "queued", 4: "uncertain", 5: "failed"}
     for rid, _ in RECIPIENT_OUTCOMES:
         state = states.get(rid, "accepted")
         accepted = rid >= 6
         herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, name, "
-                   "state, attempts, wamid, accepted_at, error_code, error_title) VALUES "
-                   "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                   "state, claim_open, attempts, wamid, accepted_at, error_code, error_title) "
+                   "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                    cid, rid, f"49151000000{rid:02d}",
-                   'Ann "Annie", Jr.' if rid == 8 else f"R{rid}", state,
+                   'Ann "Annie", Jr.' if rid == 8 else f"R{rid}", state, rid == 3,
                    0 if rid <= 2 else 1, f"wamid.{cid}.{rid}" if accepted else None,
                    "2026-11-20 10:00:00+00" if accepted else None,
                    131026 if rid == 5 else None,

@@ -43,12 +43,12 @@ def make_campaign(herald, n, status="running", with_wamids=True, phone_base=4915
                "to_timestamp(%s / 1000.0))", cid, f"c{cid}", status, n, T0)
     # wamid(cid, r) spelled in SQL: 'wamid.<cid>.<r>'
     herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state, wamid,"
-               " accepted_at) SELECT %s, r, (%s::bigint + r)::text, "
-               "CASE WHEN %s THEN 'accepted' ELSE 'sending' END, "
+               " accepted_at, claim_open) SELECT %s, r, (%s::bigint + r)::text, "
+               "CASE WHEN %s THEN 'accepted' ELSE 'queued' END, "
                "CASE WHEN %s THEN 'wamid.' || %s || '.' || r END, "
-               "CASE WHEN %s THEN to_timestamp((%s::bigint + r * 1000) / 1000.0) END "
+               "CASE WHEN %s THEN to_timestamp((%s::bigint + r * 1000) / 1000.0) END, NOT %s "
                "FROM generate_series(1, %s) r", cid, phone_base, with_wamids, with_wamids, cid,
-               with_wamids, T0, n)
+               with_wamids, T0, with_wamids, n)
     return cid
 
 

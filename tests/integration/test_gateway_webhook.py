@@ -344,8 +344,8 @@ def test_campaigns_follow_what_meta_says_of_their_template(herald):
             herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
                        "VALUES (%s, %s, %s, 'queued')", cid, rid, f"49151{cid:04d}{rid:04d}")
         # one message on its way, so that a running campaign does not complete meanwhile
-        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
-                   "VALUES (%s, 100, %s, 'sending')", cid, f"49152{cid:04d}0100")
+        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state, "
+                   "claim_open) VALUES (%s, 100, %s, 'queued', true)", cid, f"49152{cid:04d}0100")
         herald.sql("UPDATE campaigns SET status = %s WHERE id = %s", status, cid)
         return cid
 
@@ -449,8 +449,8 @@ def test_a_template_announcement_reaches_only_its_own_wabas_campaigns(herald):
         herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, "
                    "template_language, status) VALUES (%s, %s, %s, 'spring_sale', 'en_US', "
                    "'draft')", cid, name, number)
-        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
-                   "VALUES (%s, 1, %s, 'sending')", cid, f"4915200{cid:06d}")
+        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state, "
+                   "claim_open) VALUES (%s, 1, %s, 'queued', true)", cid, f"4915200{cid:06d}")
         herald.sql("UPDATE campaigns SET status = 'running' WHERE id = %s", cid)
         return cid
 

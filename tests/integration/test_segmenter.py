@@ -122,8 +122,9 @@ def campaign(herald, cid):
 
 
 def states(herald, cid):
-    return dict(herald.sql("SELECT state, count(*) FROM campaign_recipients "
-                           "WHERE campaign_id = %s GROUP BY state", cid))
+    """Recipients per state as readers see it (migration 080: `sending` = a claim is open)."""
+    return dict(herald.sql("SELECT campaign_recipient_state(state, claim_open), count(*) "
+                           "FROM campaign_recipients WHERE campaign_id = %s GROUP BY 1", cid))
 
 
 def kafka_consumer():
@@ -772,8 +773,8 @@ def running_campaign(herald, name, settled, failed):
     cid = new_campaign_id(herald)
     herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
                "VALUES (%s, %s, '1098765', 'spring_sale', 'draft')", cid, name)
-    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
-               "VALUES (%s, 1, '4915100000001', 'sending')", cid)
+    herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state, "
+               "claim_open) VALUES (%s, 1, '4915100000001', 'queued', true)", cid)
     stats(herald, cid, settled, failed)
     herald.sql("UPDATE campaigns SET status = 'running' WHERE id = %s", cid)
     return cid
@@ -871,8 +872,8 @@ def test_failure_guard_does_not_count_recipients_who_stopped_marketing_messages(
     for name, cid in cids.items():  # the counters exist before the campaign runs
         herald.sql("INSERT INTO campaigns (id, name, phone_number_id, template_name, status) "
                    "VALUES (%s, %s, '1098765', 'spring_sale', 'draft')", cid, name)
-        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state) "
-                   "VALUES (%s, 1, '4915100000001', 'sending')", cid)
+        herald.sql("INSERT INTO campaign_recipients (campaign_id, recipient_id, phone, state, "
+                   "claim_open) VALUES (%s, 1, '4915100000001', 'queued', true)", cid)
         stats(herald, cid, 200, 60)
         herald.sql("UPDATE campaigns SET status = 'running' WHERE id = %s", cid)
     wait_for(lambda: campaign(herald, cids["some-stop"])["status"] == "paused", timeout=15,
@@ -917,7 +918,7 @@ def test_a_campaigns_own_max_failure_rate_wins_over_the_segmenters(herald):
     assert result[0] == "rejected" and "max_failure_rate" in result[1], result
     for cid in (strict, lax):
         command(herald, "start", cid)
-        herald.sql("UPDATE campaign_recipients SET state = 'sending' WHERE campaign_id = %s", cid)
+        herald.sql("UPDATE campaign_recipients SET claim_open = true WHERE campaign_id = %s", cid)
         herald.sql("INSERT INTO analytics_campaign_stats (campaign_id, recipients, settled, "
                    "accepted, failed) VALUES (%s, 200, 200, 180, 20)", cid)  # 10 % failed
     wait_for(lambda: campaign(herald, strict)["status"] == "paused", timeout=15,
@@ -1010,8 +1011,8 @@ def test_completion_counts_uncertain_as_final_and_waits_for_sending(herald):
     command(herald, "start", cid)
     wait_for(lambda: states(herald, cid).get("queued") == 4, what="all queued")
     herald.sql("UPDATE campaign_recipients SET state = CASE recipient_id WHEN 1 THEN 'accepted' "
-               "WHEN 2 THEN 'failed' WHEN 3 THEN 'uncertain' ELSE 'sending' END "
-               "WHERE campaign_id = %s", cid)
+               "WHEN 2 THEN 'failed' WHEN 3 THEN 'uncertain' ELSE state END, "
+               "claim_open = recipient_id = 4 WHERE campaign_id = %s", cid)
     time.sleep(1.0)  # ten completion checks
     assert campaign(herald, cid)["status"] == "running"
     command(herald, "pause", cid)
