@@ -15,7 +15,7 @@
 -- views below, the dispatcher's crash policy and the reply attribution read it. The word
 -- `sending` is no longer written to `state`: the CHECK below refuses it, so a dispatcher built
 -- before this migration fails its claims loudly instead of writing a state nobody reads (stop
--- the old dispatchers before migrating; docs/operations.md, "Upgrading").
+-- the old dispatchers before migrating; docs/deploy.md, "Migrate, then start").
 -- Range 080-089 is the dispatcher's second (020-029 holds one file, but a migration that
 -- redefines analytics' views must sort after theirs; docs/architecture.md).
 

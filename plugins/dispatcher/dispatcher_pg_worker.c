@@ -60,7 +60,8 @@ static int ok(const PGresult *r)
 }
 
 /* Why prepared statements: the worker runs the same dozen statements thousands of times a
- * second, and parsing and planning each batch anew cost the server ~3 % of its CPU per send.
+ * second, and parsing each batch anew costs the server CPU per send (planning still runs per
+ * execution, see tune_session).
  * Callers pass string constants, so the text's address names a statement. A backend holds
  * the statements prepared on it; a new one (a reconnect) starts with none. The name of
  * statement k, or NULL to run it unprepared (the table is full, or preparing failed). */
@@ -134,11 +135,16 @@ static void run_each(struct disp_pg_worker *w, PGconn *conn, struct stmt *list)
  * spinning disks) the planner prefers one sequential scan of the whole table to a few hundred
  * index probes for tables below ~200,000 rows: each resolution batch of 240 then scanned all
  * 40,000 rows of the benchmark's table, 7-18 ms instead of 4 (measured 2026-11-27). 1.1 is the
- * usual value for data in memory or on SSD. Set once per backend: a reconnect gets it again. */
+ * usual value for data in memory or on SSD. And why custom plans for the prepared statements:
+ * a generic plan cannot see how many keys an array holds, and on 2026-11-26 the generic plan
+ * of the unnest joins cost 20 times the server CPU of the custom one; a generic plan chosen
+ * while a table is small would also outlive its growth. Preparing still saves the parsing.
+ * Set once per backend: a reconnect gets them again. */
 static void tune_session(struct disp_pg_worker *w, PGconn *conn)
 {
     int pid = PQbackendPID(conn);
-    if (pid != w->tuned_pid && simple(conn, "SET random_page_cost = 1.1"))
+    if (pid != w->tuned_pid &&
+        simple(conn, "SET random_page_cost = 1.1; SET plan_cache_mode = force_custom_plan"))
         w->tuned_pid = pid;
 }
 
