@@ -16,7 +16,7 @@ PACKAGES=(
     build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
     # libraries the C code links
     librdkafka-dev libpq-dev libjansson-dev libconfig-dev libmicrohttpd-dev
-    libcurl4-openssl-dev libssl-dev libcsv-dev libcmocka-dev
+    libcurl4-openssl-dev libssl-dev libcsv-dev libcmocka-dev libjemalloc-dev
     # services: PostgreSQL server, and Java + Maven to fetch and run the Kafka broker
     postgresql openjdk-17-jdk-headless maven
     # tools: kcat for probing Kafka, wrk + gnuplot for benchmarks, venv for the Python tests

@@ -25,9 +25,27 @@
 #include "stage_config.h"
 #include "stage_run.h"
 
+#ifdef HERALD_WITH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 #ifndef HERALD_VERSION
 #define HERALD_VERSION "dev"
 #endif
+
+/* The allocator of this process, for --version: jemalloc unless built without it (core/
+ * CMakeLists.txt says why it is linked). */
+static void print_allocator(void)
+{
+#ifdef HERALD_WITH_JEMALLOC
+    const char *version = "unknown";
+    size_t len = sizeof(version);
+    mallctl("version", &version, &len, NULL, 0); /* leaves "unknown" if it fails */
+    printf("jemalloc %s", version);
+#else
+    printf("glibc");
+#endif
+}
 #ifndef HERALD_SOURCE_MIGRATIONS
 #define HERALD_SOURCE_MIGRATIONS "migrations"
 #endif
@@ -170,8 +188,10 @@ int main(int argc, char **argv)
             plugin_opt = optarg;
             break;
         case 'V':
-            printf("herald-stage %s (plugin ABI %d, librdkafka %s)\n", HERALD_VERSION,
+            printf("herald-stage %s (plugin ABI %d, librdkafka %s, malloc ", HERALD_VERSION,
                    HERALD_PLUGIN_ABI_VERSION, rd_kafka_version_str());
+            print_allocator();
+            printf(")\n");
             return 0;
         case 'h':
             usage(stdout);

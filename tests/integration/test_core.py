@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from herald_testlib import REPO_ROOT, wait_for
+from herald_testlib import BUILD_DIR, REPO_ROOT, wait_for
 
 
 def echo(herald, name="echo", **config):
@@ -494,6 +494,10 @@ def test_version(herald):
     r = herald.run_stage(["--version"])
     assert r.returncode == 0
     assert re.match(r"herald-stage \S+ \(plugin ABI 1, librdkafka 2\.", r.stdout), r.stdout
+    # jemalloc is the stage's allocator, except in the sanitizer build (its own allocator)
+    sanitized = "HERALD_SANITIZE:BOOL=ON" in (BUILD_DIR / "CMakeCache.txt").read_text()
+    allocator = "glibc" if sanitized else "jemalloc 5."
+    assert f"malloc {allocator}" in r.stdout, r.stdout
 
 
 def test_idempotent_producer_is_really_enabled(herald):
