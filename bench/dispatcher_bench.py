@@ -90,7 +90,7 @@ def others_cpu_s(api):
             "machine": machine_cpu_s()}
 
 
-def dispatcher_run(n, rate, instances=1, **config):
+def dispatcher_run(n, rate, instances=1, kafka_options=None, **config):
     """n recipients through one dispatcher; returns (mock send timestamps, (stage CPU s,
     its PostgreSQL backends' CPU s, {mock, broker, machine busy share} over the sending), mock
     stats, dispatcher metrics); with several instances CPU is summed, metrics are the first's.
@@ -101,7 +101,7 @@ def dispatcher_run(n, rate, instances=1, **config):
         td.produce_jobs(h, cid)
         before = others_cpu_s(api)
         sts = [td.start_dispatcher(h, api, name=f"dispatcher-{i + 1}", rate_per_second=rate,
-                                   **config) for i in range(instances)]
+                                   kafka_options=kafka_options, **config) for i in range(instances)]
         # completion from the stages' counters (cheap), then once from the database: polling
         # a GROUP BY over 300,000 rows every 0.2 s would cost the server a core
         herald_testlib.wait_for(lambda: sum(st.metrics().get(f"herald_dispatcher_{k}", 0)
@@ -139,6 +139,14 @@ def send_rate(ts):
     return (len(ts) - 1) / ((ts[-1] - ts[0]) / 1000.0)
 
 
+def held(a):
+    """The stage's Kafka options of the limit-off runs: jobs held as docs/dispatcher.md
+    ("Known limits") advises above ~10,000 sends/s. With the config's default (20,000) input
+    pauses every second at this rate, and the first job after each resume arrives up to ~0.9 s
+    later: a 100-200 ms hole in every 40,000-send run (2026-11-29)."""
+    return {"max_in_flight": a.max_in_flight}
+
+
 def warm_up(a):
     """One unmeasured limit-off run first. A broker whose JVM has just started costs 3-5 times
     the CPU per send of a warm one (27 against 6-11 us per send, 2026-11-29), and that CPU is
@@ -147,7 +155,7 @@ def warm_up(a):
     if a.warmup <= 0:
         return
     ts, cpu, _, _ = dispatcher_run(a.warmup, 1e7, max_concurrency=a.concurrency,
-                                   http_connections=a.connections)
+                                   http_connections=a.connections, kafka_options=held(a))
     print(f"  (warm-up, not counted: {a.warmup} sends at {send_rate(ts):.0f} sends/s, broker "
           f"{1e6 * cpu[2]['broker'] / len(ts):.0f} us of CPU per send)", flush=True)
 
@@ -156,7 +164,7 @@ def throughput(a):
     warm_up(a)
     raw = raw_curl(a.sends, a.raw_concurrency)
     ts, cpu, _, _ = dispatcher_run(a.sends, 1e7, max_concurrency=a.concurrency,
-                                   http_connections=a.connections)
+                                   http_connections=a.connections, kafka_options=held(a))
     rate = send_rate(ts)
     row("dispatcher sends/s, limit off", f"{rate:.0f}", "sends/s",
         f"bare libcurl multi ({a.raw_concurrency} connections), same mock", f"{raw:.0f}",
@@ -175,7 +183,7 @@ def throughput(a):
         # instance sends alone, then the partitions move) must not dominate the window.
         ts, cpu, _, _ = dispatcher_run(3 * a.sends, 1e7, instances=a.instances,
                                        max_concurrency=a.concurrency,
-                                       http_connections=a.connections)
+                                       http_connections=a.connections, kafka_options=held(a))
         rate2 = send_rate(ts)
         row(f"{a.instances} dispatcher instances, sends/s, limit off ({3 * a.sends} sends)",
             f"{rate2:.0f}", "sends/s",
@@ -219,6 +227,8 @@ def main():
     ap.add_argument("--connections", type=int, default=128,
                     help="dispatcher http_connections (file descriptors: keep below ulimit -n)")
     ap.add_argument("--raw-concurrency", type=int, default=64)
+    ap.add_argument("--max-in-flight", type=int, default=50000,
+                    help="kafka.max_in_flight of the limit-off runs (2.5 s at 20,000 sends/s)")
     ap.add_argument("--warmup", type=int, default=20000,
                     help="sends of the unmeasured limit-off run before the figures (0 = none)")
     ap.add_argument("--instances", type=int, default=2,

@@ -111,14 +111,15 @@ def produce_jobs(herald, cid, where="TRUE", template="spring_sale"):
     return herald.produce_many("jobs", ((phone, job(cid, rid, phone, template)) for rid, phone in rows))
 
 
-def start_dispatcher(herald, api, name="dispatcher-1", properties=None, **config):
+def start_dispatcher(herald, api, name="dispatcher-1", properties=None, kafka_options=None,
+                     **config):
     cfg = {"api_base_url": api.url, "rate_per_second": 20000.0, "backoff_initial_ms": 50,
            "backoff_max_ms": 500, "campaign_refresh_ms": 200}
     cfg.update(config)
     st = herald.start_stage("dispatcher", plugin_config=cfg, consume=["jobs"], plugin="dispatcher",
                             name=name, env={"HERALD_WA_TOKEN": TOKEN},
                             stage_options={"tick_ms": 5, "drain_timeout_ms": 10000},
-                            properties=properties)
+                            kafka_options=kafka_options, properties=properties)
     st.wait_healthy()
     return st
 
