@@ -18,7 +18,7 @@
  * Besides the Markdown table it prints `RESULT <step> <rows> <seconds>` lines that
  * bench/segmenter.sh turns into the result TSV of issue 9.
  * Usage: segmenter_expansion CONNINFO BROKERS TOPIC [contacts=1000000] [batch=5000]
- * The database must be empty with migrations 001 and 010-019 applied (segmenter_expansion.sh).
+ * The database must be empty with every migration applied (segmenter_expansion.sh).
  */
 #include <jansson.h>
 #include <libpq-fe.h>
