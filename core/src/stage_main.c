@@ -33,6 +33,10 @@
 #define HERALD_VERSION "dev"
 #endif
 
+#ifndef HERALD_SOURCE_MIGRATIONS
+#define HERALD_SOURCE_MIGRATIONS "migrations"
+#endif
+
 /* The allocator of this process, for --version: jemalloc unless built without it (core/
  * CMakeLists.txt says why it is linked). */
 static void print_allocator(void)
@@ -46,9 +50,6 @@ static void print_allocator(void)
     printf("glibc");
 #endif
 }
-#ifndef HERALD_SOURCE_MIGRATIONS
-#define HERALD_SOURCE_MIGRATIONS "migrations"
-#endif
 
 /* HERALD_MIGRATIONS_DIR, else the installed share/herald/migrations beside this binary, else
  * the source tree it was built from. */

@@ -21,7 +21,6 @@
 
 /* A claimed row ("sending" to its readers, migration 080): the claim sets claim_open and leaves
  * `state` alone, so that PostgreSQL can write it as a HOT update (no index entry). */
-#define CLAIMED   "claim_open AND state IN ('pending', 'queued')"
 #define R_CLAIMED "r.claim_open AND r.state IN ('pending', 'queued')"
 
 /* The claim refuses what the lookup reports as opted out: one condition for both, since the
@@ -64,17 +63,17 @@ static const char *const TAKEOVER_SQL =
     "AND r.claimed_by IS NOT DISTINCT FROM $4 RETURNING r.attempts";
 
 static const char *const LEFTOVER_SQL =
-    "UPDATE campaign_recipients SET state = 'uncertain', claim_open = false, error_title = $4, "
-    "updated_at = now() WHERE campaign_id = $1 AND recipient_id = $2 AND " CLAIMED " "
-    "AND claimed_by IS NOT DISTINCT FROM $3";
+    "UPDATE campaign_recipients r SET state = 'uncertain', claim_open = false, error_title = $4, "
+    "updated_at = now() WHERE r.campaign_id = $1 AND r.recipient_id = $2 AND " R_CLAIMED " "
+    "AND r.claimed_by IS NOT DISTINCT FROM $3";
 
 /* Our own orphaned claim (its COMMIT's answer was lost) in a campaign that is not running:
  * back to queued, so a resume emits it again like any queued recipient. Nothing was sent under
  * that claim, so its time is no send time (first_claimed_at, see migration 054). */
 static const char *const RELEASE_OWN_SQL =
-    "UPDATE campaign_recipients SET state = 'queued', claim_open = false, first_claimed_at = NULL, "
-    "updated_at = now() WHERE campaign_id = $1 AND recipient_id = $2 AND " CLAIMED " "
-    "AND claimed_by = $3";
+    "UPDATE campaign_recipients r SET state = 'queued', claim_open = false, "
+    "first_claimed_at = NULL, updated_at = now() WHERE r.campaign_id = $1 "
+    "AND r.recipient_id = $2 AND " R_CLAIMED " AND r.claimed_by = $3";
 
 static const char *const ACCEPTED_SQL =
     "UPDATE campaign_recipients r SET state = 'accepted', claim_open = false, wamid = j.w, "

@@ -38,10 +38,11 @@ struct disp_pg_worker {
     struct stmt *todo, *todo_tail;   /* submitted, not yet taken by the thread */
     struct stmt *ready, *ready_tail; /* executed, completion not yet run */
     size_t pending;                  /* main thread only: submitted - completed */
-    int tuned_pid;                   /* worker thread only: backend the planner setting is on */
-    int prepared_pid;                /* worker thread only: backend that holds `prepared` */
+    /* worker thread only: the backend tune_session() set up, and the statements prepared on
+     * it (statement k is named herald_disp_k there) */
+    int session_pid;
     int nprepared;
-    const char *prepared[DISP_PG_MAX_PREPARED]; /* statement k is named herald_disp_k there */
+    const char *prepared[DISP_PG_MAX_PREPARED];
 };
 
 static void stmt_free(struct stmt *s)
@@ -62,17 +63,12 @@ static int ok(const PGresult *r)
 /* Why prepared statements: the worker runs the same dozen statements thousands of times a
  * second, and parsing each batch anew costs the server CPU per send (planning still runs per
  * execution, see tune_session).
- * Callers pass string constants, so the text's address names a statement. A backend holds
- * the statements prepared on it; a new one (a reconnect) starts with none. The name of
- * statement k, or NULL to run it unprepared (the table is full, or preparing failed). */
+ * Callers pass string constants, so the text's address names a statement; tune_session()
+ * forgets them when the backend changes (a reconnect). The name of statement k, or NULL to
+ * run it unprepared (the table is full, or preparing failed). */
 static const char *prepared_name(struct disp_pg_worker *w, PGconn *conn, const struct stmt *s,
                                  char *name, size_t len)
 {
-    int pid = PQbackendPID(conn);
-    if (pid != w->prepared_pid) {
-        w->prepared_pid = pid;
-        w->nprepared = 0;
-    }
     int k = 0;
     while (k < w->nprepared && w->prepared[k] != s->sql)
         k++;
@@ -101,7 +97,7 @@ static PGresult *exec_stmt(struct disp_pg_worker *w, PGconn *conn, struct stmt *
         return r;
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (prepared && state && strcmp(state, "26000") == 0)
-        w->prepared_pid = 0; /* not on this backend after all: prepare again on the retry */
+        w->session_pid = 0; /* not on this backend after all: set it up again next pass */
     const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
     w->api->log(w->host, HERALD_LOG_WARN, "dispatcher statement failed: %.200s", msg);
     PQclear(r);
@@ -139,13 +135,17 @@ static void run_each(struct disp_pg_worker *w, PGconn *conn, struct stmt *list)
  * a generic plan cannot see how many keys an array holds, and on 2026-11-26 the generic plan
  * of the unnest joins cost 20 times the server CPU of the custom one; a generic plan chosen
  * while a table is small would also outlive its growth. Preparing still saves the parsing.
- * Set once per backend: a reconnect gets them again. */
+ * Once per backend: a reconnect gets the settings again and starts with no prepared
+ * statement (DEALLOCATE ALL also covers a backend that only looked new or old by its PID). */
 static void tune_session(struct disp_pg_worker *w, PGconn *conn)
 {
     int pid = PQbackendPID(conn);
-    if (pid != w->tuned_pid &&
-        simple(conn, "SET random_page_cost = 1.1; SET plan_cache_mode = force_custom_plan"))
-        w->tuned_pid = pid;
+    if (pid == w->session_pid)
+        return;
+    w->nprepared = 0;
+    if (simple(conn, "SET random_page_cost = 1.1; SET plan_cache_mode = force_custom_plan; "
+                     "DEALLOCATE ALL"))
+        w->session_pid = pid;
 }
 
 /* One pass: everything taken from `todo`, in order. */

@@ -726,6 +726,13 @@ def start_services() -> None:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def recipient_states(herald: "Herald", cid: int) -> dict:
+    """Recipients of campaign `cid` per state as readers see it (migration 080: `sending` = a
+    claim is open)."""
+    return dict(herald.sql("SELECT campaign_recipient_state(state, claim_open), count(*) "
+                           "FROM campaign_recipients WHERE campaign_id = %s GROUP BY 1", cid))
+
+
 # One recipient per outcome of view campaign_recipient_outcomes (migration 058), as
 # (recipient_id, expected outcome), for the export tests of herald-ctl and the API.
 RECIPIENT_OUTCOMES = [(1, "pending"), (2, "queued"), (3, "sending"), (4, "uncertain"),

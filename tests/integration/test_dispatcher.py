@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from herald_testlib import BUILD_DIR, wait_for
+from herald_testlib import recipient_states as states
 
 MOCK_BINARY = Path(os.environ.get("HERALD_BUILD_DIR", str(BUILD_DIR))) / "bin" / "herald-mock-cloud-api"
 TOKEN = "dispatcher-test-token"
@@ -122,12 +123,6 @@ def start_dispatcher(herald, api, name="dispatcher-1", properties=None, kafka_op
                             kafka_options=kafka_options, properties=properties)
     st.wait_healthy()
     return st
-
-
-def states(herald, cid):
-    """Recipients per state as readers see it (migration 080: `sending` = a claim is open)."""
-    return dict(herald.sql("SELECT campaign_recipient_state(state, claim_open), count(*) "
-                           "FROM campaign_recipients WHERE campaign_id = %s GROUP BY 1", cid))
 
 
 def wait_final(herald, cid, n, timeout=60.0):

@@ -17,6 +17,7 @@ import uuid
 
 import pytest
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from herald_testlib import recipient_states as states
 from herald_testlib import seed_recipient_outcomes
 
 BROKERS = os.environ.get("HERALD_KAFKA_BROKERS", "127.0.0.1:19092")
@@ -119,12 +120,6 @@ def campaign(herald, cid):
                       "resumed_at, cancelled_at, scheduled_at FROM campaigns WHERE id = %s", cid)
     return dict(zip(["status", "audience_size", "started_at", "completed_at", "paused_at",
                      "resumed_at", "cancelled_at", "scheduled_at"], rows[0])) if rows else None
-
-
-def states(herald, cid):
-    """Recipients per state as readers see it (migration 080: `sending` = a claim is open)."""
-    return dict(herald.sql("SELECT campaign_recipient_state(state, claim_open), count(*) "
-                           "FROM campaign_recipients WHERE campaign_id = %s GROUP BY 1", cid))
 
 
 def kafka_consumer():
